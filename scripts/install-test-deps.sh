@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the server binaries the test suite starts throwaway instances of: PostgreSQL (initdb, pg_ctl),
+# redis-server, the alembic CLI, git. Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints what to install.
+set -euo pipefail
+missing=()
+command -v git >/dev/null || missing+=(git)
+command -v redis-server >/dev/null || missing+=(redis-server)
+command -v alembic >/dev/null || missing+=(alembic)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
+command -v openssl >/dev/null || missing+=(openssl)
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "installing test dependencies: ${missing[*]}"
+if ! command -v apt-get >/dev/null; then
+  echo "cannot install automatically: install ${missing[*]} with your package manager" >&2
+  exit 1
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,221 @@
+import { parseDuration } from '../util/duration.js';
+
+/** Operators of the condition language. */
+export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'] as const;
+export type Operator = (typeof OPERATORS)[number];
+
+export type ConditionValue = number | string | boolean | null | RegExp | unknown[];
+
+/** One parsed `expect:` entry: `<path> <op> <value>`. */
+export interface Condition {
+  source: string;
+  path: string;
+  op: Operator;
+  value?: ConditionValue;
+}
+
+export class ConditionSyntaxError extends Error {}
+
+const SIZE_UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+const NUMBER_WITH_UNIT = /^(-?\d+(?:\.\d+)?)(ms|s|m|h|d|w|b|kb|mb|gb|%)?$/i;
+const BINARY = /^(\S+)\s+(==|!=|<=|>=|<|>|contains|matches)\s+(.+)$/;
+const UNARY = /^(\S+)\s+exists$/;
+
+/**
+ * Parses a condition. Values: numbers with optional units (durations become milliseconds, sizes bytes,
+ * `1%` becomes 0.01), quoted strings, `true`/`false`/`null`, `/regex/flags`, JSON arrays such as `[]`.
+ */
+export function parseCondition(source: string): Condition {
+  const text = source.trim();
+  const unary = UNARY.exec(text);
+  if (unary) return { source, path: normalisePath(unary[1]!), op: 'exists' };
+  const m = BINARY.exec(text);
+  if (!m) {
+    throw new ConditionSyntaxError(
+      `expected "<observation> <op> <value>" with op one of ${OPERATORS.join(' ')}, got "${source}"`,
+    );
+  }
+  const op = m[2] as Operator;
+  if (['<', '<=', '>', '>='].includes(op) && !NUMBER_WITH_UNIT.test(m[3]!.trim())) {
+    throw new ConditionSyntaxError(`"${op}" expects a number (units ms s m h d w b kb mb gb % allowed), got ${m[3]}`);
+  }
+  const value = parseValue(m[3]!.trim());
+  if (op === 'matches' && !(value instanceof RegExp) && typeof value !== 'string') {
+    throw new ConditionSyntaxError(`"matches" expects a /regex/ or a quoted string, got ${m[3]}`);
+  }
+  return { source, path: normalisePath(m[1]!), op, value };
+}
+
+function parseValue(text: string): ConditionValue {
+  const num = NUMBER_WITH_UNIT.exec(text);
+  if (num) {
+    const n = Number(num[1]);
+    const unit = num[2]?.toLowerCase();
+    if (!unit) return n;
+    if (unit === '%') return n / 100;
+    if (unit in SIZE_UNITS) return n * SIZE_UNITS[unit]!;
+    return parseDuration(`${num[1]}${unit}`)!;
+  }
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  if (text === 'null') return null;
+  if (text.startsWith('"')) {
+    try {
+      const s: unknown = JSON.parse(text);
+      if (typeof s === 'string') return s;
+    } catch {
+      // reported below
+    }
+    throw new ConditionSyntaxError(`unterminated or invalid string ${text}`);
+  }
+  if (text.startsWith("'")) {
+    if (text.length >= 2 && text.endsWith("'")) return text.slice(1, -1);
+    throw new ConditionSyntaxError(`unterminated string ${text}`);
+  }
+  const re = /^\/(.*)\/([dgimsuy]*)$/.exec(text);
+  if (re) {
+    try {
+      return new RegExp(re[1]!, re[2]!.replace('g', ''));
+    } catch (e) {
+      throw new ConditionSyntaxError(`invalid regex ${text}: ${(e as Error).message}`);
+    }
+  }
+  if (text.startsWith('[')) {
+    try {
+      const arr: unknown = JSON.parse(text);
+      if (Array.isArray(arr)) return arr;
+    } catch {
+      // reported below
+    }
+    throw new ConditionSyntaxError(`invalid list ${text}; write a JSON list such as [] or ["a", "b"]`);
+  }
+  throw new ConditionSyntaxError(
+    `expected a number, a quoted string, true/false/null, /regex/ or [list], got ${text} (did you mean "${text}"?)`,
+  );
+}
+
+/** `rows[0].name` → `rows.0.name`. */
+function normalisePath(path: string): string {
+  return path.replace(/\[(\d+)\]/g, '.$1');
+}
+
+/**
+ * Does `path` name an observation declared by `patterns`? A pattern segment `*` matches one segment,
+ * a final `**` any rest; any path may end in `.length`.
+ */
+export function isKnownObservation(path: string, patterns: readonly string[]): boolean {
+  const segments = path.split('.');
+  const candidates = segments.at(-1) === 'length' ? [segments, segments.slice(0, -1)] : [segments];
+  return candidates.some((segs) => patterns.some((p) => matchPattern(segs, p.split('.'))));
+}
+
+function matchPattern(segs: string[], pattern: string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p === '**') return true;
+    if (i >= segs.length) return false;
+    if (p !== '*' && p !== segs[i]) return false;
+  }
+  return segs.length === pattern.length;
+}
+
+/** Reads an observation by dotted path; keys that contain dots (`tracked..env`, `headers.x.y`) are matched greedily. */
+export function readObservation(observations: unknown, path: string): unknown {
+  return readSegments(observations, path.split('.'));
+}
+
+function readSegments(value: unknown, segs: string[]): unknown {
+  if (segs.length === 0) return value;
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value) || typeof value === 'string') {
+    const [head, ...rest] = segs;
+    if (head === 'length') return rest.length === 0 ? value.length : undefined;
+    if (Array.isArray(value) && /^\d+$/.test(head!)) return readSegments(value[Number(head)], rest);
+    return undefined;
+  }
+  if (typeof value !== 'object') return undefined;
+  const obj = value as Record<string, unknown>;
+  for (let n = segs.length; n >= 1; n--) {
+    const key = segs.slice(0, n).join('.');
+    const lower = key.toLowerCase();
+    const found = key in obj ? key : Object.keys(obj).find((k) => k.toLowerCase() === lower);
+    if (found !== undefined) {
+      const next = readSegments(obj[found], segs.slice(n));
+      if (next !== undefined || n === 1) return next;
+    }
+  }
+  return undefined;
+}
+
+export interface ConditionResult {
+  ok: boolean;
+  actual: unknown;
+  /** `status == 200 (got 503)` when the condition does not hold. */
+  message: string;
+}
+
+/** Evaluates a condition against a probe's observations. */
+export function evaluateCondition(cond: Condition, observations: unknown): ConditionResult {
+  const actual = readObservation(observations, cond.path);
+  const ok = holds(cond, actual);
+  const text = cond.source.trim();
+  if (ok) return { ok, actual, message: text };
+  if (actual === undefined) return { ok, actual, message: `${text} (${cond.path} was not observed)` };
+  return { ok, actual, message: `${text} (got ${show(actual)})` };
+}
+
+function holds(cond: Condition, actual: unknown): boolean {
+  const expected = cond.value;
+  switch (cond.op) {
+    case 'exists':
+      return actual !== undefined && actual !== null;
+    case '==':
+      return equals(actual, expected);
+    case '!=':
+      return actual !== undefined && !equals(actual, expected);
+    case '<':
+    case '<=':
+    case '>':
+    case '>=': {
+      const a = toNumber(actual);
+      const b = expected as number;
+      if (a === undefined) return false;
+      return cond.op === '<' ? a < b : cond.op === '<=' ? a <= b : cond.op === '>' ? a > b : a >= b;
+    }
+    case 'contains':
+      if (typeof actual === 'string') return typeof expected === 'string' && actual.includes(expected);
+      if (Array.isArray(actual)) return actual.some((x) => equals(x, expected));
+      if (actual && typeof actual === 'object' && typeof expected === 'string') return expected in actual;
+      return false;
+    case 'matches': {
+      if (actual === undefined || actual === null) return false;
+      const re = expected instanceof RegExp ? expected : new RegExp(String(expected));
+      return re.test(typeof actual === 'string' ? actual : JSON.stringify(actual));
+    }
+  }
+}
+
+function toNumber(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  return undefined;
+}
+
+function equals(actual: unknown, expected: unknown): boolean {
+  if (expected instanceof RegExp) return typeof actual === 'string' && expected.test(actual);
+  if (typeof expected === 'number') return toNumber(actual) === expected;
+  if (typeof expected === 'boolean') {
+    if (typeof actual === 'string') return actual.toLowerCase() === String(expected);
+    return actual === expected;
+  }
+  if (typeof expected === 'string') return typeof actual === 'string' ? actual === expected : String(actual) === expected;
+  if (expected === null) return actual === null;
+  return JSON.stringify(actual) === JSON.stringify(expected);
+}
+
+/** Short display of an observed value. */
+export function show(v: unknown): string {
+  const text = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}

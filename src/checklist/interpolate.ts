@@ -1,0 +1,88 @@
+/** How `${NAME}` resolves: environment, then the checklist's `vars` aliases and defaults, then `${NAME:-default}`. */
+export interface VarDeclaration {
+  default?: string | undefined;
+  from?: string[] | undefined;
+  secret?: boolean | undefined;
+  description?: string | undefined;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export interface Expansion {
+  value: string;
+  /** Variables referenced without a value or default. */
+  missing: string[];
+  /** True when the text contained at least one `${...}` reference. */
+  interpolated: boolean;
+}
+
+const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Resolves one variable by name, following the checklist's declarations. */
+export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclaration> = {}): string | undefined {
+  const direct = env[name];
+  if (direct !== undefined && direct !== '') return direct;
+  const decl = vars[name];
+  for (const alias of decl?.from ?? []) {
+    const v = env[alias];
+    if (v !== undefined && v !== '') return v;
+  }
+  return decl?.default;
+}
+
+/** Expands `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. */
+export function expand(text: string, env: Env, vars?: Record<string, VarDeclaration>): Expansion {
+  const missing: string[] = [];
+  let interpolated = false;
+  const value = text.replace(REFERENCE, (whole, name: string | undefined, fallback: string | undefined) => {
+    if (whole === '$${') return '${';
+    interpolated = true;
+    const found = lookupVar(name!, env, vars);
+    if (found !== undefined) return found;
+    if (fallback !== undefined) return fallback;
+    missing.push(name!);
+    return '';
+  });
+  return { value, missing, interpolated };
+}
+
+/** Names referenced by `${...}` in a text, in order, without duplicates. */
+export function referencedVars(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(REFERENCE)) if (m[1]) names.add(m[1]);
+  return [...names];
+}
+
+export interface DeepExpansion {
+  value: unknown;
+  missing: string[];
+  /** Paths (relative to the expanded value) of strings that referenced a missing variable. */
+  unresolvedPaths: (string | number)[][];
+}
+
+/** Expands every string inside a JSON-like value. */
+export function expandDeep(value: unknown, env: Env, vars?: Record<string, VarDeclaration>): DeepExpansion {
+  const missing = new Set<string>();
+  const unresolvedPaths: (string | number)[][] = [];
+  const walk = (v: unknown, path: (string | number)[]): unknown => {
+    if (typeof v === 'string') {
+      const e = expand(v, env, vars);
+      if (e.missing.length) {
+        e.missing.forEach((m) => missing.add(m));
+        unresolvedPaths.push(path);
+      }
+      return e.value;
+    }
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...path, i]));
+    if (v && typeof v === 'object') {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, [...path, k])]));
+    }
+    return v;
+  };
+  return { value: walk(value, []), missing: [...missing], unresolvedPaths };
+}
+
+/** A `when:` value is true unless it expands to empty, `false`, `0`, `no` or `off`. */
+export function isTruthy(text: string): boolean {
+  return !/^(|false|0|no|off)$/i.test(text.trim());
+}

@@ -1,0 +1,167 @@
+import { Command, CommanderError, Option } from 'commander';
+import { createRequire } from 'node:module';
+import type { CommandIO } from './commands/io.js';
+
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Builds the IO a command sees from this process: the only place that reads process state. */
+function processIO(signal: AbortSignal): CommandIO {
+  const env = process.env;
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdin: process.stdin,
+    env: { ...env },
+    cwd: process.cwd(),
+    signal,
+    stdoutIsTTY: !!process.stdout.isTTY,
+    stdinIsTTY: !!process.stdin.isTTY,
+    color: !noColor && (force || !!process.stdout.isTTY),
+    version,
+  };
+}
+
+let debug = process.argv.includes('--debug');
+
+async function execute(action: (io: CommandIO) => Promise<number>, handleSignals = false): Promise<void> {
+  const controller = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      process.stderr.write(`\n${sig} received: stopping, recording the run as interrupted (again to force)\n`);
+      controller.abort(new Error(sig));
+    } else {
+      process.exit(130);
+    }
+  };
+  if (handleSignals) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  try {
+    process.exitCode = await action(processIO(controller.signal));
+  } catch (e) {
+    process.exitCode = reportError(e);
+  } finally {
+    if (handleSignals) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  }
+}
+
+function reportError(e: unknown): number {
+  const err = e as Error & { code?: string; exitCode?: number };
+  if (err?.name === 'ChecklistError' || err?.name === 'UsageError' || err?.name === 'SfdeployError') {
+    process.stderr.write(`${err.name === 'UsageError' ? 'error: ' : ''}${err.message}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return err.exitCode ?? 2;
+  }
+  process.stderr.write(`sfdeploy: internal error: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(debug && err?.stack ? `${err.stack}\n` : 'Run again with --debug for the stack trace, and report it.\n');
+  return 2;
+}
+
+const program = new Command('sfdeploy')
+  .description('Deployment-checklist runner: automated probes, human sign-off and a crash-safe run log in one gate.')
+  .version(version, '-V, --version')
+  .option('--debug', 'print stack traces of unexpected errors')
+  .showHelpAfterError('(run sfdeploy --help for usage)')
+  .exitOverride()
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 gate passed · 1 a blocking item failed or errored · 2 usage or checklist error · 3 only sign-offs pending · 130 interrupted`,
+  );
+
+program
+  .command('check')
+  .description('run a checklist (pre, deploy, rollback, post, or a path) and gate on the result')
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'junit']).default('pretty'))
+  .option('-o, --output <file>', 'write the formatted result to a file (the terminal still shows progress)')
+  .option('--ci', 'never prompt; manual items without a sign-off are pending (implied without a TTY or with CI=true)', false)
+  .option('--only <selector>', 'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated); their needs run too', collect, [])
+  .option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
+  .option('--concurrency <n>', 'items run at once', '8')
+  .option('--timeout <duration>', "override every item's timeout (e.g. 5s)")
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable; default .env when present)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable, overriding the environment (repeatable)', collect, [])
+  .option('--release <version>', 'release being deployed (default: git describe --tags)')
+  .option('--environment <name>', 'target environment (production, staging, ...)')
+  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .option('--signer <"Name <email>">', 'who signs manual items (default: git user.name <user.email>)')
+  .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
+  .action(async (ref: string, opts) => {
+    const { check } = await import('./commands/check.js');
+    await execute((io) => check(ref, opts, io), true);
+  });
+
+program
+  .command('validate')
+  .description('validate checklists and report every problem with file:line:col (default: the bundled ones)')
+  .argument('[files...]', 'checklist names or paths')
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .action(async (files: string[], opts) => {
+    const { validate } = await import('./commands/validate.js');
+    await execute((io) => validate(files, opts, io));
+  });
+
+program
+  .command('list')
+  .description('list the bundled checklists with their automated and manual item counts')
+  .option('--json', 'print JSON', false)
+  .action(async (opts) => {
+    const { list } = await import('./commands/list.js');
+    await execute((io) => list(opts, io));
+  });
+
+program
+  .command('probes')
+  .description('list probe kinds, or show one probe with its parameters and observations')
+  .argument('[kind]', 'a probe kind')
+  .option('--json', 'print JSON', false)
+  .action(async (kind: string | undefined, opts) => {
+    const { probesCommand } = await import('./commands/probes.js');
+    await execute((io) => probesCommand(kind, opts, io));
+  });
+
+program
+  .command('runs')
+  .description('list recorded runs, newest first')
+  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .option('--limit <n>', 'how many runs', '20')
+  .option('--json', 'print JSON', false)
+  .action(async (opts) => {
+    const { runs } = await import('./commands/runs.js');
+    await execute((io) => runs(opts, io));
+  });
+
+program
+  .command('show')
+  .description('show one recorded run')
+  .argument('<run>', 'run id (or a unique prefix), or latest')
+  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'junit']).default('pretty'))
+  .action(async (ref: string, opts) => {
+    const { show } = await import('./commands/runs.js');
+    await execute((io) => show(ref, opts, io));
+  });
+
+try {
+  await program.parseAsync(process.argv);
+  debug = program.opts<{ debug?: boolean }>().debug ?? debug;
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+  } else {
+    process.exitCode = reportError(e);
+  }
+}

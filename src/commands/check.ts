@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { loadChecklistFile } from '../checklist/load.js';
+import { selectItems } from '../checklist/select.js';
+import { UsageError } from '../errors.js';
+import { createJsonReporter } from '../reporters/json.js';
+import { createJunitReporter } from '../reporters/junit.js';
+import { createPrettyReporter } from '../reporters/pretty.js';
+import { EXIT } from '../runner/gate.js';
+import { runChecklist, type SignoffProvider } from '../runner/run.js';
+import type { RunContextInfo, RunListener } from '../runner/types.js';
+import { currentHost, currentUser, readGitState } from '../runlog/context.js';
+import { newRunId, RunLogWriter } from '../runlog/write.js';
+import { createPendingProvider } from '../signoff/ci.js';
+import { resolveSigner } from '../signoff/identity.js';
+import { createPromptProvider } from '../signoff/prompt.js';
+import { parseDuration } from '../util/duration.js';
+import { createRedactor } from '../util/redact.js';
+import { buildEnv } from './env-files.js';
+import { displayPath, resolveChecklist, type CommandIO } from './io.js';
+
+export const FORMATS = ['pretty', 'json', 'junit'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CheckOptions {
+  format: Format;
+  output?: string | undefined;
+  ci: boolean;
+  only: string[];
+  skip: string[];
+  concurrency: string;
+  timeout?: string | undefined;
+  envFile: string[];
+  var: string[];
+  release?: string | undefined;
+  environment?: string | undefined;
+  logDir?: string | undefined;
+  allowPending: boolean;
+  signer?: string | undefined;
+}
+
+/** `sfdeploy check <name|path>`: run a checklist and gate on the result. Returns the exit code. */
+export async function check(ref: string, opts: CheckOptions, io: CommandIO): Promise<number> {
+  if (!(FORMATS as readonly string[]).includes(opts.format)) {
+    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
+  }
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError(`--concurrency expects a whole number 1-256, got "${opts.concurrency}"`);
+  }
+  let timeoutMs: number | undefined;
+  if (opts.timeout !== undefined) {
+    timeoutMs = parseDuration(opts.timeout);
+    if (!timeoutMs) throw new UsageError(`--timeout expects a duration such as 500ms, 10s or 2m, got "${opts.timeout}"`);
+  }
+  const file = resolveChecklist(ref, io.cwd);
+  const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
+  const checklist = await loadChecklistFile(file, { env });
+  const selected = selectItems(checklist.items, opts.only, opts.skip);
+  const redact = createRedactor(env, checklist.secretNames);
+
+  const git = await readGitState(io.cwd);
+  const release = opts.release ?? env.SFDEPLOY_RELEASE ?? git.describe;
+  const context: RunContextInfo = {
+    release: release ? redact(release) : null,
+    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT ?? null,
+    gitSha: git.sha,
+    gitDirty: git.dirty,
+    host: currentHost(),
+    user: currentUser(env),
+    sfdeployVersion: io.version,
+  };
+
+  const now = new Date();
+  const runId = newRunId(now, () => randomBytes(3).toString('hex'));
+  const logDir = resolve(io.cwd, opts.logDir ?? env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
+  const writer = new RunLogWriter(logDir, runId);
+  await mkdir(logDir, { recursive: true }).catch((e: Error) => {
+    throw new UsageError(`cannot create the run log directory ${logDir}: ${e.message}`);
+  });
+
+  const interactive = !opts.ci && io.stdinIsTTY && env.CI !== 'true' && env.CI !== '1';
+  const listeners: RunListener[] = [{ onRunStart: (log) => writer.schedule(log) }, writer];
+  const sectionTitles = new Map(checklist.definition.sections.map((s) => [s.id, s.title]));
+  const logPath = displayPath(writer.path, io.cwd);
+
+  let outputStream: NodeJS.WritableStream | undefined;
+  let outputDone: Promise<void> | undefined;
+  if (opts.output) {
+    const outPath = resolve(io.cwd, opts.output);
+    await mkdir(dirname(outPath), { recursive: true });
+    const pass = new PassThrough();
+    const fileStream = createWriteStream(outPath);
+    pass.pipe(fileStream);
+    outputStream = pass;
+    outputDone = new Promise((res, rej) => {
+      fileStream.on('finish', () => res());
+      fileStream.on('error', rej);
+    });
+  }
+  const target = (outputStream ?? io.stdout) as NodeJS.WritableStream & import('node:stream').Writable;
+  const machine = opts.format !== 'pretty';
+  if (opts.format === 'json') listeners.push(createJsonReporter(target));
+  if (opts.format === 'junit') listeners.push(createJunitReporter(target, sectionTitles));
+  if (!machine && outputStream) listeners.push(createPrettyReporter({ stream: target, color: false, spinner: false, logPath }));
+  const progressToStderr = machine && !outputStream;
+  listeners.push(
+    createPrettyReporter({
+      stream: progressToStderr ? io.stderr : io.stdout,
+      color: progressToStderr ? false : io.color,
+      spinner: !progressToStderr && io.stdoutIsTTY,
+      logPath,
+    }),
+  );
+
+  let signoff: SignoffProvider;
+  if (interactive) {
+    const signer = await resolveSigner(opts.signer, io.cwd, context.user);
+    signoff = createPromptProvider({ signer, host: context.host, output: io.stdout, input: io.stdin, color: io.color });
+  } else {
+    signoff = createPendingProvider();
+  }
+
+  const log = await runChecklist({
+    runId,
+    checklist,
+    context,
+    selected,
+    concurrency,
+    timeoutMs,
+    signoff,
+    signal: io.signal,
+    env,
+    cwd: io.cwd,
+    redact,
+    listeners,
+  });
+  await writer.flush(log);
+  if (outputStream) {
+    outputStream.end();
+    await outputDone;
+  }
+  const code = log.summary.exitCode;
+  if (code === EXIT.pending && opts.allowPending) return EXIT.passed;
+  return code;
+}

@@ -1,0 +1,78 @@
+import { Chalk } from 'chalk';
+import { resolve } from 'node:path';
+import { formatItem, summaryLines } from '../reporters/pretty.js';
+import { renderJunit } from '../reporters/junit.js';
+import { findRun, readRunHistory } from '../runlog/read.js';
+import type { CommandIO } from './io.js';
+
+const logDirOf = (opts: { logDir?: string | undefined }, io: CommandIO) =>
+  resolve(io.cwd, opts.logDir ?? io.env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
+
+/** `sfdeploy runs`: run history, newest first. Corrupt logs are warned about and skipped. */
+export async function runs(opts: { logDir?: string | undefined; json: boolean; limit: string }, io: CommandIO): Promise<number> {
+  const c = new Chalk({ level: io.color ? 1 : 0 });
+  const { runs: all, warnings } = await readRunHistory(logDirOf(opts, io));
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+  const limit = Number(opts.limit) > 0 ? Number(opts.limit) : 20;
+  const shown = all.slice(0, limit);
+  if (opts.json) {
+    io.stdout.write(`${JSON.stringify(shown.map((r) => ({ runId: r.runId, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, checklist: r.checklist.id, release: r.context.release, environment: r.context.environment, summary: r.summary })), null, 2)}\n`);
+    return 0;
+  }
+  if (!shown.length) {
+    io.stdout.write(`no runs in ${logDirOf(opts, io)}\n`);
+    return 0;
+  }
+  const rows = shown.map((r) => [
+    r.runId,
+    r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    r.checklist.id,
+    r.context.release ?? '-',
+    r.context.environment ?? '-',
+    r.status,
+    `${r.summary.counts.pass + r.summary.counts.signed}/${r.summary.total} ok`,
+  ]);
+  const header = ['RUN', 'STARTED', 'CHECKLIST', 'RELEASE', 'ENV', 'STATUS', 'ITEMS'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const fmt = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  io.stdout.write(`${c.bold(fmt(header))}\n`);
+  for (const row of rows) {
+    const colour = row[5] === 'passed' ? c.green : row[5] === 'failed' ? c.red : c.yellow;
+    const cells = row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!)));
+    cells[5] = colour(cells[5]!);
+    io.stdout.write(`${cells.join('  ')}\n`);
+  }
+  if (all.length > shown.length) io.stdout.write(c.dim(`${all.length - shown.length} older runs not shown (--limit)\n`));
+  return 0;
+}
+
+/** `sfdeploy show <run-id|latest>`: one run, as the terminal showed it, or as JSON/JUnit. */
+export async function show(ref: string, opts: { logDir?: string | undefined; format: string }, io: CommandIO): Promise<number> {
+  const c = new Chalk({ level: io.color ? 1 : 0 });
+  const { run, warnings } = await findRun(logDirOf(opts, io), ref);
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+  if (opts.format === 'json') {
+    io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    return 0;
+  }
+  if (opts.format === 'junit') {
+    io.stdout.write(renderJunit(run, new Map(run.items.map((i) => [i.section, i.sectionTitle]))));
+    return 0;
+  }
+  const ctx = run.context;
+  io.stdout.write(`${c.bold(run.checklist.title)} ${c.dim(`(${run.checklist.id})`)}\n`);
+  io.stdout.write(c.dim(`run ${run.runId} · ${run.startedAt} → ${run.finishedAt ?? 'not finished'} · release ${ctx.release ?? '-'} · ${ctx.environment ?? 'no environment'} · git ${ctx.gitSha?.slice(0, 12) ?? '-'}${ctx.gitDirty ? ' (dirty)' : ''} · ${ctx.user}@${ctx.host}\n`));
+  let section = '';
+  for (const r of run.items) {
+    if (r.filtered) continue;
+    if (r.section !== section) {
+      section = r.section;
+      io.stdout.write(`\n${c.bold(r.sectionTitle ?? r.section)}\n`);
+    }
+    for (const line of formatItem(r, c)) io.stdout.write(`${line}\n`);
+  }
+  io.stdout.write('\n');
+  for (const line of summaryLines(run, c)) io.stdout.write(`${line}\n`);
+  if (run.status === 'running') io.stdout.write(c.yellow('This run never finished: the process was killed before it could record an interruption.\n'));
+  return 0;
+}

@@ -1,0 +1,28 @@
+import { Chalk } from 'chalk';
+import { join } from 'node:path';
+import { loadChecklistFile } from '../checklist/load.js';
+import { ChecklistError, formatProblem } from '../errors.js';
+import { buildEnv } from './env-files.js';
+import { BUNDLED_DIR, BUNDLED_NAMES, displayPath, resolveChecklist, type CommandIO } from './io.js';
+
+/** `sfdeploy validate [files...]`: every problem of every file, located; exit 0 or 2. */
+export async function validate(files: string[], opts: { envFile: string[]; var: string[] }, io: CommandIO): Promise<number> {
+  const c = new Chalk({ level: io.color ? 1 : 0 });
+  const paths = files.length ? files.map((f) => resolveChecklist(f, io.cwd)) : BUNDLED_NAMES.map((n) => join(BUNDLED_DIR, `${n}.yaml`));
+  const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
+  let bad = 0;
+  for (const file of paths) {
+    const shown = displayPath(file, io.cwd);
+    try {
+      const checklist = await loadChecklistFile(file, { env });
+      const manual = checklist.items.filter((it) => it.manual).length;
+      io.stdout.write(`${c.green('✔')} ${shown} ${c.dim(`${checklist.definition.id}: ${checklist.items.length} items, ${checklist.items.length - manual} automated, ${manual} manual`)}\n`);
+    } catch (e) {
+      if (!(e instanceof ChecklistError)) throw e;
+      bad++;
+      io.stdout.write(`${c.red('✖')} ${shown} ${c.dim(`${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}`)}\n`);
+      for (const p of e.problems) io.stderr.write(`${formatProblem({ ...p, file: displayPath(p.file, io.cwd) })}\n`);
+    }
+  }
+  return bad ? 2 : 0;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { ProbeError } from '../../errors.js';
+import { defineProbe } from '../types.js';
+
+const MAX_OUTPUT = 64 * 1024;
+
+const params = z
+  .strictObject({
+    run: z.array(z.string(), { error: 'expected an argument list such as [git, status]' }).min(1).optional().describe('The command as an argument list: `[kubectl, rollout, status, deploy/api]`. No shell is involved, so values are never parsed as shell code.'),
+    shell: z.string().min(1).optional().describe('A shell line, run by `/bin/sh -c`. `${VAR}` is expanded by the shell from the environment, never pasted into the line.'),
+    cwd: z.string().optional().describe('Working directory, relative to the working directory of sfdeploy.'),
+    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional().describe('Extra environment variables for the command.'),
+    stdin: z.string().optional().describe('Text written to the command\'s standard input.'),
+  })
+  .refine((p) => (p.run === undefined) !== (p.shell === undefined), {
+    message: 'give exactly one of run: [argv...] or shell: "..."',
+  });
+
+/** Runs a command and observes its exit code and output. */
+export default defineProbe({
+  kind: 'command',
+  summary: 'Runs a command (argument list, or an explicit shell line) and checks its exit code and output.',
+  params,
+  verbatim: ['shell'],
+  observations: {
+    exit_code: 'the exit code (null when killed by a signal)',
+    stdout: 'standard output, trimmed',
+    stderr: 'standard error, trimmed',
+    signal: 'the signal that ended the command, if any',
+  },
+  defaultCheck: 'exit_code == 0',
+  async run(p, ctx) {
+    const { execa } = await import('execa');
+    const { resolve } = await import('node:path');
+    const file = p.run ? p.run[0]! : '/bin/sh';
+    const args = p.run ? p.run.slice(1) : ['-c', p.shell!];
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
+    if (p.shell) {
+      for (const m of p.shell.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)/g)) {
+        const v = ctx.lookup(m[1]!);
+        if (v !== undefined) env[m[1]!] = v;
+      }
+    }
+    Object.assign(env, p.env ?? {});
+    const result = await execa(file, args, {
+      cwd: resolve(ctx.cwd, p.cwd ?? '.'),
+      env,
+      extendEnv: false,
+      reject: false,
+      cancelSignal: ctx.signal,
+      forceKillAfterDelay: 1000,
+      input: p.stdin,
+      stdin: p.stdin === undefined ? 'ignore' : 'pipe',
+      maxBuffer: 10 * 1024 * 1024,
+      stripFinalNewline: true,
+    });
+    const code = (result as { code?: string }).code;
+    if (code === 'ENOENT') throw new ProbeError(`command not found: ${file} (is it installed and on PATH?)`);
+    if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
+    if (result.isCanceled) throw new ProbeError(`${file} was cancelled`);
+    const stdout = String(result.stdout ?? '').trim();
+    const stderr = String(result.stderr ?? '').trim();
+    const exit = result.exitCode ?? null;
+    const problems: string[] = [];
+    if (exit !== 0) {
+      const tail = (stderr || stdout).split('\n').slice(-3).join(' | ');
+      problems.push(
+        exit === null
+          ? `${file} was killed by ${result.signal ?? 'a signal'}`
+          : `${file} exited with ${exit}${tail ? `: ${tail}` : ''}`,
+      );
+    }
+    return {
+      observations: {
+        exit_code: exit,
+        stdout: stdout.slice(0, MAX_OUTPUT),
+        stderr: stderr.slice(0, MAX_OUTPUT),
+        signal: result.signal ?? null,
+      },
+      problems,
+      summary: `exit ${exit}`,
+    };
+  },
+});

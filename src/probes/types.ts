@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import type { Env } from '../checklist/interpolate.js';
+
+/** What a probe's `run` receives besides its parameters. */
+export interface ProbeContext {
+  /** Aborted when the item times out or the run is interrupted; every network call must honour it. */
+  signal: AbortSignal;
+  /** Milliseconds the item may take in all; probes that set socket timeouts use it. */
+  timeoutMs: number;
+  env: Env;
+  /** Resolves a variable as `${NAME}` would: environment, then the checklist's `vars` aliases and default. */
+  lookup(name: string): string | undefined;
+  /** Working directory: where the user's repository is. */
+  cwd: string;
+}
+
+/** Named values a probe observed; `expect:` conditions read them by dotted path. */
+export type Observations = Record<string, unknown>;
+
+export interface ProbeOutcome {
+  observations: Observations;
+  /**
+   * Failures of the probe's built-in check, each a line an operator can act on
+   * ("DATABASE_URL is not set", "2 pending: a1b2 add_users"). Used when the item has no `expect:`.
+   */
+  problems?: string[];
+  /** One line describing what was seen when all is well ("200 in 12ms"). */
+  summary?: string;
+}
+
+/** One probe kind: its parameters schema, the observations it reports and how it runs. */
+export interface Probe<S extends z.ZodType = z.ZodType> {
+  kind: string;
+  /** One line for `sfdeploy probes`. */
+  summary: string;
+  /** Link to upstream documentation of what is probed. */
+  docs?: string;
+  /** Strict schema of the item's `probe:` keys other than `kind` and `expect`. */
+  params: S;
+  /** Observation patterns (`status`, `headers.*`, `json.**`) with a description of each. */
+  observations: Record<string, string>;
+  /** What is checked when the item has no `expect:`, in words. */
+  defaultCheck: string;
+  /**
+   * Parameters whose `${VAR}` references are left for the probe to pass through the environment rather
+   * than pasted into the text (a `shell:` line must never have a value parsed as shell code).
+   */
+  verbatim?: readonly string[];
+  run(params: z.output<S>, ctx: ProbeContext): Promise<ProbeOutcome>;
+}
+
+/** Identity helper that keeps the schema's type for `run`. */
+export function defineProbe<S extends z.ZodType>(probe: Probe<S>): Probe<S> {
+  return probe;
+}

@@ -1,0 +1,193 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Writable } from 'node:stream';
+import type { PlannedItem } from '../checklist/load.js';
+import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
+import { formatDuration } from '../util/duration.js';
+import { paint, STATUS_WORDS, SYMBOLS } from './symbols.js';
+
+export interface PrettyOptions {
+  stream: Writable;
+  color: boolean;
+  /** Show a spinner for running items (a TTY). */
+  spinner: boolean;
+  /** Path of the run log, printed in the summary. */
+  logPath?: string | undefined;
+}
+
+const MAX_OBSERVATION_LINES = 6;
+
+/** Terminal output: a heading per section, a line per item in checklist order, a summary with the gate verdict. */
+export function createPrettyReporter(o: PrettyOptions): RunListener {
+  const c: ChalkInstance = new Chalk({ level: o.color ? 1 : 0 });
+  const write = (line = ''): void => {
+    o.stream.write(`${line}\n`);
+  };
+  let items: readonly PlannedItem[] = [];
+  const results = new Map<string, ItemResult>();
+  const running = new Map<string, PlannedItem>();
+  let next = 0;
+  let lastSection = -1;
+  let spinner: import('ora').Ora | undefined;
+  let oraFactory: typeof import('ora').default | undefined;
+
+  const refreshSpinner = (): void => {
+    if (!o.spinner || !oraFactory) return;
+    if (running.size === 0) {
+      spinner?.stop();
+      spinner = undefined;
+      return;
+    }
+    const names = [...running.values()].map((it) => it.id);
+    const text = `${c.dim('running')} ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` +${names.length - 4}` : ''}`;
+    if (!spinner) spinner = oraFactory({ text, stream: o.stream, discardStdin: false }).start();
+    else spinner.text = text;
+  };
+
+  const flush = (): void => {
+    const wasSpinning = !!spinner;
+    spinner?.clear();
+    while (next < items.length && results.has(items[next]!.id)) {
+      const item = items[next]!;
+      if (results.get(item.id)!.filtered) {
+        next++;
+        continue;
+      }
+      if (item.section.index !== lastSection) {
+        lastSection = item.section.index;
+        write();
+        write(c.bold(item.section.title));
+      }
+      printItem(item, results.get(item.id)!);
+      next++;
+    }
+    if (wasSpinning) spinner?.render();
+  };
+
+  const printItem = (item: PlannedItem, r: ItemResult): void => {
+    for (const line of formatItem(r, c, item.description)) write(line);
+  };
+
+  return {
+    onRunStart(log, planned) {
+      items = planned;
+      write(`${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`);
+      if (o.spinner) {
+        void import('ora').then((m) => {
+          oraFactory = m.default;
+          refreshSpinner();
+        });
+      }
+    },
+    onItemStart(item) {
+      if (item.probe) {
+        running.set(item.id, item);
+        refreshSpinner();
+      }
+    },
+    onPromptStart() {
+      spinner?.stop();
+      spinner = undefined;
+    },
+    onPromptEnd() {
+      refreshSpinner();
+    },
+    onItemEnd(item, result) {
+      running.delete(item.id);
+      results.set(item.id, result);
+      flush();
+      refreshSpinner();
+    },
+    onRunEnd(log) {
+      spinner?.stop();
+      spinner = undefined;
+      flush();
+      write();
+      for (const line of summaryLines(log, c, o.logPath)) write(line);
+    },
+  };
+}
+
+/** The lines of one item: status symbol, title, id, duration, then why it did not pass. */
+export function formatItem(r: ItemResult, c: ChalkInstance, description?: string): string[] {
+  const time = r.durationMs >= 1 && r.kind !== 'manual' ? c.dim(` ${formatDuration(r.durationMs)}`) : '';
+  const lines = [`  ${paint(c, r.status, SYMBOLS[r.status])} ${r.title} ${c.dim(r.id)}${time}`];
+  const detail = (text: string): void => {
+    lines.push(`      ${text}`);
+  };
+  if (r.status === 'pass') return lines;
+  if (r.status === 'signed') {
+    if (r.signoff) detail(c.dim(`signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`));
+    return lines;
+  }
+  detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
+  const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
+  if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));
+  if (r.status === 'fail' || r.status === 'warn') {
+    for (const [k, v] of scalarObservations(r.observations).slice(0, MAX_OBSERVATION_LINES)) detail(c.dim(`${k} = ${v}`));
+  }
+  return lines;
+}
+
+function scalarObservations(obs: Record<string, unknown>, prefix = '', out: [string, string][] = []): [string, string][] {
+  for (const [k, v] of Object.entries(obs)) {
+    const key = prefix ? `${prefix}.${k}` : k;
+    if (v === null || v === '') continue;
+    if (['string', 'number', 'boolean'].includes(typeof v)) {
+      const text = typeof v === 'string' ? JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v) : String(v);
+      if (!(typeof v === 'string' && v.includes('\n') && v.length > 200)) out.push([key, text]);
+    } else if (Array.isArray(v)) {
+      if (v.length && v.length <= 10 && v.every((x) => typeof x !== 'object')) out.push([key, JSON.stringify(v)]);
+    } else if (typeof v === 'object' && key.split('.').length < 3 && k !== 'headers' && k !== 'json') {
+      scalarObservations(v as Record<string, unknown>, key, out);
+    }
+  }
+  return out;
+}
+
+/** Variables named by "X is not set" / "X, Y are not set" in a failure message. */
+function notSetVariables(message: string): string[] {
+  const names: string[] = [];
+  for (const m of message.matchAll(/((?:[A-Z_][A-Z0-9_]*, )*[A-Z_][A-Z0-9_]*) (?:is|are) not set/g)) names.push(...m[1]!.split(', '));
+  return names;
+}
+
+/** The closing block: counts, gate verdict, blockers, missing variables, run log path. */
+export function summaryLines(log: RunLog, c: ChalkInstance, logPath?: string): string[] {
+  const s = log.summary;
+  const parts = (Object.keys(s.counts) as (keyof typeof s.counts)[])
+    .filter((k) => s.counts[k] > 0)
+    .map((k) => paint(c, k, `${s.counts[k]} ${STATUS_WORDS[k]}`));
+  const filtered = log.items.filter((r) => r.filtered).length;
+  if (filtered) {
+    const i = parts.findIndex((p) => p.includes('skipped'));
+    const skipped = s.counts.skip - filtered;
+    if (i >= 0) {
+      if (skipped) parts[i] = paint(c, 'skip', `${skipped} skipped`);
+      else parts.splice(i, 1);
+    }
+    parts.push(c.dim(`${filtered} not selected`));
+  }
+  if (s.notRun) parts.push(c.dim(`${s.notRun} not run`));
+  const lines = [`${c.bold('Summary')}  ${parts.join(c.dim(' · ')) || 'no items'}`];
+  const verdict = {
+    passed: c.green.bold('PASSED'),
+    failed: c.red.bold('FAILED'),
+    pending: c.yellow.bold('PENDING SIGN-OFF'),
+    interrupted: c.yellow.bold('INTERRUPTED'),
+  }[s.verdict];
+  lines.push(`${c.bold('Gate')}     ${verdict} ${c.dim(`(exit ${s.exitCode})`)}`);
+  const blockers = [...s.blocking.failed, ...s.blocking.errored];
+  if (blockers.length) lines.push(`${c.bold('Blocking')} ${blockers.join(', ')}`);
+  if (s.blocking.pending.length) lines.push(`${c.bold('Awaiting')} ${s.blocking.pending.join(', ')}`);
+  const missing = new Map<string, number>();
+  for (const r of log.items) {
+    if (r.status !== 'fail' && r.status !== 'warn') continue;
+    for (const v of notSetVariables(r.message)) missing.set(v, (missing.get(v) ?? 0) + 1);
+  }
+  if (missing.size) {
+    const list = [...missing].map(([v, n]) => `${v}${n > 1 ? ` (${n} items)` : ''}`).join(', ');
+    lines.push(`${c.bold('Not set')}  ${list} ${c.dim('— set them in the environment or an --env-file')}`);
+  }
+  if (logPath) lines.push(`${c.bold('Run log')}  ${logPath}`);
+  return lines;
+}

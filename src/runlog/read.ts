@@ -1,0 +1,65 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SfdeployError } from '../errors.js';
+import type { RunLog } from '../runner/types.js';
+
+export interface RunHistory {
+  runs: RunLog[];
+  /** Files that could not be read as run logs, with the reason. */
+  warnings: string[];
+}
+
+const RUN_FILE = /^\d{8}T\d{6}Z-[0-9a-f]+\.json$/;
+
+/** Every readable run log in `dir`, newest first. Corrupt files are reported, never fatal. */
+export async function readRunHistory(dir: string): Promise<RunHistory> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { runs: [], warnings: [] };
+    throw e;
+  }
+  const runs: RunLog[] = [];
+  const warnings: string[] = [];
+  for (const name of names.filter((n) => RUN_FILE.test(n))) {
+    const file = join(dir, name);
+    try {
+      runs.push(parseRunLog(await readFile(file, 'utf8'), file));
+    } catch (e) {
+      warnings.push(`${file}: ${(e as Error).message}; skipped`);
+    }
+  }
+  runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
+  return { runs, warnings };
+}
+
+export function parseRunLog(text: string, file: string): RunLog {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    throw new SfdeployError('E_RUNLOG', `${file} is not valid JSON (truncated or corrupted)`);
+  }
+  const log = data as Partial<RunLog>;
+  if (!log || typeof log !== 'object' || log.schemaVersion !== 1 || typeof log.runId !== 'string' || !Array.isArray(log.items)) {
+    throw new SfdeployError('E_RUNLOG', `${file} is not an sfdeploy run log`);
+  }
+  return log as RunLog;
+}
+
+/** Finds a run by id, unique id prefix, or `latest`. */
+export async function findRun(dir: string, ref: string): Promise<{ run: RunLog; warnings: string[] }> {
+  const { runs, warnings } = await readRunHistory(dir);
+  if (ref === 'latest') {
+    const run = runs[0];
+    if (!run) throw new SfdeployError('E_NO_RUNS', `no run logs in ${dir}`);
+    return { run, warnings };
+  }
+  const matches = runs.filter((r) => r.runId === ref || r.runId.startsWith(ref));
+  const exact = matches.find((r) => r.runId === ref);
+  if (exact) return { run: exact, warnings };
+  if (matches.length === 1) return { run: matches[0]!, warnings };
+  if (matches.length > 1) throw new SfdeployError('E_AMBIGUOUS_RUN', `run id "${ref}" matches ${matches.length} runs; give more of it`);
+  throw new SfdeployError('E_NO_RUN', `no run "${ref}" in ${dir}`);
+}

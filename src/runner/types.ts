@@ -1,0 +1,98 @@
+import type { PlannedItem } from '../checklist/load.js';
+
+export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed'] as const;
+/** pass, fail, warn (failed but optional), error (could not run), skip, pending (manual, unsigned), signed. */
+export type ItemStatus = (typeof STATUSES)[number];
+
+export type RunStatus = 'running' | 'passed' | 'failed' | 'pending' | 'interrupted';
+
+export interface Attempt {
+  attempt: number;
+  status: ItemStatus;
+  message: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+/** Who signed or declined a manual item, and how. */
+export interface Signoff {
+  decision: 'confirmed' | 'declined';
+  by: string;
+  role?: string | undefined;
+  at: string;
+  host: string;
+  note?: string | undefined;
+  reason?: string | undefined;
+  evidence?: string | undefined;
+  /** `prompt` when answered in this run, `ledger` when an earlier sign-off was reused. */
+  source: 'prompt' | 'ledger';
+  /** Hash of the ledger record, when one was written or reused. */
+  record?: string | undefined;
+}
+
+export interface ItemResult {
+  id: string;
+  title: string;
+  section: string;
+  sectionTitle: string;
+  /** `manual` or the probe kind. */
+  kind: string;
+  severity: string;
+  optional: boolean;
+  status: ItemStatus;
+  message: string;
+  startedAt: string;
+  durationMs: number;
+  attempts: Attempt[];
+  observations: Record<string, unknown>;
+  signoff?: Signoff | undefined;
+  /** True when the item was left out by --only/--skip (status `skip`). */
+  filtered?: boolean | undefined;
+}
+
+export interface RunContextInfo {
+  release: string | null;
+  environment: string | null;
+  gitSha: string | null;
+  gitDirty: boolean | null;
+  host: string;
+  user: string;
+  sfdeployVersion: string;
+  /** Hash of the sign-off ledger head this run relied on. */
+  ledgerHead?: string | null;
+}
+
+export interface RunSummary {
+  total: number;
+  counts: Record<ItemStatus, number>;
+  /** Items that never finished (interrupted run). */
+  notRun: number;
+  /** Blocking items by problem, for the gate verdict. */
+  blocking: { failed: string[]; errored: string[]; pending: string[] };
+  exitCode: number;
+  verdict: 'passed' | 'failed' | 'pending' | 'interrupted';
+}
+
+/** The JSON run log: one per `check`, rewritten atomically after every item. */
+export interface RunLog {
+  schemaVersion: 1;
+  runId: string;
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string | null;
+  checklist: { id: string; title: string; path: string; sha256: string };
+  context: RunContextInfo;
+  items: ItemResult[];
+  summary: RunSummary;
+}
+
+/** Reporter hooks; all optional. The runner calls them, reporters format. */
+export interface RunListener {
+  onRunStart?(log: RunLog, items: readonly PlannedItem[]): void;
+  onItemStart?(item: PlannedItem): void;
+  /** A manual item is about to prompt: stop spinners, release the terminal. */
+  onPromptStart?(item: PlannedItem): void;
+  onPromptEnd?(item: PlannedItem): void;
+  onItemEnd?(item: PlannedItem, result: ItemResult, log: RunLog): void;
+  onRunEnd?(log: RunLog): void | Promise<void>;
+}
