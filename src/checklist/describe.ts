@@ -84,12 +84,14 @@ export function issueMessage(issue: z.core.$ZodIssue, input: unknown): string {
       const expected = issue.message.startsWith('Invalid input') ? `expected ${article(issue.expected)}` : issue.message;
       return `${expected}, got ${describeValue(got)}`;
     }
+    case 'custom':
+      return issue.message;
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(' | ')}, got ${describeValue(got)}`;
     case 'too_small':
     case 'too_big':
     case 'invalid_format':
-      return `${issue.message}, got ${describeValue(got)}`;
+      return got === null || typeof got !== 'object' ? `${issue.message}, got ${describeValue(got)}` : issue.message;
     default:
       return issue.message;
   }

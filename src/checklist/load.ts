@@ -9,7 +9,7 @@ import { ConditionSyntaxError, isKnownObservation, parseCondition, type Conditio
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
 import { expand, expandDeep, isTruthy, referencedVars, type Env, type VarDeclaration } from './interpolate.js';
 import { formatPath, locate, type ModelPath } from './locate.js';
-import { checklistSchema, type ChecklistDefinition, type ItemDefinition, type Severity } from './schema.js';
+import { checklistSchema, itemSchema, sectionSchema, type ChecklistDefinition, type ItemDefinition, type Severity } from './schema.js';
 
 /** Checklists larger than this are refused before parsing. */
 export const MAX_CHECKLIST_BYTES = 4 * 1024 * 1024;
@@ -141,22 +141,27 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
   };
 
   const parsed = checklistSchema.safeParse(data);
-  if (!parsed.success) {
-    reportIssues(parsed.error.issues, data, checklistSchema, [], at);
-    throw new ChecklistError(sortProblems(problems));
-  }
-  const definition = parsed.data;
-  const raw = data as { sections: { items: Record<string, unknown>[] }[] };
+  if (!parsed.success) reportIssues(parsed.error.issues, data, checklistSchema, [], at);
+  const raw = data as { sections?: unknown };
+  const definition: ChecklistDefinition = parsed.success ? parsed.data : partialDefinition(data);
   const env = options.env;
   const vars = definition.vars;
   const secretNames = Object.entries(vars)
     .filter(([, v]) => v.secret)
     .map(([k]) => k);
 
+  // Items are planned even when other parts of the file are invalid, so every problem is reported at once.
   const items: PlannedItem[] = [];
   const seen = new Map<string, ModelPath>();
-  definition.sections.forEach((section, s) => {
-    section.items.forEach((item, i) => {
+  const rawSections = Array.isArray(raw.sections) ? (raw.sections as unknown[]) : [];
+  rawSections.forEach((rawSection, s) => {
+    const sec = sectionHeaderSchema.safeParse(rawSection);
+    const rawItems = (rawSection as { items?: unknown })?.items;
+    if (!Array.isArray(rawItems)) return;
+    rawItems.forEach((rawItem, i) => {
+      const parsedItem = itemSchema.safeParse(rawItem);
+      if (!parsedItem.success) return;
+      const item = parsedItem.data;
       const path: ModelPath = ['sections', s, 'items', i];
       const prior = seen.get(item.id);
       if (prior) {
@@ -164,8 +169,9 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
         at([...path, 'id'], `duplicate item id "${item.id}" (first defined at line ${pos.line})`);
       } else seen.set(item.id, path);
       const pos = locate(doc, lines, path);
+      const section = sec.success ? sec.data : { id: `section-${s + 1}`, title: `Section ${s + 1}`, distinct_signers: false };
       items.push(
-        planItem(item, raw.sections[s]!.items[i]!, {
+        planItem(item, rawItem as Record<string, unknown>, {
           definition,
           section: { id: section.id, title: section.title, index: s, distinctSigners: section.distinct_signers },
           index: items.length,
@@ -357,7 +363,8 @@ function reportIssues(
 }
 
 function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at: PlanContext['at'], _def: ChecklistDefinition): void {
-  const byId = new Map(items.map((it) => [it.id, it]));
+  const byId = new Map<string, PlannedItem>();
+  for (const it of items) if (!byId.has(it.id)) byId.set(it.id, it);
   for (const item of items) {
     const path = ids.get(item.id);
     item.needs.forEach((dep, j) => {
@@ -386,6 +393,26 @@ function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at
     state.set(id, 'done');
   };
   for (const item of items) visit(item.id, []);
+}
+
+const sectionHeaderSchema = sectionSchema.pick({ id: true, title: true, distinct_signers: true });
+
+/** The checklist-level settings of an invalid file, as far as they are valid, so its items can still be checked. */
+function partialDefinition(data: unknown): ChecklistDefinition {
+  const d = (data ?? {}) as Record<string, unknown>;
+  const pick = <T>(schema: z.ZodType<T>, value: unknown, fallback: T): T => {
+    const r = schema.safeParse(value);
+    return r.success ? r.data : fallback;
+  };
+  const shape = checklistSchema.shape;
+  return {
+    id: pick(shape.id, d.id, 'checklist'),
+    title: pick(z.string(), d.title, 'Checklist'),
+    vars: pick(shape.vars, d.vars, {}),
+    roles: pick(shape.roles, d.roles, {}),
+    defaults: pick(shape.defaults, d.defaults, {}),
+    sections: [],
+  } as ChecklistDefinition;
 }
 
 function hashDefinition(raw: unknown): string {

@@ -8,12 +8,12 @@ const TRUE = /^\s*(?:true|yes|on|1)\s*$/i;
 
 /** A number, also written as a string (after `${VAR}` expansion). */
 export const num = () =>
-  z.union([z.number(), z.string().regex(NUMERIC)], { error: 'expected a number' }).transform((v) => Number(v));
+  z.union([z.number(), z.string().regex(NUMERIC, 'expected a number')], { error: 'expected a number' }).transform((v) => Number(v));
 
 /** An integer, also written as a string (after `${VAR}` expansion). */
 export const int = () =>
   z
-    .union([z.int(), z.string().regex(INTEGER)], { error: 'expected a whole number' })
+    .union([z.int(), z.string().regex(INTEGER, 'expected a whole number')], { error: 'expected a whole number' })
     .transform((v) => Number(v))
     .pipe(z.int());
 
@@ -23,7 +23,7 @@ export const port = () => int().pipe(z.int().min(1, 'expected a port 1-65535').m
 /** A boolean, also written `true/false/yes/no/on/off/1/0` (after `${VAR}` expansion). */
 export const bool = () =>
   z
-    .union([z.boolean(), z.string().regex(BOOLEAN)], { error: 'expected true or false' })
+    .union([z.boolean(), z.string().regex(BOOLEAN, 'expected true or false')], { error: 'expected true or false' })
     .transform((v) => (typeof v === 'boolean' ? v : TRUE.test(v)));
 
 /** A duration such as `250ms`, `10s`, `5m`, `2h`, parsed to milliseconds. */
