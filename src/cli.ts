@@ -7,7 +7,7 @@ const { version } = createRequire(import.meta.url)('../package.json') as { versi
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** Builds the IO a command sees from this process: the only place that reads process state. */
-function processIO(signal: AbortSignal): CommandIO {
+function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
   const env = process.env;
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
   const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
@@ -22,6 +22,7 @@ function processIO(signal: AbortSignal): CommandIO {
     stdinIsTTY: !!process.stdin.isTTY,
     color: !noColor && (force || !!process.stdout.isTTY),
     version,
+    onForcedExit: (fn) => lastSteps.push(fn),
   };
 }
 
@@ -29,6 +30,7 @@ let debug = process.argv.includes('--debug');
 
 async function execute(action: (io: CommandIO) => Promise<number>, handleSignals = false): Promise<void> {
   const controller = new AbortController();
+  const lastSteps: (() => void)[] = [];
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals): void => {
     signals++;
@@ -36,6 +38,13 @@ async function execute(action: (io: CommandIO) => Promise<number>, handleSignals
       process.stderr.write(`\n${sig} received: stopping, recording the run as interrupted (again to force)\n`);
       controller.abort(new Error(sig));
     } else {
+      for (const step of lastSteps) {
+        try {
+          step();
+        } catch {
+          // exiting anyway
+        }
+      }
       process.exit(130);
     }
   };
@@ -44,7 +53,7 @@ async function execute(action: (io: CommandIO) => Promise<number>, handleSignals
     process.on('SIGTERM', onSignal);
   }
   try {
-    process.exitCode = await action(processIO(controller.signal));
+    process.exitCode = await action(processIO(controller.signal, lastSteps));
   } catch (e) {
     process.exitCode = reportError(e);
   } finally {

@@ -395,7 +395,11 @@ function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at
   for (const item of items) visit(item.id, []);
 }
 
-const sectionHeaderSchema = sectionSchema.pick({ id: true, title: true, distinct_signers: true });
+const sectionHeaderSchema = z.object({
+  id: sectionSchema.shape.id,
+  title: sectionSchema.shape.title,
+  distinct_signers: sectionSchema.shape.distinct_signers,
+});
 
 /** The checklist-level settings of an invalid file, as far as they are valid, so its items can still be checked. */
 function partialDefinition(data: unknown): ChecklistDefinition {

@@ -82,6 +82,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO): Pro
     throw new UsageError(`cannot create the run log directory ${logDir}: ${e.message}`);
   });
 
+  io.onForcedExit(() => writer.writeInterruptedSync(new Date()));
   const interactive = !opts.ci && io.stdinIsTTY && env.CI !== 'true' && env.CI !== '1';
   const listeners: RunListener[] = [{ onRunStart: (log) => writer.schedule(log) }, writer];
   const sectionTitles = new Map(checklist.definition.sections.map((s) => [s.id, s.title]));

@@ -19,6 +19,8 @@ export interface CommandIO {
   /** Colour on stdout: a TTY without NO_COLOR, or FORCE_COLOR. */
   color: boolean;
   version: string;
+  /** Registers a synchronous last step for a forced exit (a second Ctrl-C). */
+  onForcedExit(fn: () => void): void;
 }
 
 /** The folder of bundled checklists (`checklists/` at the package root). */

@@ -20,13 +20,19 @@ export function describeParams(probe: Probe): ParamDoc[] {
     required?: string[];
   };
   const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {}).map(([name, p]) => ({
-    name,
-    type: typeName(p),
-    required: required.has(name) && p.default === undefined,
-    default: p.default,
-    description: typeof p.description === 'string' ? p.description : '',
-  }));
+  const shape = probe.params instanceof z.ZodObject ? (probe.params.shape as Record<string, z.ZodType>) : {};
+  return Object.entries(schema.properties ?? {}).map(([name, p]) => {
+    const field = shape[name];
+    const fallback = field instanceof z.ZodDefault ? (field.def.defaultValue as unknown) : undefined;
+    const def = p.default ?? fallback;
+    return {
+      name,
+      type: typeName(p),
+      required: required.has(name) && def === undefined,
+      default: def,
+      description: typeof p.description === 'string' ? p.description : '',
+    };
+  });
 }
 
 function typeName(p: Record<string, unknown>): string {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
+import { summarize } from '../runner/gate.js';
 import type { RunListener, RunLog } from '../runner/types.js';
 
 /**
@@ -47,8 +48,17 @@ export class RunLogWriter implements RunListener {
     if (this.failure) throw this.failure;
   }
 
-  /** A last synchronous write, for a process that is about to exit. */
-  writeSync(log: RunLog): void {
+  /** A last synchronous write of the newest state marked interrupted, for a process that is about to exit. */
+  writeInterruptedSync(finishedAt: Date): void {
+    if (!this.latest) return;
+    const log: RunLog = this.latest.finishedAt
+      ? this.latest
+      : {
+          ...this.latest,
+          status: 'interrupted',
+          finishedAt: finishedAt.toISOString(),
+          summary: summarize(this.latest.items, this.latest.summary.total, true),
+        };
     writeFileAtomic.sync(this.path, `${JSON.stringify(log, null, 2)}\n`);
   }
 
