@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { chmodSync } from 'node:fs';
+import fileProbe from '../../../src/probes/file/index.js';
+import { tempDir } from '../../support/tmp.js';
+
+describe('file probe', () => {
+  it('observes existence, type, size, mode, content and lines relative to the working directory', async () => {
+    const t = tempDir({ 'CHANGELOG.md': '# Changelog\n\n## v1.2.0\n' });
+    try {
+      chmodSync(t.path('CHANGELOG.md'), 0o640);
+      const ctx = { signal: new AbortController().signal, timeoutMs: 1000, env: {}, lookup: () => undefined, cwd: t.dir };
+      const out = await fileProbe.run({ path: 'CHANGELOG.md' }, ctx);
+      expect(out.observations).toEqual({ exists: true, type: 'file', size: 23, mode: '0640', content: '# Changelog\n\n## v1.2.0\n', lines: 3 });
+      const missing = await fileProbe.run({ path: 'RELEASE_NOTES.md' }, ctx);
+      expect(missing).toMatchObject({ observations: { exists: false }, problems: ['RELEASE_NOTES.md does not exist'] });
+    } finally {
+      t.remove();
+    }
+  });
+});
