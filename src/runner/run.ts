@@ -85,6 +85,9 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   if (o.signal.aborted) forward();
   else o.signal.addEventListener('abort', forward, { once: true });
   const waiting = new Set(items.map((it) => it.id));
+  // Humans are asked once the probes that do not wait for a human have finished, then in checklist order.
+  const independentProbes = items.filter((it) => it.probe && wanted.has(it.id) && !dependsOnManual(it, byId, new Set()));
+  const automatedPartDone = (): boolean => independentProbes.every((it) => results.has(it.id));
   const running = new Set<string>();
   let probesRunning = 0;
   let promptBusy = false;
@@ -117,9 +120,8 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
             progressed = true;
             continue;
           }
-          if (!item.needs.every((d) => results.has(d))) continue;
           if (item.manual) {
-            if (promptBusy || !sectionProbesDone(item, items, results, wanted, byId)) continue;
+            if (promptBusy || !item.needs.every((d) => results.has(d)) || !automatedPartDone()) continue;
             waiting.delete(item.id);
             running.add(item.id);
             promptBusy = true;
@@ -130,6 +132,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
             });
             progressed = true;
           } else {
+            if (!item.needs.every((d) => results.has(d))) continue;
             if (probesRunning >= o.concurrency) continue;
             waiting.delete(item.id);
             running.add(item.id);
@@ -238,25 +241,13 @@ function describeStatus(s: ItemStatus): string {
   return { fail: 'failing', error: 'in error', warn: 'failing (optional)', skip: 'skipped', pending: 'awaiting sign-off', pass: 'passing', signed: 'signed' }[s];
 }
 
-/** A manual item waits until the section's probe items that do not depend on it have finished. */
-function sectionProbesDone(item: PlannedItem, items: readonly PlannedItem[], results: Map<string, ItemResult>, wanted: ReadonlySet<string>, byId: Map<string, PlannedItem>): boolean {
-  return items.every(
-    (other) =>
-      other.section.index !== item.section.index ||
-      !other.probe ||
-      !wanted.has(other.id) ||
-      results.has(other.id) ||
-      dependsOn(other, item.id, byId, new Set()),
-  );
-}
-
-function dependsOn(item: PlannedItem, target: string, byId: Map<string, PlannedItem>, seen: Set<string>): boolean {
+/** Does an item wait, directly or through its needs, for a manual sign-off? */
+function dependsOnManual(item: PlannedItem, byId: Map<string, PlannedItem>, seen: Set<string>): boolean {
   for (const dep of item.needs) {
-    if (dep === target) return true;
     if (seen.has(dep)) continue;
     seen.add(dep);
     const d = byId.get(dep);
-    if (d && dependsOn(d, target, byId, seen)) return true;
+    if (d && (d.manual || dependsOnManual(d, byId, seen))) return true;
   }
   return false;
 }

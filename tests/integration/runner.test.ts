@@ -156,6 +156,22 @@ describe('runner', () => {
     expect(order).toEqual(['end:slow', 'prompt:approve', 'end:approve']);
   });
 
+  it('asks humans in checklist order once the independent probes are done, and a probe may wait for a sign-off', async () => {
+    const order: string[] = [];
+    const signoff: SignoffProvider = {
+      async resolve(item) {
+        order.push(`prompt:${item.id}`);
+        return { status: 'signed', message: 'ok', signoff: { decision: 'confirmed', by: 'ana', at: 'now', host: 'h', source: 'prompt' } };
+      },
+    };
+    const log = await run(
+      `      - id: slow\n        title: Slow\n        probe: { kind: http, url: "\${BASE}/slow?ms=250" }\n      - id: first-approval\n        title: First\n        manual: { instructions: one }\n      - id: after-approval\n        title: Probe after a sign-off\n        needs: [second-approval]\n        probe: { kind: http, url: "\${BASE}/health" }\n      - id: second-approval\n        title: Second\n        manual: { instructions: two }\n`,
+      { signoff, listeners: [{ onItemEnd: (item) => order.push(`end:${item.id}`) }] },
+    );
+    expect(order).toEqual(['end:slow', 'prompt:first-approval', 'end:first-approval', 'prompt:second-approval', 'end:second-approval', 'end:after-approval']);
+    expect(log.summary.verdict).toBe('passed');
+  });
+
   it('stops on abort: running probes are cancelled, finished items are kept, the run is interrupted', async () => {
     const controller = new AbortController();
     const log = await run(
