@@ -3,6 +3,7 @@ import env from './env/index.js';
 import file from './file/index.js';
 import http from './http/index.js';
 import redis from './redis/index.js';
+import s3 from './s3/index.js';
 import type { Probe } from './types.js';
 
 /** Every probe kind, by the name a checklist uses in `probe.kind`. Adding a probe: its folder, one line here, its test. */
@@ -12,6 +13,7 @@ export const probes = {
   file,
   http,
   redis,
+  s3,
 } satisfies Record<string, Probe>;
 
 export type ProbeKind = keyof typeof probes;

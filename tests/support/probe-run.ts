@@ -1,5 +1,6 @@
+import { z } from 'zod';
 import { parseChecklist } from '../../src/checklist/load.js';
-import type { Env } from '../../src/checklist/interpolate.js';
+import { expandDeep, type Env } from '../../src/checklist/interpolate.js';
 import { getProbe } from '../../src/probes/index.js';
 import type { ProbeContext, ProbeOutcome } from '../../src/probes/types.js';
 import { runChecklist } from '../../src/runner/run.js';
@@ -13,7 +14,10 @@ export interface ProbeCall {
   cwd?: string;
 }
 
-/** Runs one probe directly, parameters validated by its schema, as the runner would call it. */
+/**
+ * Runs one probe directly, as the runner would call it: `${VAR}` in the parameters and in string
+ * defaults (`${REDIS_URL}`) expanded from `env`, then validated by the probe's schema.
+ */
 export async function runProbe(kind: string, params: Record<string, unknown>, o: ProbeCall = {}): Promise<ProbeOutcome> {
   const probe = getProbe(kind);
   if (!probe) throw new Error(`no probe ${kind}`);
@@ -25,7 +29,16 @@ export async function runProbe(kind: string, params: Record<string, unknown>, o:
     lookup: (name) => env[name],
     cwd: o.cwd ?? process.cwd(),
   };
-  return probe.run(probe.params.parse(params) as never, ctx);
+  const withDefaults: Record<string, unknown> = { ...params };
+  if (probe.params instanceof z.ZodObject) {
+    for (const [key, field] of Object.entries(probe.params.shape as Record<string, z.ZodType>)) {
+      const fallback: unknown = field instanceof z.ZodDefault ? (field as z.ZodDefault).def.defaultValue : undefined;
+      if (withDefaults[key] === undefined && typeof fallback === 'string' && fallback.includes('${')) withDefaults[key] = fallback;
+    }
+  }
+  const expanded = expandDeep(withDefaults, env);
+  if (expanded.missing.length) throw new Error(`test setup: ${expanded.missing.join(', ')} not set`);
+  return probe.run(probe.params.parse(expanded.value) as never, ctx);
 }
 
 /** The message a probe run fails with, or a marker when it did not throw. */
