@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import redisProbe from '../../src/probes/redis/index.js';
 import { parseInfo } from '../../src/probes/redis/info.js';
 import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
 import { failureOf, runChecklistText, runProbe } from '../support/probe-run.js';
-import { startLoadingRedis, startRedis, type RedisServer } from '../support/redis.js';
+import { createTestCertificates, startLoadingRedis, startRedis, type RedisServer, type TestCertificates } from '../support/redis.js';
 
 const PASSWORD = 'Tr0ub4dor&3-redis-pw-7c1e';
 
@@ -109,6 +110,40 @@ describe('redis probe against a redis-server with requirepass and appendonly', (
   });
 });
 
+describe('redis probe over TLS (rediss://)', () => {
+  let certs: TestCertificates;
+  let tls: RedisServer;
+
+  beforeAll(async () => {
+    certs = createTestCertificates();
+    tls = await startRedis({ tls: certs, password: PASSWORD });
+  });
+
+  afterAll(async () => {
+    await tls?.stop();
+    if (certs) rmSync(certs.dir, { recursive: true, force: true });
+  });
+
+  it('connects when ca_file names the CA that signed the server certificate', async () => {
+    const out = await runProbe('redis', { url: tls.url, ca_file: certs.caFile });
+    expect(tls.url).toMatch(/^rediss:/);
+    expect(out.problems).toEqual([]);
+    expect(out.observations).toMatchObject({ pong: true, auth_required: true });
+  });
+
+  it('fails with a certificate message when the CA is not trusted, and passes with insecure: true', async () => {
+    const message = await failureOf(runProbe('redis', { url: tls.url }));
+    expect(message).toMatch(new RegExp(`^certificate of 127\\.0\\.0\\.1:${tls.port} is (self-signed and not trusted|not signed by a trusted CA)$`));
+    const out = await runProbe('redis', { url: tls.url, insecure: true });
+    expect(out.observations.pong).toBe(true);
+  });
+
+  it('hints at TLS when rediss:// meets a plain-text port', async () => {
+    const message = await failureOf(runProbe('redis', { url: `rediss://127.0.0.1:${plain.port}`, insecure: true }, { timeoutMs: 500 }));
+    expect(message).toBe(`connection to redis at 127.0.0.1:${plain.port} timed out after 500ms (with rediss://, check that this port serves TLS)`);
+  });
+});
+
 describe('redis probe timeouts and server states', () => {
   it('gives up on a server that accepts and never answers, with a "timed out" message', async () => {
     const started = Date.now();
@@ -194,6 +229,15 @@ sections:
 });
 
 describe('redis probe module', () => {
+  it('imports ioredis only inside run(), so other commands do not load it', () => {
+    const folder = new URL('../../src/probes/redis/', import.meta.url);
+    for (const file of readdirSync(folder)) {
+      const source = readFileSync(new URL(file, folder), 'utf8');
+      expect(source, file).not.toMatch(/^import (?!type )[^;]*from 'ioredis'/m);
+    }
+    expect(readFileSync(new URL('index.ts', folder), 'utf8')).toContain("await import('ioredis')");
+  });
+
   it('describes every parameter and defaults url to ${REDIS_URL}', () => {
     const shape = redisProbe.params.shape;
     for (const [name, field] of Object.entries(shape)) expect(field.description, name).toBeTruthy();

@@ -1,4 +1,5 @@
 import { ListObjectsV2Command, PutBucketCorsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import s3Probe from '../../src/probes/s3/index.js';
 import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
@@ -294,6 +295,15 @@ sections:
 });
 
 describe('s3 probe module', () => {
+  it('imports @aws-sdk/client-s3 only inside run(), so other commands do not load it', () => {
+    const folder = new URL('../../src/probes/s3/', import.meta.url);
+    for (const file of readdirSync(folder)) {
+      const source = readFileSync(new URL(file, folder), 'utf8');
+      expect(source, file).not.toMatch(/^import (?!type )[^;]*from '@aws-sdk\/client-s3'/m);
+    }
+    expect(readFileSync(new URL('index.ts', folder), 'utf8')).toContain("await import('@aws-sdk/client-s3')");
+  });
+
   it('describes every parameter and defaults to the AWS variables', () => {
     for (const [name, field] of Object.entries(s3Probe.params.shape)) expect(field.description, name).toBeTruthy();
     expect(s3Probe.params.parse({})).toMatchObject({ bucket: '${AWS_S3_BUCKET}', region: '${AWS_REGION:-us-east-1}', endpoint: '${AWS_ENDPOINT_URL:-}', read: [], write_test: false });

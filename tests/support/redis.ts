@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,8 @@ export interface RedisServerOptions {
   args?: string[];
   /** Data directory to use (and not remove); default a fresh temp directory removed on stop. */
   dir?: string;
+  /** Serve TLS only (`--tls-port`, plain port 0) with this certificate; see createTestCertificates. */
+  tls?: TestCertificates;
   /** `ready`: wait for "Ready to accept connections"; `listening`: only for the port to accept (a server still loading). */
   waitFor?: 'ready' | 'listening';
 }
@@ -49,7 +51,10 @@ export async function startRedis(o: RedisServerOptions = {}): Promise<RedisServe
 }
 
 function launch(port: number, dir: string, ownDir: boolean, o: RedisServerOptions): Promise<RedisServer> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no', '--logfile', ''];
+  const ports = o.tls
+    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', o.tls.certFile, '--tls-key-file', o.tls.keyFile, '--tls-ca-cert-file', o.tls.caFile, '--tls-auth-clients', 'no']
+    : ['--port', String(port)];
+  const args = [...ports, '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no', '--logfile', ''];
   if (o.password !== undefined) args.push('--requirepass', o.password);
   if (o.appendonly) args.push('--appendonly', 'yes');
   args.push(...(o.args ?? []));
@@ -60,7 +65,7 @@ function launch(port: number, dir: string, ownDir: boolean, o: RedisServerOption
   const server: RedisServer = {
     port,
     dir,
-    url: `redis://${o.password !== undefined ? `:${encodeURIComponent(o.password)}@` : ''}127.0.0.1:${port}`,
+    url: `${o.tls ? 'rediss' : 'redis'}://${o.password !== undefined ? `:${encodeURIComponent(o.password)}@` : ''}127.0.0.1:${port}`,
     log: () => output,
     stop: async () => {
       await stopProcess(child);
@@ -141,4 +146,31 @@ export async function startLoadingRedis(keys = 5000): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface TestCertificates {
+  dir: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/** A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with the openssl CLI. */
+export function createTestCertificates(): TestCertificates {
+  const dir = mkdtempSync(join(tmpdir(), 'sfdeploy-certs-'));
+  const f = (name: string): string => join(dir, name);
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  const openssl = (args: string[]): void => {
+    try {
+      execFileSync('openssl', args, { stdio: 'pipe' });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('openssl is not installed: run `apt-get install -y openssl`');
+      throw e;
+    }
+  };
+  openssl(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=sfdeploy test CA']);
+  openssl(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
+  openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '2', '-extfile', f('san.ext')]);
+  return { dir, caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }

@@ -84,7 +84,9 @@ export function describeRedisError(error: unknown, target: RedisTarget, socketEr
       return `${message} (redis at ${where})`;
   }
   if (e?.message === 'Command timed out') return `redis at ${where} did not answer within ${formatDuration(timeoutMs)} (timed out)`;
-  if (e?.code === 'ETIMEDOUT') return `connection to redis at ${where} timed out after ${formatDuration(timeoutMs)}`;
+  if (e?.code === 'ETIMEDOUT') {
+    return `connection to redis at ${where} timed out after ${formatDuration(timeoutMs)}${target.tls ? ' (with rediss://, check that this port serves TLS)' : ''}`;
+  }
   if (e?.code) return describeNetworkError(e, where);
   if (/^Protocol error/i.test(message)) return `${where} did not answer like a redis server (${message})`;
   return `redis at ${where}: ${message}`;
