@@ -80,7 +80,8 @@ export default defineProbe({
       return await untilAborted(observe(client, p, target), ctx.signal);
     } catch (e) {
       if (ctx.signal.aborted || e instanceof ProbeError) throw e;
-      throw new Error(describeRedisError(e, target, socketError, ctx.timeoutMs));
+      const message = describeRedisError(e, target, socketError, ctx.timeoutMs);
+      throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
     } finally {
       ctx.signal.removeEventListener('abort', stop);
       client.disconnect();
