@@ -2,6 +2,8 @@ import command from './command/index.js';
 import env from './env/index.js';
 import file from './file/index.js';
 import http from './http/index.js';
+import redis from './redis/index.js';
+import s3 from './s3/index.js';
 import type { Probe } from './types.js';
 
 /** Every probe kind, by the name a checklist uses in `probe.kind`. Adding a probe: its folder, one line here, its test. */
@@ -10,6 +12,8 @@ export const probes = {
   env,
   file,
   http,
+  redis,
+  s3,
 } satisfies Record<string, Probe>;
 
 export type ProbeKind = keyof typeof probes;

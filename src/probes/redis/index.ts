@@ -1,0 +1,209 @@
+/**
+ * The redis probe: PING, INFO, CONFIG GET, LLEN over one connection.
+ * https://redis.io/docs/latest/commands/info/ · https://redis.io/docs/latest/commands/config-get/
+ */
+import type { Redis as RedisClient } from 'ioredis';
+import { z } from 'zod';
+import { ProbeError } from '../../errors.js';
+import { bool } from '../params.js';
+import { defineProbe, type ProbeContext } from '../types.js';
+import { describeRedisError, parseRedisUrl, replyCode, type RedisTarget } from './connection.js';
+import { parseConfigValue, parseInfo } from './info.js';
+
+const params = z.strictObject({
+  url: z
+    .string()
+    .min(1, 'expected a redis URL such as redis://:password@host:6379/0')
+    .default('${REDIS_URL}')
+    .describe('Redis URL: `redis://[user][:password]@host[:port][/db]`, or `rediss://` for TLS. Default `${REDIS_URL}`.'),
+  queues: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('List keys whose length is observed as `llen.<key>`, such as Celery queues (`celery`). A missing key has length 0. Default none.'),
+  config: z
+    .array(z.string().min(1))
+    .default([])
+    .describe('CONFIG GET parameters (glob patterns allowed) observed as `config.<name>`: `maxmemory-policy`, `appendonly`, `save`. Password values are masked. Default none.'),
+  insecure: bool().default(false).describe('With `rediss://`, skip certificate verification. Default false.'),
+  ca_file: z.string().optional().describe('With `rediss://`, a PEM file of extra CA certificates to trust (relative to the working directory).'),
+});
+
+export type RedisParams = z.output<typeof params>;
+
+const SECRET_CONFIG = /pass|auth|secret/i;
+
+/** Connects to Redis and observes PING, INFO, chosen CONFIG values and queue lengths. */
+export default defineProbe({
+  kind: 'redis',
+  summary: 'Connects to Redis: PING, INFO sections, CONFIG values, whether auth is required, queue lengths.',
+  docs: 'https://redis.io/docs/latest/commands/info/',
+  params,
+  observations: {
+    pong: 'true when PING answered PONG',
+    latency_ms: 'round trip of an authenticated PING, in milliseconds',
+    version: 'the server version (INFO server redis_version)',
+    role: 'the replication role, master or slave (INFO replication role)',
+    'info.**': 'an INFO field by section and name, numbers as numbers: info.persistence.aof_enabled, info.memory.maxmemory_policy, info.keyspace.db0.keys',
+    'config.*': 'a CONFIG GET value for a name in `config`; omitted, with a note, when the server refuses CONFIG (managed Redis, ACL)',
+    auth_required: 'true when a connection without credentials gets NOAUTH (checked before AUTH when the URL has credentials)',
+    protected_mode: 'true when CONFIG GET protected-mode is yes; omitted, with a note, when CONFIG is refused',
+    'llen.**': 'the length of a key listed in `queues` (0 when the key does not exist)',
+    notes: 'what could not be observed, and why',
+  },
+  defaultCheck: 'PING answers PONG (no NOAUTH, WRONGPASS or LOADING), the dataset is loaded and every key in `queues` is a list or absent',
+  async run(p, ctx) {
+    const target = parseRedisUrl(p.url);
+    const tls = target.tls ? await tlsOptions(p, target, ctx) : undefined;
+    const { Redis } = await import('ioredis');
+    const client = new Redis({
+      host: target.host,
+      port: target.port,
+      ...(tls ? { tls } : {}),
+      lazyConnect: true,
+      enableReadyCheck: false,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+      reconnectOnError: () => false,
+      autoResubscribe: false,
+      disableClientInfo: true,
+      connectTimeout: ctx.timeoutMs,
+      commandTimeout: ctx.timeoutMs,
+    });
+    let socketError: Error | undefined;
+    client.on('error', (e: Error) => {
+      socketError = e;
+    });
+    const stop = (): void => client.disconnect();
+    ctx.signal.addEventListener('abort', stop, { once: true });
+    try {
+      return await untilAborted(observe(client, p, target), ctx.signal);
+    } catch (e) {
+      if (ctx.signal.aborted || e instanceof ProbeError) throw e;
+      const message = describeRedisError(e, target, socketError, ctx.timeoutMs);
+      throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
+    } finally {
+      ctx.signal.removeEventListener('abort', stop);
+      client.disconnect();
+    }
+  },
+});
+
+async function observe(client: RedisClient, p: RedisParams, target: RedisTarget) {
+  const notes: string[] = [];
+  const problems: string[] = [];
+  await client.connect();
+
+  let authRequired = false;
+  if (target.password !== undefined) {
+    const before = await client.ping().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (before !== undefined && replyCode(before) !== 'NOAUTH') throw before;
+    authRequired = before !== undefined;
+    try {
+      if (target.username !== undefined) await client.auth(target.username, target.password);
+      else await client.auth(target.password);
+    } catch (e) {
+      if (authRequired || !/without any password configured|no password is set/i.test((e as Error).message)) throw e;
+      notes.push('the URL has a password but the server requires none');
+    }
+  }
+  if (target.db !== 0) await client.select(target.db);
+
+  const started = performance.now();
+  const pong = await client.ping();
+  const latencyMs = Math.round((performance.now() - started) * 10) / 10;
+
+  const configNames = ['protected-mode', ...p.config.filter((n) => n.toLowerCase() !== 'protected-mode')];
+  const pipeline = client.pipeline();
+  pipeline.info();
+  for (const name of configNames) pipeline.config('GET', name);
+  for (const key of p.queues) pipeline.llen(key);
+  const replies = (await pipeline.exec()) ?? [];
+  const reply = (i: number): [Error | null, unknown] => (replies[i] as [Error | null, unknown] | undefined) ?? [new Error('no reply'), undefined];
+
+  const [infoError, infoText] = reply(0);
+  if (infoError) throw infoError;
+  const info = parseInfo(String(infoText));
+  if (info.persistence?.loading === 1) {
+    problems.push(`redis at ${target.where} is still loading its dataset into memory (LOADING); retry when loading has finished`);
+  }
+
+  const config: Record<string, unknown> = {};
+  let protectedMode: boolean | undefined;
+  let configRefused: string | undefined;
+  configNames.forEach((name, j) => {
+    const [error, value] = reply(1 + j);
+    if (error) {
+      if (replyCode(error) === 'LOADING') throw error;
+      configRefused ??= error.message.split('\n')[0]!.trim();
+      return;
+    }
+    const pairs = Array.isArray(value) ? (value as unknown[]).map(String) : [];
+    for (let k = 0; k + 1 < pairs.length; k += 2) {
+      const key = pairs[k]!;
+      const text = pairs[k + 1]!;
+      if (j === 0 && key === 'protected-mode') protectedMode = text === 'yes';
+      if (j > 0 || p.config.some((n) => n.toLowerCase() === 'protected-mode')) {
+        config[key] = SECRET_CONFIG.test(key) && text !== '' ? '***' : parseConfigValue(text);
+      }
+    }
+  });
+  if (configRefused) notes.push(`CONFIG GET refused (${configRefused}): config.* and protected_mode not observed`);
+
+  const llen: Record<string, number> = {};
+  p.queues.forEach((key, j) => {
+    const [error, value] = reply(1 + configNames.length + j);
+    if (!error) {
+      llen[key] = Number(value);
+      return;
+    }
+    const code = replyCode(error);
+    if (code === 'LOADING') throw error;
+    problems.push(code === 'WRONGTYPE' ? `queue key ${key} is not a list` : `LLEN ${key} failed: ${error.message.split('\n')[0]}`);
+  });
+
+  const isPong = pong === 'PONG';
+  if (!isPong) problems.unshift(`PING answered ${JSON.stringify(pong)}, not PONG`);
+  const version = info.server?.redis_version;
+  const role = info.replication?.role;
+  const observations: Record<string, unknown> = {
+    pong: isPong,
+    latency_ms: latencyMs,
+    version: version === undefined ? undefined : String(version),
+    role,
+    info,
+    config,
+    auth_required: authRequired,
+    protected_mode: protectedMode,
+    llen,
+    notes,
+  };
+  const parts = [`PONG in ${latencyMs}ms`, `redis ${version ?? '?'}`, role ? String(role) : undefined].filter(Boolean);
+  return { observations, problems, summary: `${parts.join(', ')} at ${target.where}` };
+}
+
+async function tlsOptions(p: RedisParams, target: RedisTarget, ctx: ProbeContext) {
+  let ca: Buffer | undefined;
+  if (p.ca_file) {
+    const { readFile } = await import('node:fs/promises');
+    const { resolve } = await import('node:path');
+    ca = await readFile(resolve(ctx.cwd, p.ca_file)).catch(() => {
+      throw new ProbeError(`cannot read ca_file ${p.ca_file}`);
+    });
+  }
+  const isIp = /^[\d.]+$|:/.test(target.host);
+  return { rejectUnauthorized: !p.insecure, ...(ca ? { ca } : {}), ...(isIp ? {} : { servername: target.host }) };
+}
+
+/** Settles with `work`, or rejects as soon as the signal aborts. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { parseChecklist } from '../../src/checklist/load.js';
+import { expandDeep, type Env } from '../../src/checklist/interpolate.js';
+import { getProbe } from '../../src/probes/index.js';
+import type { ProbeContext, ProbeOutcome } from '../../src/probes/types.js';
+import { runChecklist } from '../../src/runner/run.js';
+import type { RunLog } from '../../src/runner/types.js';
+import { createRedactor } from '../../src/util/redact.js';
+
+export interface ProbeCall {
+  env?: Env;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  cwd?: string;
+}
+
+/**
+ * Runs one probe directly, as the runner would call it: `${VAR}` in the parameters and in string
+ * defaults (`${REDIS_URL}`) expanded from `env`, then validated by the probe's schema.
+ */
+export async function runProbe(kind: string, params: Record<string, unknown>, o: ProbeCall = {}): Promise<ProbeOutcome> {
+  const probe = getProbe(kind);
+  if (!probe) throw new Error(`no probe ${kind}`);
+  const env = o.env ?? {};
+  const ctx: ProbeContext = {
+    signal: o.signal ?? new AbortController().signal,
+    timeoutMs: o.timeoutMs ?? 5000,
+    env,
+    lookup: (name) => env[name],
+    cwd: o.cwd ?? process.cwd(),
+  };
+  const withDefaults: Record<string, unknown> = { ...params };
+  if (probe.params instanceof z.ZodObject) {
+    for (const [key, field] of Object.entries(probe.params.shape as Record<string, z.ZodType>)) {
+      const fallback: unknown = field instanceof z.ZodDefault ? (field as z.ZodDefault).def.defaultValue : undefined;
+      if (withDefaults[key] === undefined && typeof fallback === 'string' && fallback.includes('${')) withDefaults[key] = fallback;
+    }
+  }
+  const expanded = expandDeep(withDefaults, env);
+  if (expanded.missing.length) throw new Error(`test setup: ${expanded.missing.join(', ')} not set`);
+  return probe.run(probe.params.parse(expanded.value) as never, ctx);
+}
+
+/** The message a probe run fails with, or a marker when it did not throw. */
+export async function failureOf(run: Promise<unknown>): Promise<string> {
+  try {
+    await run;
+    return '(did not throw)';
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** Loads checklist YAML and runs it in-process through the real runner (no manual items). */
+export async function runChecklistText(yaml: string, env: Env, o: { cwd?: string; timeoutMs?: number } = {}): Promise<RunLog> {
+  const checklist = parseChecklist(yaml, 'test-checklist.yaml', { env });
+  return runChecklist({
+    runId: 'test-run',
+    checklist,
+    context: { release: null, environment: null, gitSha: null, gitDirty: null, host: 'test', user: 'test', sfdeployVersion: '0.0.0' },
+    concurrency: 4,
+    timeoutMs: o.timeoutMs,
+    signoff: { resolve: async () => ({ status: 'pending', message: 'awaiting sign-off' }) },
+    signal: new AbortController().signal,
+    env,
+    cwd: o.cwd ?? process.cwd(),
+    redact: createRedactor(env, checklist.secretNames),
+    listeners: [],
+  });
+}
