@@ -2,6 +2,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import type { CommandIO } from './commands/io.js';
 
+// The AWS SDK warns on every run under Node 20, which sfdeploy supports; the warning is noise for our users.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

@@ -12,6 +12,8 @@ export interface ProbeContext {
   lookup(name: string): string | undefined;
   /** Working directory: where the user's repository is. */
   cwd: string;
+  /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
+  wants?: readonly string[] | undefined;
 }
 
 /** Named values a probe observed; `expect:` conditions read them by dotted path. */

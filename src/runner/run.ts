@@ -321,6 +321,7 @@ async function attemptProbe(
         env: o.env,
         lookup: o.lookup,
         cwd: o.cwd,
+        wants: plan.conditions?.map((c) => c.path) ?? [],
       }),
       aborted,
     ]);

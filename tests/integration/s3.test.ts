@@ -294,6 +294,16 @@ sections:
   });
 });
 
+describe('s3 probe reads what the conditions name', () => {
+  it('reads versioning and the policy when expect: names them, without a read: list', async () => {
+    const log = await runChecklistText(
+      `id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n      - id: media\n        title: Media bucket\n        probe:\n          kind: s3\n          expect: ['versioning == "Enabled"', 'policy.public_read_prefixes == ["public/"]']\n`,
+      { AWS_S3_BUCKET: 'socialflow-media', AWS_ENDPOINT_URL: fake.endpoint, ...credentials() },
+    );
+    expect(log.items[0]).toMatchObject({ status: 'pass', observations: { versioning: 'Enabled', policy: { public_read_prefixes: ['public/'] } } });
+  });
+});
+
 describe('s3 probe module', () => {
   it('imports @aws-sdk/client-s3 only inside run(), so other commands do not load it', () => {
     const folder = new URL('../../src/probes/s3/', import.meta.url);

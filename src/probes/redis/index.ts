@@ -5,6 +5,7 @@
 import type { Redis as RedisClient } from 'ioredis';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
+import { untilAborted } from '../abort.js';
 import { bool } from '../params.js';
 import { defineProbe, type ProbeContext } from '../types.js';
 import { describeRedisError, parseRedisUrl, replyCode, type RedisTarget } from './connection.js';
@@ -196,14 +197,4 @@ async function tlsOptions(p: RedisParams, target: RedisTarget, ctx: ProbeContext
   }
   const isIp = /^[\d.]+$|:/.test(target.host);
   return { rejectUnauthorized: !p.insecure, ...(ca ? { ca } : {}), ...(isIp ? {} : { servername: target.host }) };
-}
-
-/** Settles with `work`, or rejects as soon as the signal aborts. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
+import { untilAborted } from '../abort.js';
 import { formatDuration } from '../../util/duration.js';
 import { bool, int } from '../params.js';
 import { defineProbe, type ProbeContext } from '../types.js';
@@ -29,7 +30,7 @@ const params = z.strictObject({
   read: z
     .array(z.enum(READABLE, { error: `expected one of ${READABLE.join(', ')}` }))
     .default([])
-    .describe(`Bucket configurations to read, one request each: ${READABLE.join(', ')}. Their observations exist only when listed here. Default none.`),
+    .describe(`Bucket configurations to read, one request each: ${READABLE.join(', ')}. Those the item's expect: names are read anyway. Default none.`),
   prefix: z.string().optional().describe('List the objects under this key prefix (all pages) and observe the newest one: `newest.key`, `newest.age` (backup freshness).'),
   max_objects: int()
     .pipe(z.int().min(1, 'expected at least 1'))
@@ -159,7 +160,12 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
     }
     observations.exists = true;
     observations.region = head.BucketRegion;
-    const wanted = new Set(p.read);
+    const wanted = new Set<Readable>(p.read);
+    for (const path of ctx.wants ?? []) {
+      const root = path.split('.')[0]!;
+      const config = READABLE.find((r) => root === r || root.startsWith(`${r}_`) || (r === 'lifecycle' && root === 'lifecycle_rules'));
+      if (config) wanted.add(config);
+    }
 
     const reads: Promise<void>[] = [];
     if (wanted.has('versioning')) {
@@ -341,14 +347,4 @@ function parseEndpoint(text: string): URL | undefined {
   } catch {
     throw new ProbeError(`endpoint is not a valid URL: "${value}"`);
   }
-}
-
-/** Settles with `work`, or rejects as soon as the signal aborts. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
