@@ -2,6 +2,7 @@ import command from './command/index.js';
 import env from './env/index.js';
 import file from './file/index.js';
 import http from './http/index.js';
+import postgres from './postgres/index.js';
 import type { Probe } from './types.js';
 
 /** Every probe kind, by the name a checklist uses in `probe.kind`. Adding a probe: its folder, one line here, its test. */
@@ -10,6 +11,7 @@ export const probes = {
   env,
   file,
   http,
+  postgres,
 } satisfies Record<string, Probe>;
 
 export type ProbeKind = keyof typeof probes;
