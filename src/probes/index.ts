@@ -1,3 +1,4 @@
+import alembic from './alembic/index.js';
 import command from './command/index.js';
 import env from './env/index.js';
 import file from './file/index.js';
@@ -7,6 +8,7 @@ import type { Probe } from './types.js';
 
 /** Every probe kind, by the name a checklist uses in `probe.kind`. Adding a probe: its folder, one line here, its test. */
 export const probes = {
+  alembic,
   command,
   env,
   file,
