@@ -286,6 +286,13 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
     }
   });
 
+  it('chooses cli in auto mode when script_location is a Python package resource, reading pending from alembic history', async () => {
+    const url = await database(['5ba5e0000001']);
+    const outcome = await probe({ database_url: url }, { cwd: fixture('package-resource-script-location'), env: { DATABASE_URL: url } });
+    expect(outcome.observations).toMatchObject({ mode: 'cli', current: ['5ba5e0000001'], heads: ['5a1000000002'], pending: [{ revision: '5a1000000002', slug: 'add_likes', message: 'add likes' }] });
+    expect(outcome.problems).toEqual(['1 pending: 5a1000000002 add_likes']);
+  });
+
   it('fails on a wrong password in one line, without a traceback or the password', async () => {
     const url = server.urlFor({ user: 'app', password: WRONG_PASSWORD, database: 'postgres' });
     const error = await failure(linear('', { mode: 'cli' }), { env: { DATABASE_URL: url } });

@@ -22,7 +22,8 @@ const params = z.strictObject({
     .default('auto')
     .describe(
       'native: read the migration scripts as files and alembic_version through pg, without Python. cli: run the real `alembic current` and `alembic heads`, so the project\'s env.py picks the database. ' +
-        'auto (default): native when the scripts are files on disk and database_url is a PostgreSQL URL, else cli (another database, no URL, or a package-resource script_location).',
+        'auto (default): native when the scripts are files on disk and database_url is a PostgreSQL URL, else cli (another database, no URL, or a package-resource script_location); ' +
+        'a PostgreSQL database that cannot be reached fails the item rather than falling back to cli.',
     ),
   config: z
     .string()
