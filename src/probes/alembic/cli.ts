@@ -1,0 +1,117 @@
+import { ProbeError } from '../../errors.js';
+import { maskUrlPasswords } from '../postgres/connect.js';
+import type { ProbeContext } from '../types.js';
+import type { Migration } from './scripts.js';
+
+export interface AlembicRun {
+  ok: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `alembic -c <config> [-n <section>] <args>` in the working directory with sfdeploy's environment, so the
+ * project's env.py picks the database as it does in production. Never writes bytecode into the project.
+ */
+export async function runAlembic(command: readonly string[], config: string, section: string, args: string[], ctx: ProbeContext): Promise<AlembicRun> {
+  const { execa } = await import('execa');
+  const [file, ...pre] = command as [string, ...string[]];
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
+  env.PYTHONDONTWRITEBYTECODE = '1';
+  const result = await execa(file, [...pre, '-c', config, ...(section === 'alembic' ? [] : ['-n', section]), ...args], {
+    cwd: ctx.cwd,
+    env,
+    extendEnv: false,
+    reject: false,
+    cancelSignal: ctx.signal,
+    forceKillAfterDelay: 500,
+    stdin: 'ignore',
+    maxBuffer: 4 * 1024 * 1024,
+    stripFinalNewline: true,
+  });
+  const code = (result as { code?: string }).code;
+  if (code === 'ENOENT') {
+    throw new ProbeError(`${file} not found: install Alembic (apt-get install -y alembic, or pip install alembic in the project's virtualenv) or set command: to run it`);
+  }
+  if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
+  if (result.isCanceled) throw new Error(`alembic ${args[0]} was cancelled`);
+  return { ok: result.exitCode === 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+}
+
+const REVISION_LINE = /^(\S+)((?: \([^()]*\))*)\s*$/;
+
+/** Revision ids printed by `alembic current` / `alembic heads`: one per line, with `(head)`-style markers. */
+export function parseRevisionLines(stdout: string): string[] {
+  const out: string[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = REVISION_LINE.exec(line.trim());
+    if (m && !out.includes(m[1]!)) out.push(m[1]!);
+  }
+  return out;
+}
+
+/**
+ * Migrations from `alembic history` lines: `a1b2, c3d4 (dep) -> e5f6 (label) (head) (mergepoint), message`.
+ * Alembic validated this graph already; labels (inherited along branches) and dependencies on labels are left out.
+ */
+export function parseHistory(stdout: string): Migration[] {
+  const out: Migration[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const m = /^(.*?) -> (\S+)((?: \([^()]*\))*), ?(.*)$/.exec(line.trim());
+    if (!m) continue;
+    const down = /^(.*?)(?: \(([^()]*)\))?$/.exec(m[1]!.trim())!;
+    const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== '<base>');
+    const message = m[4]!.trim();
+    out.push({
+      revision: m[2]!,
+      downRevisions: list(down[1]),
+      dependsOn: list(down[2]),
+      branchLabels: [],
+      message,
+      slug: (message.match(/\w+/g) ?? []).join('_').toLowerCase().slice(0, 40),
+      file: 'alembic history',
+    });
+  }
+  const known = new Set(out.map((m) => m.revision));
+  for (const m of out) m.dependsOn = m.dependsOn.filter((d) => known.has(d));
+  return out;
+}
+
+/** A database revision alembic cannot find among the scripts (`alembic current` fails with it, on stdout). */
+export function unknownRevisionIn(run: AlembicRun): string | undefined {
+  return /Can't locate revision identified by '([^']+)'/.exec(`${run.stdout}\n${run.stderr}`)?.[1];
+}
+
+/**
+ * One line from a failed alembic run: the `FAILED:` line, else the exception at the end of the traceback
+ * without its class name, database driver errors reworded like the postgres probe's. Never the traceback.
+ */
+export function describeAlembicFailure(stderr: string, stdout: string): string {
+  const lines = stderr.split(/\r?\n/);
+  let text: string | undefined;
+  const failed = [...stdout.split(/\r?\n/), ...lines].find((l) => l.startsWith('FAILED: '));
+  if (failed) text = failed.slice('FAILED: '.length);
+  if (text === undefined) {
+    const at = lines.findLastIndex((l) => /^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Failure)\b:?/.test(l));
+    if (at >= 0) {
+      const tail: string[] = [];
+      for (const l of lines.slice(at)) {
+        if (l.trim() === '' || l.startsWith('(Background on this error')) break;
+        tail.push(l.trim());
+      }
+      text = tail.join(' ').replace(/^[A-Za-z_][\w.]*:\s*/, '');
+    }
+  }
+  text ??= [...lines, ...stdout.split(/\r?\n/)].reverse().find((l) => l.trim() !== '')?.trim() ?? 'no output';
+  text = text.replace(/^\([\w.]+\)\s*/, '').replace(/\s+/g, ' ').trim();
+  const key = /^KeyError: '([^']+)'$/.exec(text) ?? (/KeyError/.test(stderr) ? /^'([^']+)'$/.exec(text) : null);
+  if (key) return `a migration names revision ${key[1]}, which no migration defines`;
+  const refused = /connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+) failed: Connection refused/.exec(text);
+  if (refused) return `connection refused at ${refused[1]}:${refused[2]}`;
+  const password = /password authentication failed for user "([^"]+)"/.exec(text);
+  if (password) return `password authentication failed for user ${password[1]}`;
+  const database = /database "([^"]+)" does not exist/.exec(text);
+  if (database) return `database "${database[1]}" does not exist`;
+  return maskUrlPasswords(text.length > 300 ? `${text.slice(0, 297)}...` : text);
+}

@@ -1,0 +1,247 @@
+import type { Client, ClientConfig } from 'pg';
+import type { ConnectionOptions } from 'node:tls';
+import { ProbeError } from '../../errors.js';
+import { formatDuration } from '../../util/duration.js';
+import { describeNetworkError } from '../network-error.js';
+import type { ProbeContext } from '../types.js';
+
+/** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */
+export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
+export type SslMode = (typeof SSL_MODES)[number];
+
+/** Where and how to connect, resolved from a URL and the libpq `PG*` variables. */
+export interface PgTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string | undefined;
+  database: string;
+  sslMode: SslMode;
+  /** TLS options for every mode but disable/allow. */
+  tls: ConnectionOptions;
+  applicationName: string;
+  options: string | undefined;
+  /** `host:port` (or the socket path) for messages. */
+  where: string;
+}
+
+const SCHEME = /^(postgres(?:ql)?)(?:\+[\w-]+)?:\/\//i;
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]+)(@)/gi;
+
+/** Masks the password of every URL in a text: `postgresql://app:***@db:5432/x`. */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, '$1***$3');
+}
+
+/** True for `postgres://`, `postgresql://` and SQLAlchemy-style `postgresql+asyncpg://` / `+psycopg2://` URLs. */
+export function isPostgresUrl(url: string): boolean {
+  return SCHEME.test(url.trim());
+}
+
+/**
+ * Resolves a PostgreSQL URL like libpq: parts missing from the URL come from PGHOST, PGPORT, PGUSER,
+ * PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGAPPNAME and PGOPTIONS.
+ * An empty URL connects with those variables alone. SQLAlchemy driver suffixes are stripped.
+ */
+export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd'>): Promise<PgTarget> {
+  const env = (name: string): string | undefined => {
+    const v = ctx.env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const text = url.trim();
+  let parsed: URL | undefined;
+  if (text !== '') {
+    if (!SCHEME.test(text)) {
+      throw new ProbeError(`not a PostgreSQL URL: ${maskUrlPasswords(text)} (expected postgresql://user:password@host:5432/database)`);
+    }
+    try {
+      parsed = new URL(text.replace(SCHEME, 'postgresql://'));
+    } catch {
+      throw new ProbeError(`not a valid PostgreSQL URL: ${maskUrlPasswords(text)}`);
+    }
+  }
+  const q = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
+  const decode = (s: string): string => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const hostname = parsed?.hostname.replace(/^\[|\]$/g, '');
+  const host = (hostname ? decode(hostname) : undefined) ?? q('host') ?? env('PGHOST') ?? 'localhost';
+  const portText = (parsed?.port || undefined) ?? q('port') ?? env('PGPORT') ?? '5432';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
+  const user = (parsed?.username ? decode(parsed.username) : undefined) ?? q('user') ?? env('PGUSER') ?? env('USER') ?? 'postgres';
+  const password = (parsed?.password ? decode(parsed.password) : undefined) ?? q('password') ?? env('PGPASSWORD');
+  const path = parsed ? decode(parsed.pathname.replace(/^\//, '')) : '';
+  const database = (path || undefined) ?? q('dbname') ?? env('PGDATABASE') ?? user;
+  const modeText = (q('sslmode') ?? env('PGSSLMODE') ?? 'prefer').toLowerCase();
+  if (!(SSL_MODES as readonly string[]).includes(modeText)) {
+    throw new ProbeError(`unknown sslmode "${modeText}"; expected one of ${SSL_MODES.join(', ')}`);
+  }
+  const socket = host.startsWith('/');
+  const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
+  const tls = await tlsOptions(sslMode, host, {
+    rootCert: q('sslrootcert') ?? env('PGSSLROOTCERT'),
+    cert: q('sslcert') ?? env('PGSSLCERT'),
+    key: q('sslkey') ?? env('PGSSLKEY'),
+    cwd: ctx.cwd,
+  });
+  return {
+    host,
+    port,
+    user,
+    password,
+    database,
+    sslMode,
+    tls,
+    applicationName: q('application_name') ?? env('PGAPPNAME') ?? 'sfdeploy',
+    options: q('options') ?? env('PGOPTIONS'),
+    where: socket ? `${host}/.s.PGSQL.${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`,
+  };
+}
+
+async function tlsOptions(
+  mode: SslMode,
+  host: string,
+  files: { rootCert: string | undefined; cert: string | undefined; key: string | undefined; cwd: string },
+): Promise<ConnectionOptions> {
+  if (mode === 'disable' || mode === 'allow') return {};
+  const { readFile } = await import('node:fs/promises');
+  const { resolve } = await import('node:path');
+  const read = async (what: string, file: string): Promise<Buffer> =>
+    readFile(resolve(files.cwd, file)).catch(() => {
+      throw new ProbeError(`cannot read ${what} ${file}`);
+    });
+  const out: ConnectionOptions = {};
+  const rootCert = files.rootCert && files.rootCert !== 'system' ? files.rootCert : undefined;
+  if (rootCert) out.ca = await read('sslrootcert', rootCert);
+  if (files.cert) out.cert = await read('sslcert', files.cert);
+  if (files.key) out.key = await read('sslkey', files.key);
+  const verify = mode === 'verify-full' || mode === 'verify-ca' || (mode === 'require' && files.rootCert !== undefined);
+  out.rejectUnauthorized = verify;
+  if (verify && mode !== 'verify-full') out.checkServerIdentity = () => undefined;
+  if (!/^[\d.]+$|:/.test(host)) out.servername = host;
+  return out;
+}
+
+/** Numbers where they fit: bigint counts (`count(*)`) and numerics arrive as numbers, not strings. */
+async function typeParsers(): Promise<NonNullable<ClientConfig['types']>> {
+  const pg = (await import('pg')).default;
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === 20) {
+        return (v: string) => {
+          const n = Number(v);
+          return Number.isSafeInteger(n) ? n : v;
+        };
+      }
+      if (oid === 1700) {
+        return (v: string) => {
+          const n = Number(v);
+          return Number.isFinite(n) && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : v;
+        };
+      }
+      return pg.types.getTypeParser(oid, format as 'text');
+    }) as NonNullable<ClientConfig['types']>['getTypeParser'],
+  };
+}
+
+/**
+ * Connects within the context's timeout, honouring its signal (an abort closes the socket at once).
+ * Throws an Error whose message is one readable line without the password.
+ */
+export async function connectPostgres(target: PgTarget, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>): Promise<Client> {
+  const started = Date.now();
+  const first = target.sslMode === 'disable' || target.sslMode === 'allow' ? false : target.tls;
+  try {
+    return await connectOnce(target, first, ctx, ctx.timeoutMs);
+  } catch (e) {
+    if (target.sslMode === 'prefer' && first && isNoSsl(e) && !ctx.signal.aborted) {
+      return connectOnce(target, false, ctx, Math.max(1, ctx.timeoutMs - (Date.now() - started)));
+    }
+    throw e;
+  }
+}
+
+async function connectOnce(target: PgTarget, ssl: ConnectionOptions | false, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>, budgetMs: number): Promise<Client> {
+  if (ctx.signal.aborted) throw new Error(`connection to ${target.where} was aborted`);
+  const pg = (await import('pg')).default;
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database,
+    ssl,
+    application_name: target.applicationName,
+    options: target.options,
+    connectionTimeoutMillis: Math.max(1, Math.round(budgetMs)),
+    statement_timeout: Math.max(1, Math.round(ctx.timeoutMs)),
+    keepAlive: false,
+    types: await typeParsers(),
+  });
+  client.on('error', () => undefined);
+  const aborted = new Error(`connection to ${target.where} was aborted`);
+  let rejectAbort: (e: Error) => void = () => undefined;
+  const abortion = new Promise<never>((_, reject) => (rejectAbort = reject));
+  abortion.catch(() => undefined);
+  const onAbort = (): void => {
+    closePostgres(client);
+    rejectAbort(aborted);
+  };
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  client.once('end', () => ctx.signal.removeEventListener('abort', onAbort));
+  try {
+    await Promise.race([client.connect(), abortion]);
+    return client;
+  } catch (e) {
+    ctx.signal.removeEventListener('abort', onAbort);
+    closePostgres(client);
+    if (ctx.signal.aborted) throw aborted;
+    if (isNoSsl(e) && target.sslMode === 'prefer') throw e;
+    throw new Error(describePostgresError(e, target, budgetMs));
+  }
+}
+
+function isNoSsl(e: unknown): boolean {
+  return e instanceof Error && /does not support SSL/i.test(e.message);
+}
+
+/** Closes a client at once, whatever it is doing. */
+export function closePostgres(client: Client): void {
+  const stream = (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream;
+  void client.end().catch(() => undefined);
+  stream?.destroy();
+}
+
+/** One line for a connection or query error: "password authentication failed for user app". */
+export function describePostgresError(error: unknown, target: PgTarget, timeoutMs: number): string {
+  const e = error as { code?: unknown; message?: unknown; severity?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : String(error);
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.severity !== undefined) {
+    switch (e.code) {
+      case '28P01':
+        return `password authentication failed for user ${target.user}`;
+      case '57014':
+        return /statement timeout/i.test(message) ? `query cancelled by statement_timeout after ${formatDuration(timeoutMs)}` : message;
+      default:
+        return firstLine(maskUrlPasswords(message));
+    }
+  }
+  if (typeof e?.code === 'string' && /^E[A-Z]+$|CERT|SELF_SIGNED|ABORT_ERR/.test(e.code)) return describeNetworkError(error, target.where);
+  if (/timeout expired|connection timeout/i.test(message)) return `connection to ${target.where} timed out after ${formatDuration(timeoutMs)}`;
+  if (/does not support SSL/i.test(message)) return `${target.where} does not accept SSL connections (sslmode=${target.sslMode})`;
+  if (/Connection terminated unexpectedly/i.test(message)) return `${target.where} closed the connection unexpectedly`;
+  if (/client password must be a string|password authentication|no password/i.test(message)) {
+    return `the server asks a password for user ${target.user} but none was given (put it in the URL or PGPASSWORD)`;
+  }
+  if (/Query read timeout/i.test(message)) return `query got no answer within ${formatDuration(timeoutMs)}`;
+  return `${target.where}: ${firstLine(maskUrlPasswords(message))}`;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}

@@ -1,0 +1,113 @@
+/**
+ * PostgreSQL: connects like libpq and runs one query.
+ * https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING
+ */
+import { z } from 'zod';
+import { ProbeError } from '../../errors.js';
+import { defineProbe } from '../types.js';
+import { closePostgres, connectPostgres, describePostgresError, resolveTarget } from './connect.js';
+
+/** Rows kept in the `rows` observation. */
+export const MAX_ROWS = 100;
+
+const params = z
+  .strictObject({
+    url: z
+      .string()
+      .default('${DATABASE_URL}')
+      .describe(
+        'PostgreSQL URL such as `postgresql://app:secret@db:5432/socialflow?sslmode=require`; SQLAlchemy-style `postgresql+asyncpg://` and `+psycopg2://` are accepted. ' +
+          'Parts it leaves out come from the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT; `sslmode` defaults to prefer, as in libpq. Default `${DATABASE_URL}`.',
+      ),
+    query: z.string().trim().min(1, 'expected an SQL query').optional().describe('SQL to run; `value` is the first column of its first row. Default `select 1`.'),
+    params: z
+      .array(z.union([z.string(), z.number(), z.boolean(), z.null()]), { error: 'expected a list of values for $1, $2, ...' })
+      .optional()
+      .describe('Values bound to `$1`, `$2`, ... in `query` (never pasted into the SQL).'),
+  })
+  .refine((p) => p.params === undefined || p.query !== undefined, { message: 'params: needs a query: that uses $1, $2, ...', path: ['params'] });
+
+/** Connects to PostgreSQL and observes the result of a query. */
+export default defineProbe({
+  kind: 'postgres',
+  summary: 'Connects to PostgreSQL (libpq URL and PG* variables) and runs a query: connectivity, settings, indexes, roles, replicas.',
+  docs: 'https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING',
+  params,
+  observations: {
+    connected: 'true once connected (a failed connection fails the item with the reason)',
+    latency_ms: 'milliseconds to connect and run the query',
+    server_version: 'the server version, such as "15.4"',
+    server_version_num: 'the server version as a number, such as 150004',
+    value: 'the first column of the first row (null when there is no row)',
+    rows: `the rows as objects by column name (at most ${MAX_ROWS}): rows.0.indexname`,
+    'rows.**': 'a field of a row: rows.0.rolname',
+    row_count: 'how many rows the query returned (or changed)',
+  },
+  defaultCheck: 'connects and the query (default `select 1`) runs without error; give `expect:` to judge its result',
+  async run(p, ctx) {
+    const target = await resolveTarget(p.url, ctx);
+    const started = performance.now();
+    const client = await connectPostgres(target, ctx);
+    try {
+      const version = await client.query<{ version: string; num: number }>(
+        "select current_setting('server_version') as version, current_setting('server_version_num')::int as num",
+      );
+      const sql = p.query ?? 'select 1';
+      let result;
+      try {
+        result = await client.query({ text: sql, values: p.params, rowMode: 'array' });
+      } catch (e) {
+        if (ctx.signal.aborted) throw e;
+        const message = describePostgresError(e, target, ctx.timeoutMs);
+        if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
+        throw new Error(`query failed: ${message}`);
+      }
+      const latency = Math.round(performance.now() - started);
+      const last = Array.isArray(result) ? (result.at(-1) as typeof result) : result;
+      const names = (last.fields ?? []).map((f: { name: string }) => f.name);
+      const raw = (last.rows ?? []) as unknown[][];
+      const rows = raw.slice(0, MAX_ROWS).map((r) => rowObject(names, r));
+      const first = raw[0]?.[0];
+      const rowCount = typeof last.rowCount === 'number' ? last.rowCount : raw.length;
+      const serverVersion = String(version.rows[0]?.version ?? '').split(' ')[0]!;
+      return {
+        observations: {
+          connected: true,
+          latency_ms: latency,
+          server_version: serverVersion,
+          server_version_num: version.rows[0]?.num,
+          value: first === undefined ? null : plain(first),
+          rows,
+          row_count: rowCount,
+        },
+        problems: [],
+        summary: p.query
+          ? `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.where} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`
+          : `connected to PostgreSQL ${serverVersion} at ${target.where} in ${latency}ms`,
+      };
+    } catch (e) {
+      if (e instanceof ProbeError || (e instanceof Error && /^query /.test(e.message))) throw e;
+      if (ctx.signal.aborted) throw new Error(`query to ${target.where} was aborted`);
+      throw new Error(describePostgresError(e, target, ctx.timeoutMs));
+    } finally {
+      closePostgres(client);
+    }
+  },
+});
+
+function rowObject(names: string[], row: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  names.forEach((name, i) => {
+    out[name] = plain(row[i]);
+  });
+  return out;
+}
+
+/** JSON-friendly values: timestamps as ISO strings, bytea as hex. */
+function plain(v: unknown): unknown {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? String(v) : v.toISOString();
+  if (Buffer.isBuffer(v)) return `\\x${v.toString('hex')}`;
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  return v;
+}
