@@ -78,7 +78,7 @@ describe('checklist loader', () => {
     const errors = errorsOf(
       `${HEAD}      - id: a\n        title: A\n        probe: { kind: htpp, url: x }\n      - id: b\n        title: B\n        probe:\n          kind: http\n          url: http://127.0.0.1\n          expect: [statuss == 200, status 200]\n      - id: c\n        title: C\n        probe: { kind: env, vars: [X], expect: [] }\n`,
     );
-    expect(errors[0]).toMatch(/^c\.yaml:9:24 sections\[0\]\.items\[0\]\.probe\.kind: unknown probe kind "htpp" \(did you mean "http"\?\); known kinds: command, env, file, http, /);
+    expect(errors[0]).toMatch(/^c\.yaml:9:24 sections\[0\]\.items\[0\]\.probe\.kind: unknown probe kind "htpp" \(did you mean "http"\?\); known kinds: [a-z0-9, ]*\bhttp\b/);
     expect(errors.slice(1)).toEqual([
       'c.yaml:15:20 sections[0].items[1].probe.expect[0]: unknown observation "statuss" for probe http; it observes ' + Object.keys(httpProbe.observations).join(', '),
       'c.yaml:15:36 sections[0].items[1].probe.expect[1]: expected "<observation> <op> <value>" with op one of == != <= >= < > contains matches exists, got "status 200"',
