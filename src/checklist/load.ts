@@ -163,6 +163,7 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
         const pos = locate(doc, lines, [...prior, 'id']);
         at([...path, 'id'], `duplicate item id "${item.id}" (first defined at line ${pos.line})`);
       } else seen.set(item.id, path);
+      checkRoles(item, path, definition, at);
       const pos = locate(doc, lines, path);
       items.push(
         planItem(item, raw.sections[s]!.items[i]!, {
@@ -386,6 +387,17 @@ function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at
     state.set(id, 'done');
   };
   for (const item of items) visit(item.id, []);
+}
+
+/** Every role an item names must be declared under the checklist's `roles`. */
+function checkRoles(item: ItemDefinition, path: ModelPath, definition: ChecklistDefinition, at: PlanContext['at']): void {
+  const declared = Object.keys(definition.roles);
+  item.manual?.roles?.forEach((role, j) => {
+    if (definition.roles[role]) return;
+    const hint = suggest(role, declared);
+    const known = declared.length ? `declared roles: ${declared.join(', ')}` : `declare it under roles: (roles: { ${role}: { title: ... } })`;
+    at([...path, 'manual', 'roles', j], `unknown role "${role}"${hint ? ` (did you mean "${hint}"?)` : ''}; ${known}`);
+  });
 }
 
 function hashDefinition(raw: unknown): string {
