@@ -37,7 +37,7 @@ export function createTerminalQuestions(o: TerminalOptions): Questions {
     }
   };
   const text = (message: string, required: string | undefined, signal: AbortSignal) =>
-    ask(({ input }, ctx) => input({ message, required: !!required, validate: (v) => !required || v.trim() !== '' || required }, ctx), signal).then((v) => v.trim());
+    ask(({ input }, ctx) => input({ message, validate: (v) => !required || v.trim() !== '' || required }, ctx), signal).then((v) => v.trim());
   return {
     show(lines) {
       for (const line of lines) o.output.write(`${line}\n`);
