@@ -70,7 +70,8 @@ export function hashRecord(record: Omit<LedgerRecord, 'hash'> & { hash?: string 
 
 /** Chains a draft onto `prev` (the current head, or undefined for an empty ledger). */
 export function sealRecord(draft: RecordDraft, prev: Pick<LedgerRecord, 'seq' | 'hash'> | undefined): LedgerRecord {
-  const unsealed = { v: 1 as const, seq: (prev?.seq ?? 0) + 1, ...draft, prev: prev?.hash ?? null };
+  const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
+  const unsealed = { v: 1 as const, seq: (prev?.seq ?? 0) + 1, checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host, prev: prev?.hash ?? null };
   return { ...unsealed, hash: hashRecord(unsealed) };
 }
 
@@ -126,7 +127,13 @@ export function parseLedger(text: string): LedgerEntry[] {
  * Deleting records from the end cannot be seen in the chain itself: run logs record the head they used.
  */
 export function verifyChain(entries: readonly LedgerEntry[]): ChainBreak | undefined {
-  const seqs = new Set(entries.flatMap((e) => (e.record ? [e.record.seq] : [])));
+  const bySeq = new Map<number, LedgerRecord[]>();
+  for (const { record } of entries) if (record) bySeq.set(record.seq, [...(bySeq.get(record.seq) ?? []), record]);
+  /** A record whose seq is unique and whose link points at the record of the seq before it: genuine, maybe misplaced. */
+  const genuine = (r: LedgerRecord): boolean => {
+    const before = r.seq === 1 ? [] : (bySeq.get(r.seq - 1) ?? []);
+    return bySeq.get(r.seq)?.length === 1 && (r.seq === 1 ? r.prev === null : before.length === 1 && before[0]!.hash === r.prev);
+  };
   let prev: { record: LedgerRecord; line: number } | undefined;
   let beforePrev: LedgerRecord | undefined;
   for (let i = 0; i < entries.length; i++) {
@@ -149,14 +156,14 @@ export function verifyChain(entries: readonly LedgerEntry[]): ChainBreak | undef
       };
     }
     const next = entries[i + 1]?.record;
-    if (next && next.seq === expectedSeq && next.prev === expectedPrev) {
+    if (next && next.seq === expectedSeq && next.prev === expectedPrev && !genuine(r)) {
       return { kind: 'inserted', line, message: `${name} was inserted: the record after it links to the one before it` };
     }
     if (r.seq < expectedSeq) {
       return { kind: 'reordered', line, message: `${name} is out of order: it comes after record ${expectedSeq - 1}` };
     }
     if (r.seq > expectedSeq) {
-      if (seqs.has(expectedSeq)) {
+      if (bySeq.has(expectedSeq)) {
         return { kind: 'reordered', line, message: `${name} is out of order: record ${expectedSeq} should come before it` };
       }
       const missing = r.seq - 1 === expectedSeq ? `record ${expectedSeq} was` : `records ${expectedSeq}-${r.seq - 1} were`;

@@ -45,7 +45,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
       throw new SfdeployError('E_LEDGER_LOCKED', `the ledger is locked by ${who} (${lockPath}); if no sfdeploy is running, remove that file`);
     }
     await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-    delay = Math.min(delay * 2, 100);
+    delay = Math.min(delay * 2, 25);
   }
   try {
     return await fn();
