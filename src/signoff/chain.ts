@@ -167,7 +167,8 @@ export function verifyChain(entries: readonly LedgerEntry[]): ChainBreak | undef
         return { kind: 'reordered', line, message: `${name} is out of order: record ${expectedSeq} should come before it` };
       }
       const missing = r.seq - 1 === expectedSeq ? `record ${expectedSeq} was` : `records ${expectedSeq}-${r.seq - 1} were`;
-      return { kind: 'deleted', line, message: `${missing} deleted: ${name} follows record ${expectedSeq - 1}` };
+      const where = prev ? `${name} follows record ${prev.record.seq}` : `the ledger starts at ${name}`;
+      return { kind: 'deleted', line, message: `${missing} deleted: ${where}` };
     }
     return {
       kind: 'edited',
