@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the test suite starts throwaway instances of: PostgreSQL (initdb, pg_ctl),
-# redis-server, the alembic CLI, git, and tmux (a pseudo-terminal for the interactive sign-off tests). Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints what to install.
+# redis-server, the alembic CLI, git, and tmux (the pseudo-terminal of the interactive sign-off tests).
+# Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints what to install.
 set -euo pipefail
 missing=()
 command -v git >/dev/null || missing+=(git)

@@ -18,7 +18,7 @@ export type Assessment =
   /** `record`: the latest earlier sign-off, which no longer counts (`reason` says why). */
   | { status: 'pending'; reason: string; record?: LedgerRecord | undefined };
 
-export const NO_SIGNOFF = 'no sign-off yet: run `sfdeploy check` in a terminal, or record one with `sfdeploy signoff`';
+export const NO_SIGNOFF = 'no sign-off yet';
 
 /**
  * The latest ledger record for this item, definition, release and environment decides: confirmed and not
