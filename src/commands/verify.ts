@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { SfdeployError } from '../errors.js';
 import { readRunHistory } from '../runlog/read.js';
 import { FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { buildEnv } from './env-files.js';
 import { displayPath, type CommandIO } from './io.js';
 
 export interface VerifyOptions {
@@ -16,7 +17,8 @@ export interface VerifyOptions {
  */
 export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number> {
   const c = new Chalk({ level: io.color ? 1 : 0 });
-  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, io.env, io.cwd));
+  const env = buildEnv(io.env, io.cwd, [], []);
+  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
   const shown = displayPath(ledger.location, io.cwd);
   const snapshot = await ledger.read();
   if (!snapshot.exists) throw new SfdeployError('E_NO_LEDGER', `no ledger at ${shown}: nothing was signed there (give --ledger PATH)`);
@@ -29,7 +31,7 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
   const n = snapshot.records.length;
   io.stdout.write(`${c.green('✔')} ${shown}: ${n} record${n === 1 ? '' : 's'}, chain intact${snapshot.head ? c.dim(` (head ${snapshot.head.slice(0, 12)})`) : ''}\n`);
 
-  const logDir = resolve(io.cwd, opts.logDir ?? io.env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
+  const logDir = resolve(io.cwd, opts.logDir ?? env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
   const { runs } = await readRunHistory(logDir);
   const hashes = new Set(snapshot.records.map((r) => r.hash));
   for (const run of runs) {

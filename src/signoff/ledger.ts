@@ -57,8 +57,13 @@ export class FileLedger implements Ledger {
     this.lock = lock;
   }
 
+  /** Reads without locking; a last line without its newline may be an append in progress, so that case is re-read under the lock (when it can be taken). */
   async read(): Promise<LedgerSnapshot> {
-    const text = await this.readText();
+    let text = await this.readText();
+    if (text && !text.endsWith('\n')) {
+      const unlocked = text;
+      text = await withFileLock(`${this.location}.lock`, () => this.readText(), this.lock).catch(() => unlocked);
+    }
     return text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
   }
 
