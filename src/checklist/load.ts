@@ -395,7 +395,7 @@ function checkRoles(item: ItemDefinition, path: ModelPath, definition: Checklist
   item.manual?.roles?.forEach((role, j) => {
     if (definition.roles[role]) return;
     const hint = suggest(role, declared);
-    const known = declared.length ? `declared roles: ${declared.join(', ')}` : `declare it under roles: (roles: { ${role}: { title: ... } })`;
+    const known = declared.length ? `declared roles: ${declared.join(', ')}` : `no roles are declared: add roles: { ${role}: { title: ... } } to the checklist`;
     at([...path, 'manual', 'roles', j], `unknown role "${role}"${hint ? ` (did you mean "${hint}"?)` : ''}; ${known}`);
   });
 }

@@ -16,7 +16,7 @@ import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';
 import { checkRoleOption } from '../signoff/approvals.js';
 import { resolveSigner } from '../signoff/identity.js';
-import { FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { brokenLedgerWarning, FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
 import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { resolveTarget } from '../signoff/target.js';
@@ -72,9 +72,8 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO): Pro
   const { release, environment } = resolveTarget(opts, env, git.describe, redact);
   const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
   const snapshot = await ledger.read();
-  if (snapshot.broken) {
-    io.stderr.write(`warning: ${displayPath(ledger.location, io.cwd)}: ${snapshot.broken.message}; sign-offs from line ${snapshot.broken.line} on are ignored (run \`sfdeploy verify\`)\n`);
-  }
+  const warning = brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
+  if (warning) io.stderr.write(warning);
   const context: RunContextInfo = {
     release,
     environment,

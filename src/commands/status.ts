@@ -3,7 +3,7 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { readGitState } from '../runlog/context.js';
 import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
-import { FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { brokenLedgerWarning, FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
 import { resolveTarget } from '../signoff/target.js';
 import { formatDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
@@ -44,9 +44,8 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
   const snapshot = await ledger.read();
   const shownLedger = displayPath(ledger.location, io.cwd);
-  if (snapshot.broken) {
-    io.stderr.write(`warning: ${shownLedger}: ${snapshot.broken.message}; sign-offs from line ${snapshot.broken.line} on are ignored (run \`sfdeploy verify\`)\n`);
-  }
+  const warning = brokenLedgerWarning(snapshot, shownLedger);
+  if (warning) io.stderr.write(warning);
   const now = new Date();
   const assessor = new Assessor(checklist, target, snapshot.records, () => now);
   const rows: ItemStatusRow[] = checklist.items

@@ -47,6 +47,12 @@ export function snapshotOf(entries: LedgerEntry[], exists = true): LedgerSnapsho
   return { exists, entries, records, head: records[records.length - 1]?.hash ?? null, broken };
 }
 
+/** The warning `check` and `status` print about a broken chain, naming the ledger as `shown`. */
+export function brokenLedgerWarning(snapshot: LedgerSnapshot, shown: string): string | undefined {
+  const b = snapshot.broken;
+  return b && `warning: ${shown}: ${b.message}; sign-offs from line ${b.line} on are ignored (run \`sfdeploy verify\`)\n`;
+}
+
 /** A JSON Lines file, locked with `<file>.lock` while appending; each append is a single write. */
 export class FileLedger implements Ledger {
   readonly location: string;

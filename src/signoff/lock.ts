@@ -23,8 +23,9 @@ interface Owner {
 }
 
 /**
- * Runs `fn` holding an exclusive lock file created with O_EXCL. Waiters retry with backoff; a stale lock
- * (its holder died) is moved aside atomically, so two waiters never both remove a live one.
+ * Runs `fn` holding an exclusive lock file created with O_EXCL. Waiters retry with backoff; a stale lock (its
+ * holder died, or it is older than `staleMs`) is renamed aside atomically, and put back if what was renamed
+ * turns out to be a newer, live lock. Only the holder's own lock is removed at the end.
  */
 export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
   const timeoutMs = o.timeoutMs ?? 20_000;

@@ -30,8 +30,7 @@ export interface SignoffProviderOptions {
  */
 export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvider {
   const now = o.now ?? (() => new Date());
-  let records: readonly LedgerRecord[] = o.snapshot.records;
-  const assessor = new Assessor(o.checklist, o.target, records, now);
+  const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now);
   const roles = o.checklist.definition.roles;
 
   const ask = async (item: PlannedItem, found: Assessment, signal: AbortSignal, who: NonNullable<SignoffProviderOptions['interactive']>): Promise<ManualDecision> => {
@@ -46,7 +45,7 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
     };
     const choice = rolesFor(item, roles, signer, who.role);
     if (!choice.ok) return refuse(choice.reason);
-    const conflict = assessor.conflict(item, signer, records);
+    const conflict = assessor.conflict(item, signer);
     if (conflict) return refuse(conflict);
     questions.show(lines);
     const decision = await questions.decide(signer.display, signal);
@@ -72,15 +71,14 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       at: now().toISOString(),
       host: o.host,
     };
-    let before: readonly LedgerRecord[] = records;
+    let before: readonly LedgerRecord[] = [];
     const [record] = await o.ledger.append((current) => {
       const conflict = draft.decision === 'confirmed' ? assessor.conflict(item, signer, current.records) : undefined;
       if (conflict) throw new SfdeployError('E_TWO_PERSON', conflict);
       before = current.records;
       return [draft];
     });
-    records = [...before, record!];
-    assessor.update(records);
+    assessor.update([...before, record!]);
     o.onHead?.(record!.hash);
     if (decision === 'confirm') assessor.register(item, signer);
     return fromRecord(record!, 'prompt');
