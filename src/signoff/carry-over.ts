@@ -27,18 +27,14 @@ export const NO_SIGNOFF = 'no sign-off yet';
 export function findSignoff(records: readonly LedgerRecord[], item: PlannedItem, checklist: LoadedChecklist, target: Target, now: Date): Assessment {
   const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
   if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF };
-  let best: LedgerRecord | undefined;
-  let bestScore = Infinity;
-  for (const r of forItem) {
-    const score = mismatches(r, item, target).length;
-    if (score <= bestScore) {
-      best = r;
-      bestScore = score;
-    }
+  let r = forItem[0]!;
+  let differs = mismatches(r, item, target);
+  for (const other of forItem.slice(1)) {
+    const d = mismatches(other, item, target);
+    if (d.length <= differs.length) [r, differs] = [other, d];
   }
-  const r = best!;
   const who = parseSigner(r.signer).name;
-  if (bestScore > 0) return { status: 'pending', reason: explainMismatch(r, who, mismatches(r, item, target), target), record: r };
+  if (differs.length) return { status: 'pending', reason: explainMismatch(r, who, differs, target), record: r };
   if (r.decision === 'declined') return { status: 'declined', record: r };
   if (item.expiresAfterMs !== undefined) {
     const late = now.getTime() - Date.parse(r.at) - item.expiresAfterMs;
