@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the test suite starts throwaway instances of: PostgreSQL (initdb, pg_ctl),
-# redis-server, the alembic CLI (with psycopg2), git. Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints what to install.
+# redis-server, the alembic CLI (with psycopg2), git, and tmux (the pseudo-terminal of the interactive sign-off tests).
+# Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints what to install.
 set -euo pipefail
 missing=()
 command -v git >/dev/null || missing+=(git)
@@ -18,6 +19,7 @@ fi
 "$alembic_python" -c 'import psycopg2' >/dev/null 2>&1 || missing+=(python3-psycopg2)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null || missing+=(openssl)
+command -v tmux >/dev/null || missing+=(tmux)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing test dependencies: ${missing[*]}"
 if ! command -v apt-get >/dev/null; then

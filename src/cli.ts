@@ -109,10 +109,58 @@ program
   .option('--environment <name>', 'target environment (production, staging, ...)')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
   .option('--signer <"Name <email>">', 'who signs manual items (default: git user.name <user.email>)')
+  .option('--role <role>', 'the checklist role you sign as (default: asked when an item allows several)')
+  .option('--ledger <file>', 'sign-off ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
   .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
   .action(async (ref: string, opts) => {
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
+  });
+
+program
+  .command('signoff')
+  .description('record sign-offs of manual items in the ledger without running probes (CI reuses them)')
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .argument('<item-id...>', 'manual items to sign')
+  .option('--decline', 'decline instead of confirming (needs --reason); the items fail', false)
+  .option('--reason <text>', 'why the items are declined')
+  .option('--by <"Name <email>">', 'who signs (default: git user.name <user.email>, else the OS user)')
+  .option('--role <role>', 'the checklist role you sign as')
+  .option('--note <text>', 'a note kept with the sign-off')
+  .option('--evidence <url>', 'a URL or note proving the check (required by items with evidence: required)')
+  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
+  .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
+  .option('--ledger <file>', 'sign-off ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .action(async (ref: string, items: string[], opts) => {
+    const { signoff } = await import('./commands/signoff.js');
+    await execute((io) => signoff(ref, items, opts, io));
+  });
+
+program
+  .command('status')
+  .description('list manual items signed, declined or pending for a release, by whom, when, and why pending')
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .option('--release <version>', 'release (default: $SFDEPLOY_RELEASE, else git describe --tags)')
+  .option('--environment <name>', 'environment (default: $SFDEPLOY_ENVIRONMENT)')
+  .option('--ledger <file>', 'sign-off ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .option('--json', 'print JSON', false)
+  .action(async (ref: string, opts) => {
+    const { status } = await import('./commands/status.js');
+    await execute((io) => status(ref, opts, io));
+  });
+
+program
+  .command('verify')
+  .description('check the sign-off ledger\'s hash chain: exit 1 naming the first edited, inserted, deleted or reordered record')
+  .option('--ledger <file>', 'sign-off ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
+  .option('--log-dir <dir>', 'run logs whose ledger heads are cross-checked (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .action(async (opts) => {
+    const { verify } = await import('./commands/verify.js');
+    await execute((io) => verify(opts, io));
   });
 
 program

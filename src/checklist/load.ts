@@ -168,6 +168,7 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
         const pos = locate(doc, lines, [...prior, 'id']);
         at([...path, 'id'], `duplicate item id "${item.id}" (first defined at line ${pos.line})`);
       } else seen.set(item.id, path);
+      checkRoles(item, path, definition, at);
       const pos = locate(doc, lines, path);
       const section = sec.success ? sec.data : { id: `section-${s + 1}`, title: `Section ${s + 1}`, distinct_signers: false };
       items.push(
@@ -417,6 +418,17 @@ function partialDefinition(data: unknown): ChecklistDefinition {
     defaults: pick(shape.defaults, d.defaults, {}),
     sections: [],
   } as ChecklistDefinition;
+}
+
+/** Every role an item names must be declared under the checklist's `roles`. */
+function checkRoles(item: ItemDefinition, path: ModelPath, definition: ChecklistDefinition, at: PlanContext['at']): void {
+  const declared = Object.keys(definition.roles);
+  item.manual?.roles?.forEach((role, j) => {
+    if (definition.roles[role]) return;
+    const hint = suggest(role, declared);
+    const known = declared.length ? `declared roles: ${declared.join(', ')}` : `no roles are declared: add roles: { ${role}: { title: ... } } to the checklist`;
+    at([...path, 'manual', 'roles', j], `unknown role "${role}"${hint ? ` (did you mean "${hint}"?)` : ''}; ${known}`);
+  });
 }
 
 function hashDefinition(raw: unknown): string {

@@ -10,13 +10,16 @@ import { createJsonReporter } from '../reporters/json.js';
 import { createJunitReporter } from '../reporters/junit.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
 import { EXIT } from '../runner/gate.js';
-import { runChecklist, type SignoffProvider } from '../runner/run.js';
+import { runChecklist } from '../runner/run.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';
-import { createPendingProvider } from '../signoff/ci.js';
+import { checkRoleOption } from '../signoff/approvals.js';
 import { resolveSigner } from '../signoff/identity.js';
-import { createPromptProvider } from '../signoff/prompt.js';
+import { brokenLedgerWarning, FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { createTerminalQuestions } from '../signoff/prompt.js';
+import { createSignoffProvider } from '../signoff/provider.js';
+import { resolveTarget } from '../signoff/target.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
@@ -40,6 +43,8 @@ export interface CheckOptions {
   logDir?: string | undefined;
   allowPending: boolean;
   signer?: string | undefined;
+  role?: string | undefined;
+  ledger?: string | undefined;
 }
 
 /** `sfdeploy check <name|path>`: run a checklist and gate on the result. Returns the exit code. */
@@ -61,17 +66,23 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO): Pro
   const checklist = await loadChecklistFile(file, { env });
   const selected = selectItems(checklist.items, opts.only, opts.skip);
   const redact = createRedactor(env, checklist.secretNames);
+  checkRoleOption(checklist.definition, opts.role);
 
   const git = await readGitState(io.cwd);
-  const release = opts.release ?? env.SFDEPLOY_RELEASE ?? git.describe;
+  const { release, environment } = resolveTarget(opts, env, git.describe, redact);
+  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
+  const snapshot = await ledger.read();
+  const warning = brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
+  if (warning) io.stderr.write(warning);
   const context: RunContextInfo = {
-    release: release ? redact(release) : null,
-    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT ?? null,
+    release,
+    environment,
     gitSha: git.sha,
     gitDirty: git.dirty,
     host: currentHost(),
     user: currentUser(env),
     sfdeployVersion: io.version,
+    ledgerHead: snapshot.head,
   };
 
   const now = new Date();
@@ -117,13 +128,22 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO): Pro
     }),
   );
 
-  let signoff: SignoffProvider;
-  if (interactive) {
-    const signer = await resolveSigner(opts.signer, io.cwd, context.user);
-    signoff = createPromptProvider({ signer, host: context.host, output: io.stdout, input: io.stdin, color: io.color });
-  } else {
-    signoff = createPendingProvider();
-  }
+  const signoff = createSignoffProvider({
+    checklist,
+    target: { checklist: checklist.definition.id, release: context.release, environment: context.environment },
+    ledger,
+    snapshot,
+    host: context.host,
+    onHead: (head) => (context.ledgerHead = head),
+    interactive: interactive
+      ? {
+          signer: await resolveSigner(opts.signer, io.cwd, context.user),
+          role: opts.role,
+          questions: createTerminalQuestions({ output: io.stdout, input: io.stdin, color: io.color }),
+          color: io.color,
+        }
+      : undefined,
+  });
 
   const log = await runChecklist({
     runId,

@@ -30,3 +30,8 @@ export async function resolveSigner(explicit: string | undefined, cwd: string, f
   if (name) return parseSigner(name);
   return parseSigner(fallbackUser);
 }
+
+/** Who a signer is for the allow-list and the two-person rule: the email when known, else the name; case-insensitive. */
+export function signerKey(signer: Signer): string {
+  return (signer.email ?? signer.name).trim().toLowerCase();
+}

@@ -1,95 +1,95 @@
 import type { Writable } from 'node:stream';
 import type { PlannedItem } from '../checklist/load.js';
 import { InterruptedError } from '../errors.js';
-import type { ManualDecision, SignoffProvider } from '../runner/run.js';
-import type { Signer } from './identity.js';
 
-export interface PromptOptions {
-  signer: Signer;
-  host: string;
-  /** Where the item's instructions are printed before the question. */
+export type Decision = 'confirm' | 'decline' | 'pending';
+
+/** The questions asked for a manual item. A terminal implementation below; tests may script one. */
+export interface Questions {
+  /** Prints text above the questions (the item, why an earlier sign-off does not count). */
+  show(lines: string[]): void;
+  decide(signer: string, signal: AbortSignal): Promise<Decision>;
+  chooseRole(choices: { id: string; label: string }[], signal: AbortSignal): Promise<string>;
+  reason(signal: AbortSignal): Promise<string>;
+  /** A note, or with `evidence` the mandatory note or URL. */
+  note(evidence: boolean, signal: AbortSignal): Promise<string>;
+}
+
+export interface TerminalOptions {
   output: Writable;
   input?: NodeJS.ReadableStream | undefined;
   color: boolean;
-  now?: () => Date;
 }
 
-/** Asks in the terminal: confirm, decline (reason required) or leave pending, with an optional note. */
-export function createPromptProvider(o: PromptOptions): SignoffProvider {
-  const now = o.now ?? (() => new Date());
+/**
+ * @inquirer/prompts on the given streams. Ctrl-C at a question (or the run's signal) throws InterruptedError,
+ * which the runner turns into an interrupted run.
+ */
+export function createTerminalQuestions(o: TerminalOptions): Questions {
+  const ask = async <T>(question: (p: typeof import('@inquirer/prompts'), context: object) => Promise<T>, signal: AbortSignal): Promise<T> => {
+    const prompts = await import('@inquirer/prompts');
+    try {
+      return await question(prompts, { input: o.input, output: o.output, signal, clearPromptOnDone: false });
+    } catch (e) {
+      const name = (e as Error).name;
+      if (name === 'ExitPromptError' || name === 'AbortPromptError' || signal.aborted) throw new InterruptedError('interrupted at a sign-off prompt');
+      throw e;
+    }
+  };
+  const text = (message: string, required: string | undefined, signal: AbortSignal) =>
+    ask(({ input }, ctx) => input({ message, validate: (v) => !required || v.trim() !== '' || required }, ctx), signal).then((v) => v.trim());
   return {
-    async resolve(item, signal) {
-      const { select, input } = await import('@inquirer/prompts');
-      const { Chalk } = await import('chalk');
-      const c = new Chalk({ level: o.color ? 1 : 0 });
-      o.output.write(`\n${c.bold.cyan('Sign-off')} ${c.bold(item.title)} ${c.dim(`${item.id} · ${item.section.title}`)}\n`);
-      for (const line of describeManual(item)) o.output.write(`  ${line}\n`);
-      const context = { input: o.input, output: o.output, signal, clearPromptOnDone: false };
-      try {
-        const answer = await select(
-          {
-            message: `Sign as ${o.signer.display}?`,
-            choices: [
-              { name: 'Confirm — I checked it', value: 'confirm' },
-              { name: 'Decline — it is not done (reason required)', value: 'decline' },
-              { name: 'Leave pending', value: 'pending' },
-            ],
-          },
-          context,
-        );
-        if (answer === 'pending') return { status: 'pending', message: 'left pending at the prompt' } satisfies ManualDecision;
-        if (answer === 'decline') {
-          const reason = await input({ message: 'Reason for declining:', required: true, validate: (v) => v.trim() !== '' || 'a reason is required' }, context);
-          return {
-            status: 'fail',
-            message: `declined by ${o.signer.display}: ${reason.trim()}`,
-            signoff: { decision: 'declined', by: o.signer.display, at: now().toISOString(), host: o.host, reason: reason.trim(), source: 'prompt' },
-          };
-        }
-        const required = item.manual?.evidence === 'required';
-        const note = await input(
-          {
-            message: required ? 'Evidence (note or URL, required):' : 'Note (optional):',
-            required,
-            validate: (v) => !required || v.trim() !== '' || 'evidence is required for this item',
-          },
-          context,
-        );
-        return {
-          status: 'signed',
-          message: `signed by ${o.signer.display}`,
-          signoff: {
-            decision: 'confirmed',
-            by: o.signer.display,
-            at: now().toISOString(),
-            host: o.host,
-            note: note.trim() || undefined,
-            evidence: required ? note.trim() : undefined,
-            source: 'prompt',
-          },
-        };
-      } catch (e) {
-        const name = (e as Error).name;
-        if (name === 'ExitPromptError' || name === 'AbortPromptError' || signal.aborted) throw new InterruptedError('interrupted at a sign-off prompt');
-        throw e;
-      }
+    show(lines) {
+      for (const line of lines) o.output.write(`${line}\n`);
+    },
+    decide(signer, signal) {
+      return ask(
+        ({ select }, ctx) =>
+          select<Decision>(
+            {
+              message: `Sign off as ${signer}?`,
+              choices: [
+                { name: 'Confirm — I checked it', value: 'confirm' },
+                { name: 'Decline — it is not done (reason required)', value: 'decline' },
+                { name: 'Leave pending', value: 'pending' },
+              ],
+            },
+            ctx,
+          ),
+        signal,
+      );
+    },
+    chooseRole(choices, signal) {
+      return ask(({ select }, ctx) => select<string>({ message: 'Sign as which role?', choices: choices.map((c) => ({ name: c.label, value: c.id })) }, ctx), signal);
+    },
+    reason(signal) {
+      return text('Reason for declining:', 'a reason is required', signal);
+    },
+    note(evidence, signal) {
+      return evidence
+        ? text('Evidence (note or URL, required):', 'evidence is required for this item', signal)
+        : text('Note (optional):', undefined, signal);
     },
   };
 }
 
-/** The lines shown for a manual item: instructions, commands, links, roles. */
-export function describeManual(item: PlannedItem): string[] {
+/** The block shown for a manual item: title, instructions, commands, links and who signs it. */
+export async function describeManual(item: PlannedItem, roles: string | undefined, color: boolean): Promise<string[]> {
+  const { Chalk } = await import('chalk');
+  const c = new Chalk({ level: color ? 1 : 0 });
   const m = item.manual;
-  if (!m) return [];
-  const lines = m.instructions.trim().split('\n');
+  const lines = ['', `${c.bold.cyan('Sign-off')} ${c.bold(item.title)} ${c.dim(`${item.id} · ${item.section.title}`)}`];
+  if (!m) return lines;
+  for (const line of m.instructions.trim().split('\n')) lines.push(`  ${line}`);
   if (m.commands.length) {
-    lines.push('Commands:');
-    for (const cmd of m.commands) lines.push(`  $ ${cmd}`);
+    lines.push(`  ${c.dim('Commands:')}`);
+    for (const cmd of m.commands) lines.push(`    $ ${cmd}`);
   }
   if (m.links.length) {
-    lines.push('Links:');
-    for (const link of m.links) lines.push(`  ${link}`);
+    lines.push(`  ${c.dim('Links:')}`);
+    for (const link of m.links) lines.push(`    ${link}`);
   }
-  if (m.roles.length) lines.push(`Signed by: ${m.roles.join(' or ')}`);
+  if (roles) lines.push(`  ${c.dim('Signed by:')} ${roles}`);
+  if (m.evidence === 'required') lines.push(`  ${c.dim('Evidence:')} required (a note or URL)`);
   return lines;
 }

@@ -12,7 +12,7 @@ import alembic from '../../src/probes/alembic/index.js';
 import type { ProbeContext, ProbeOutcome } from '../../src/probes/types.js';
 import { runChecklist } from '../../src/runner/run.js';
 import type { RunLog } from '../../src/runner/types.js';
-import { createPendingProvider } from '../../src/signoff/ci.js';
+import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { runCli } from '../support/cli.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';

@@ -5,7 +5,7 @@ import postgres from '../../src/probes/postgres/index.js';
 import type { ProbeContext } from '../../src/probes/types.js';
 import { runChecklist } from '../../src/runner/run.js';
 import type { RunLog } from '../../src/runner/types.js';
-import { createPendingProvider } from '../../src/signoff/ci.js';
+import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { runCli } from '../support/cli.js';
 import { freePort, startPostgres, type PostgresServer } from '../support/postgres.js';

@@ -7,7 +7,7 @@ import { parseChecklist } from '../../src/checklist/load.js';
 import { runChecklist, type SignoffProvider } from '../../src/runner/run.js';
 import type { ItemResult, RunListener, RunLog } from '../../src/runner/types.js';
 import { RunLogWriter } from '../../src/runlog/write.js';
-import { createPendingProvider } from '../../src/signoff/ci.js';
+import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
 

@@ -5,7 +5,7 @@ import { parseChecklist } from '../../../src/checklist/load.js';
 import { ProbeError } from '../../../src/errors.js';
 import commandProbe from '../../../src/probes/command/index.js';
 import { runChecklist } from '../../../src/runner/run.js';
-import { createPendingProvider } from '../../../src/signoff/ci.js';
+import { createPendingProvider } from '../../support/pending-signoff.js';
 import { createRedactor } from '../../../src/util/redact.js';
 import { tempDir } from '../../support/tmp.js';
 

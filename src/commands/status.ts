@@ -1,0 +1,94 @@
+import { Chalk } from 'chalk';
+import { loadChecklistFile } from '../checklist/load.js';
+import { readGitState } from '../runlog/context.js';
+import { roleLabel } from '../signoff/approvals.js';
+import { Assessor, type Target } from '../signoff/carry-over.js';
+import { brokenLedgerWarning, FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { resolveTarget } from '../signoff/target.js';
+import { formatDuration } from '../util/duration.js';
+import { createRedactor } from '../util/redact.js';
+import { buildEnv } from './env-files.js';
+import { displayPath, resolveChecklist, type CommandIO } from './io.js';
+
+export interface StatusOptions {
+  release?: string | undefined;
+  environment?: string | undefined;
+  ledger?: string | undefined;
+  json: boolean;
+  envFile: string[];
+  var: string[];
+}
+
+/** One manual item as the ledger sees it for a release and environment. */
+export interface ItemStatusRow {
+  id: string;
+  title: string;
+  section: string;
+  status: 'signed' | 'declined' | 'pending' | 'not-required';
+  signer: string | null;
+  role: string | null;
+  at: string | null;
+  /** Why it is pending or declined, or why it is not required. */
+  reason: string | null;
+  note: string | null;
+  evidence: string | null;
+  record: string | null;
+}
+
+/** `sfdeploy status <checklist>`: which manual items are signed, by whom and when, and why the others are pending. */
+export async function status(ref: string, opts: StatusOptions, io: CommandIO): Promise<number> {
+  const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
+  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  const git = await readGitState(io.cwd);
+  const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)) };
+  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
+  const snapshot = await ledger.read();
+  const shownLedger = displayPath(ledger.location, io.cwd);
+  const warning = brokenLedgerWarning(snapshot, shownLedger);
+  if (warning) io.stderr.write(warning);
+  const now = new Date();
+  const assessor = new Assessor(checklist, target, snapshot.records, () => now);
+  const rows: ItemStatusRow[] = checklist.items
+    .filter((item) => item.manual)
+    .map((item) => {
+      const base = { id: item.id, title: item.title, section: item.section.title };
+      const empty = { signer: null, role: null, at: null, reason: null, note: null, evidence: null, record: null };
+      if (!item.enabled) return { ...base, ...empty, status: 'not-required', reason: item.whenReason ?? 'when: is false' };
+      const a = assessor.assess(item);
+      if (a.status === 'pending') return { ...base, ...empty, status: 'pending', reason: a.reason };
+      const r = a.record;
+      return { ...base, status: a.status, signer: r.signer, role: r.role, at: r.at, reason: r.reason, note: r.note, evidence: r.evidence, record: r.hash };
+    });
+
+  if (opts.json) {
+    io.stdout.write(`${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, items: rows }, null, 2)}\n`);
+    return 0;
+  }
+  const c = new Chalk({ level: io.color ? 1 : 0 });
+  const roles = checklist.definition.roles;
+  io.stdout.write(
+    `${c.bold(checklist.definition.title)} ${c.dim(`(${target.checklist}, release ${target.release ?? 'none'}${target.environment ? `, ${target.environment}` : ''}, ledger ${shownLedger})`)}\n`,
+  );
+  const width = Math.max(0, ...rows.map((r) => r.id.length));
+  let section = '';
+  for (const row of rows) {
+    if (row.section !== section) {
+      section = row.section;
+      io.stdout.write(`\n${c.bold(section)}\n`);
+    }
+    const ago = row.at ? ` ${c.dim(`${row.at.replace(/\.\d+Z$/, 'Z')} (${formatDuration(Math.max(0, now.getTime() - Date.parse(row.at)))} ago)`)}` : '';
+    const as = row.role ? ` as ${roleLabel(roles, row.role)}` : '';
+    const text = {
+      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${row.signer}${as}${ago}${row.note ? ` — ${row.note}` : ''}`,
+      declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${row.signer}${as}${ago}: ${row.reason}`,
+      pending: `${c.yellow('⏸')} ${row.id.padEnd(width)}  pending: ${row.reason}`,
+      'not-required': `${c.dim('○')} ${row.id.padEnd(width)}  ${c.dim(`not required: ${row.reason}`)}`,
+    }[row.status];
+    io.stdout.write(`  ${text}\n`);
+  }
+  const count = (s: ItemStatusRow['status']): number => rows.filter((r) => r.status === s).length;
+  const parts = [`${count('signed')} signed`, `${count('declined')} declined`, `${count('pending')} pending`];
+  if (count('not-required')) parts.push(`${count('not-required')} not required`);
+  io.stdout.write(`\n${rows.length} manual item${rows.length === 1 ? '' : 's'}: ${parts.join(' · ')}\n`);
+  return 0;
+}

@@ -1,0 +1,119 @@
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Env } from '../checklist/interpolate.js';
+import { SfdeployError } from '../errors.js';
+import { formatRecord, parseLedger, sealRecord, verifyChain, type ChainBreak, type LedgerEntry, type LedgerRecord, type RecordDraft } from './chain.js';
+import { withFileLock, type LockOptions } from './lock.js';
+
+/** Default ledger, next to the default run log directory `.sfdeploy/runs`. */
+export const DEFAULT_LEDGER = '.sfdeploy/signoffs.jsonl';
+
+/** What a ledger holds at one moment. */
+export interface LedgerSnapshot {
+  /** False when there is no ledger yet (nothing was ever signed). */
+  exists: boolean;
+  entries: LedgerEntry[];
+  /** The records before the first break of the chain: the only ones that count. */
+  records: LedgerRecord[];
+  /** Hash of the last trusted record; null when there is none. */
+  head: string | null;
+  /** Where the chain breaks, if it does. */
+  broken: ChainBreak | undefined;
+}
+
+/**
+ * An append-only, hash-chained store of sign-off records. A file today; an object store later, with the same
+ * two operations.
+ */
+export interface Ledger {
+  /** Where it lives, for messages. */
+  readonly location: string;
+  read(): Promise<LedgerSnapshot>;
+  /**
+   * Holding the ledger exclusively: reads the current state, lets `build` check it (throwing rejects the whole
+   * append) and return drafts, then chains and writes them at once. Returns the written records.
+   */
+  append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<LedgerRecord[]>;
+}
+
+/** `--ledger`, else `$SFDEPLOY_LEDGER`, else `.sfdeploy/signoffs.jsonl`, relative to the working directory. */
+export function resolveLedgerPath(flag: string | undefined, env: Env, cwd: string): string {
+  return resolve(cwd, flag ?? (env.SFDEPLOY_LEDGER || DEFAULT_LEDGER));
+}
+
+export function snapshotOf(entries: LedgerEntry[], exists = true): LedgerSnapshot {
+  const broken = verifyChain(entries);
+  const records = entries.filter((e) => !broken || e.line < broken.line).flatMap((e) => (e.record ? [e.record] : []));
+  return { exists, entries, records, head: records[records.length - 1]?.hash ?? null, broken };
+}
+
+/** The warning `check` and `status` print about a broken chain, naming the ledger as `shown`. */
+export function brokenLedgerWarning(snapshot: LedgerSnapshot, shown: string): string | undefined {
+  const b = snapshot.broken;
+  return b && `warning: ${shown}: ${b.message}; sign-offs from line ${b.line} on are ignored (run \`sfdeploy verify\`)\n`;
+}
+
+/** A JSON Lines file, locked with `<file>.lock` while appending; each append is a single write. */
+export class FileLedger implements Ledger {
+  readonly location: string;
+  private readonly lock: LockOptions;
+
+  constructor(file: string, lock: LockOptions = {}) {
+    this.location = file;
+    this.lock = lock;
+  }
+
+  /** Reads without locking; a last line without its newline may be an append in progress, so that case is re-read under the lock (when it can be taken). */
+  async read(): Promise<LedgerSnapshot> {
+    let text = await this.readText();
+    if (text && !text.endsWith('\n')) {
+      const unlocked = text;
+      text = await withFileLock(`${this.location}.lock`, () => this.readText(), this.lock).catch(() => unlocked);
+    }
+    return text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
+  }
+
+  async append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<LedgerRecord[]> {
+    await mkdir(dirname(this.location), { recursive: true }).catch((e: Error) => {
+      throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
+    });
+    return withFileLock(
+      `${this.location}.lock`,
+      async () => {
+        const text = await this.readText();
+        const current = text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
+        if (current.broken) {
+          throw new SfdeployError('E_LEDGER_BROKEN', `refusing to append to ${this.location}: ${current.broken.message}; run \`sfdeploy verify\``);
+        }
+        const drafts = build(current);
+        const written: LedgerRecord[] = [];
+        let head = current.records[current.records.length - 1];
+        for (const draft of drafts) {
+          head = sealRecord(draft, head);
+          written.push(head);
+        }
+        if (!written.length) return written;
+        const separator = text && !text.endsWith('\n') ? '\n' : '';
+        const fh = await open(this.location, 'a', 0o644);
+        try {
+          const bytes = Buffer.from(separator + written.map(formatRecord).join(''), 'utf8');
+          for (let offset = 0; offset < bytes.length; ) offset += (await fh.write(bytes, offset)).bytesWritten;
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        return written;
+      },
+      this.lock,
+    );
+  }
+
+  private async readText(): Promise<string | undefined> {
+    try {
+      return await readFile(this.location, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new SfdeployError('E_LEDGER_READ', `cannot read the ledger ${this.location}: ${(e as Error).message}`);
+    }
+  }
+}

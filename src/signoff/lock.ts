@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { SfdeployError } from '../errors.js';
+
+export interface LockOptions {
+  /** Give up waiting after this long. Default 20 s. */
+  timeoutMs?: number;
+  /** A lock older than this, or held by a dead process on this host, is removed. Default 10 s. */
+  staleMs?: number;
+  /** Who holds the lock (for the message a waiting process shows). */
+  pid?: number;
+  host?: string;
+  /** Whether a process of this host is alive. */
+  isAlive?: (pid: number) => boolean;
+}
+
+interface Owner {
+  pid: number;
+  host: string;
+  at: string;
+  token: string;
+}
+
+/**
+ * Runs `fn` holding an exclusive lock file created with O_EXCL. Waiters retry with backoff; a stale lock (its
+ * holder died, or it is older than `staleMs`) is renamed aside atomically, and put back if what was renamed
+ * turns out to be a newer, live lock. Only the holder's own lock is removed at the end.
+ */
+export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
+  const timeoutMs = o.timeoutMs ?? 20_000;
+  const staleMs = o.staleMs ?? 10_000;
+  const me: Owner = { pid: o.pid ?? process.pid, host: o.host ?? hostname(), at: '', token: randomBytes(8).toString('hex') };
+  const isAlive = o.isAlive ?? processIsAlive;
+  const deadline = Date.now() + timeoutMs;
+  let delay = 4;
+  for (;;) {
+    if (await tryCreate(lockPath, me)) break;
+    const holder = await readOwner(lockPath);
+    if (holder && (await isStale(lockPath, holder, me.host, staleMs, isAlive))) {
+      await moveAside(lockPath, holder);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      const who = holder?.owner ? `process ${holder.owner.pid} on ${holder.owner.host} since ${holder.owner.at}` : 'another process';
+      throw new SfdeployError('E_LEDGER_LOCKED', `the ledger is locked by ${who} (${lockPath}); if no sfdeploy is running, remove that file`);
+    }
+    await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 25);
+  }
+  try {
+    return await fn();
+  } finally {
+    const holder = await readOwner(lockPath);
+    if (holder?.owner?.token === me.token) await unlink(lockPath).catch(() => undefined);
+  }
+}
+
+async function tryCreate(lockPath: string, me: Owner): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(lockPath, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw new SfdeployError('E_LEDGER_LOCK', `cannot create the ledger lock ${lockPath}: ${(e as Error).message}`);
+  }
+  try {
+    await fh.writeFile(JSON.stringify({ ...me, at: new Date().toISOString() }));
+  } finally {
+    await fh.close();
+  }
+  return true;
+}
+
+interface Holder {
+  owner: Owner | undefined;
+  ino: number;
+  mtimeMs: number;
+}
+
+async function readOwner(lockPath: string): Promise<Holder | undefined> {
+  try {
+    const [info, text] = await Promise.all([stat(lockPath), readFile(lockPath, 'utf8')]);
+    let owner: Owner | undefined;
+    try {
+      owner = JSON.parse(text) as Owner;
+    } catch {
+      owner = undefined;
+    }
+    return { owner, ino: info.ino, mtimeMs: info.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+async function isStale(lockPath: string, h: Holder, host: string, staleMs: number, isAlive: (pid: number) => boolean): Promise<boolean> {
+  if (Date.now() - h.mtimeMs > staleMs) return true;
+  return !!h.owner && h.owner.host === host && !isAlive(h.owner.pid) && (await stat(lockPath).then((s) => s.ino === h.ino, () => false));
+}
+
+/** Renames the stale lock aside; if what was renamed turns out to be a newer lock, puts it back. */
+async function moveAside(lockPath: string, stale: Holder): Promise<void> {
+  const aside = `${lockPath}.stale-${randomBytes(4).toString('hex')}`;
+  const renamed = await rename(lockPath, aside).then(() => true, () => false);
+  if (!renamed) return;
+  const moved = await stat(aside).catch(() => undefined);
+  if (moved && moved.ino !== stale.ino) await link(aside, lockPath).catch(() => undefined);
+  await unlink(aside).catch(() => undefined);
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
