@@ -1,15 +1,25 @@
 import command from './command/index.js';
+import dns from './dns/index.js';
 import env from './env/index.js';
 import file from './file/index.js';
+import git from './git/index.js';
 import http from './http/index.js';
+import prometheus from './prometheus/index.js';
+import tcp from './tcp/index.js';
+import tls from './tls/index.js';
 import type { Probe } from './types.js';
 
 /** Every probe kind, by the name a checklist uses in `probe.kind`. Adding a probe: its folder, one line here, its test. */
 export const probes = {
   command,
+  dns,
   env,
   file,
+  git,
   http,
+  prometheus,
+  tcp,
+  tls,
 } satisfies Record<string, Probe>;
 
 export type ProbeKind = keyof typeof probes;
