@@ -127,6 +127,7 @@ function send(url: URL, r: RequestOptions, mod: typeof import('node:http') | typ
   target.password = '';
   return new Promise((resolve, reject) => {
     const req = mod.request(target, { method: r.method, headers: r.headers, signal: r.signal, agent }, (res) => {
+      const tls = url.protocol === 'https:' ? peerTls(res.socket as TLSSocket) : undefined;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -138,7 +139,7 @@ function send(url: URL, r: RequestOptions, mod: typeof import('node:http') | typ
           status: res.statusCode ?? 0,
           headers: flattenHeaders(res),
           body: r.keepBody ? Buffer.concat(chunks).toString('utf8').slice(0, MAX_BODY) : '',
-          tls: url.protocol === 'https:' ? peerTls(res.socket as TLSSocket) : undefined,
+          tls,
         });
       });
       res.on('error', (e) => reject(new Error(describeNetworkError(e, where))));
