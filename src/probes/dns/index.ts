@@ -29,7 +29,8 @@ export default defineProbe({
   defaultCheck: 'resolves == true',
   async run(p, ctx) {
     const { Resolver } = await import('node:dns/promises');
-    const perTry = Math.max(250, Math.floor(ctx.timeoutMs / 3));
+    // c-ares lengthens the wait on the second try; a dead server may still outlast the timeout (then: cancel)
+    const perTry = Math.max(200, Math.floor(ctx.timeoutMs / 4));
     const resolver = new Resolver({ timeout: perTry, tries: 2 });
     const via = p.server ? ` (asking ${p.server})` : '';
     if (p.server) {
