@@ -81,13 +81,18 @@ export function maskUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    return text.replace(/(\/\/[^:/?#@\s]*:)[^@/\s]+@/g, '$1***@');
+    return maskCredentials(text);
   }
   if (url.password) url.password = '***';
   for (const key of [...url.searchParams.keys()]) {
     if (/token|secret|password|passwd|key|signature|auth/i.test(key)) url.searchParams.set(key, '***');
   }
   return url.href;
+}
+
+/** Masks the password of every `scheme://user:password@` in free text (a driver's or a tool's message). */
+export function maskCredentials(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/\s]+@/gi, '$1***@');
 }
 
 /** Collapses whitespace so a multi-line driver message fits one line. */

@@ -8,7 +8,7 @@ import { createRedactor } from '../../src/util/redact.js';
  * Runs checklist items (YAML of the `items:` list, indented by 6 spaces) in-process through the real loader
  * and runner, with the runner's redaction of secrets from `env`.
  */
-export async function runItems(itemsYaml: string, o: { env?: Record<string, string>; cwd?: string } = {}): Promise<{ log: RunLog; item(id: string): ItemResult }> {
+export async function runItems(itemsYaml: string, o: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<{ log: RunLog; item(id: string): ItemResult }> {
   const env = o.env ?? {};
   const checklist = parseChecklist(`id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n${itemsYaml}`, 't.yaml', { env });
   const log = await runChecklist({

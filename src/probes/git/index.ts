@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { oneLine } from '../network-error.js';
+import { maskCredentials, oneLine } from '../network-error.js';
 import { defineProbe } from '../types.js';
 
 /** semver.org's regular expression, with an optional leading `v`. */
@@ -36,8 +36,8 @@ export default defineProbe({
     upstream: 'the upstream branch (origin/main); null when none is set',
     ahead: 'commits on HEAD that the upstream lacks; null without an upstream',
     behind: 'commits on the upstream that HEAD lacks (as of the last fetch); null without an upstream',
-    'tracked.*': 'per entry of paths: true when git tracks it (tracked..env == false)',
-    'ignored.*': 'per entry of paths: true when a .gitignore rule matches it, tracked or not (ignored..env == true)',
+    'tracked.**': 'per entry of paths: true when git tracks it (tracked..env == false)',
+    'ignored.**': 'per entry of paths: true when a .gitignore rule matches it, tracked or not (ignored..env == true)',
     changelog_exists: 'true when the changelog file exists',
     changelog_mentions_tag: 'true when the changelog mentions the version of the tag at HEAD (v1.2.0 or 1.2.0)',
   },
@@ -70,7 +70,7 @@ export default defineProbe({
         const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'cancelled';
         throw new Error(`git ${args[0]} in ${p.path} did not finish: ${reason}`);
       }
-      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
+      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: maskCredentials(String(r.stderr ?? '')) };
     };
 
     const top = await git('rev-parse', '--show-toplevel');
