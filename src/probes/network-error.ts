@@ -83,11 +83,18 @@ export function maskUrl(text: string): string {
   } catch {
     return maskCredentials(text);
   }
-  if (url.password) url.password = '***';
-  for (const key of [...url.searchParams.keys()]) {
-    if (/token|secret|password|passwd|key|signature|auth/i.test(key)) url.searchParams.set(key, '***');
+  let masked = false;
+  if (url.password) {
+    url.password = '***';
+    masked = true;
   }
-  return url.href;
+  for (const key of [...url.searchParams.keys()]) {
+    if (/token|secret|password|passwd|key|signature|auth/i.test(key)) {
+      url.searchParams.set(key, '***');
+      masked = true;
+    }
+  }
+  return masked ? url.href : text;
 }
 
 /** Masks the password of every `scheme://user:password@` in free text (a driver's or a tool's message). */
