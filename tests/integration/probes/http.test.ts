@@ -48,6 +48,17 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     case '/to-http':
       res.writeHead(302, { location: '/api/v1/health' });
       return void res.end();
+    case '/loop':
+      res.writeHead(302, { location: '/loop' });
+      return void res.end();
+    case '/to-basic':
+      res.writeHead(307, { location: '/basic' });
+      return void res.end();
+    case '/to-other-origin':
+      res.writeHead(302, { location: `${secure.url}/echo-auth` });
+      return void res.end();
+    case '/echo-auth':
+      return sendJson(res, 200, { authorization: req.headers.authorization ?? null });
     case '/basic': {
       const expected = `Basic ${Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64')}`;
       return auth === expected ? sendJson(res, 200, { user: BASIC_USER }) : sendJson(res, 401, { detail: 'unauthorized' }, { 'www-authenticate': 'Basic' });
@@ -162,6 +173,19 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
     const out = await runProbe(http, { url: `${api.url}/to-https`, follow_redirects: true, ca_file: 'ca.pem' }, { cwd: dir.dir });
     expect(out.observations).toMatchObject({ status: 200, url: `${secure.url}/api/v1/health`, json: { status: 'healthy' } });
     expect(out.problems).toEqual([]);
+  });
+
+  it('stops following after max_redirects and reports the last redirect', async () => {
+    const out = await runProbe(http, { url: `${api.url}/loop`, follow_redirects: true, max_redirects: 3 });
+    expect(out.observations).toMatchObject({ status: 302, redirect: { location: '/loop' } });
+    expect(out.problems).toEqual([`GET ${api.url}/loop answered 302 (redirect to /loop)`]);
+  });
+
+  it('keeps credentials on a same-origin redirect and drops them on a redirect to another origin', async () => {
+    const auth = { user: BASIC_USER, password: BASIC_PASSWORD };
+    expect((await runProbe(http, { url: `${api.url}/to-basic`, follow_redirects: true, auth })).observations.status).toBe(200);
+    const out = await runProbe(http, { url: `${api.url}/to-other-origin`, follow_redirects: true, ca_file: 'ca.pem', auth }, { cwd: dir.dir });
+    expect(out.observations).toMatchObject({ status: 200, json: { authorization: null } });
   });
 
   it('tells whether a CORS preflight from a foreign origin is allowed', async () => {
