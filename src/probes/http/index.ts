@@ -9,7 +9,7 @@ const params = z.strictObject({
   method: z.string().toUpperCase().default('GET').describe('HTTP method. Default GET.'),
   headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}).describe('Request headers, such as `Origin: https://evil.example` for a CORS preflight.'),
   body: z.string().optional().describe('Request body as text.'),
-  json: z.unknown().optional().describe('Request body as JSON (sets content-type: application/json).'),
+  json: z.unknown().optional().describe('Request body as JSON, instead of body (sets content-type: application/json).'),
   auth: authSchema,
   follow_redirects: bool().default(false).describe('Follow redirects. Default false, so an http → https redirect can be asserted.'),
   max_redirects: int().pipe(z.int().min(0).max(20)).default(5).describe('Maximum redirects followed when follow_redirects is true. Default 5.'),
@@ -17,7 +17,7 @@ const params = z.strictObject({
   ca_file: z.string().optional().describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
   samples: int().pipe(z.int().min(1, 'expected at least 1 sample').max(10_000, 'at most 10000 samples')).default(1).describe('Number of requests to send: latency percentiles and `statuses` cover them all; status, headers and body are those of the first. Default 1.'),
   concurrency: int().pipe(z.int().min(1, 'expected at least 1').max(256, 'at most 256')).default(1).describe('Requests in flight at once when samples > 1 (a burst for rate-limit checks). Default 1.'),
-});
+}).refine((p) => p.body === undefined || p.json === undefined, { message: 'give body (text) or json, not both', path: ['json'] });
 
 export type HttpParams = z.output<typeof params>;
 
@@ -66,16 +66,22 @@ export default defineProbe({
     const sampleOnce = async (index: number): Promise<Sample> => {
       const began = performance.now();
       let url = start;
+      let method = p.method;
+      let sent = body;
+      let sentHeaders = headers;
       for (let hop = 0; ; hop++) {
         const sameOrigin = url.origin === start.origin;
-        const h = { ...headers, ...(authorization && sameOrigin ? { authorization } : {}) };
-        const answer = await client.request(url, { method: p.method, headers: h, body, signal: ctx.signal, keepBody: index === 0 });
-        const location = answer.headers.location;
-        if (p.follow_redirects && location && answer.status >= 300 && answer.status < 400 && hop < p.max_redirects) {
-          url = new URL(location, url);
-          continue;
+        const h = { ...sentHeaders, ...(authorization && sameOrigin ? { authorization } : {}) };
+        const answer = await client.request(url, { method, headers: h, body: sent, signal: ctx.signal, keepBody: index === 0 });
+        const next = p.follow_redirects && hop < p.max_redirects ? redirectTarget(answer, url) : undefined;
+        if (!next) return { answer, url, ms: performance.now() - began };
+        // as browsers do: 303, and 301/302 after a POST, continue with a GET without the body
+        if (answer.status === 303 || (method === 'POST' && (answer.status === 301 || answer.status === 302))) {
+          method = 'GET';
+          sent = undefined;
+          sentHeaders = Object.fromEntries(Object.entries(headers).filter(([k]) => !/^content-(type|length)$/i.test(k)));
         }
-        return { answer, url, ms: performance.now() - began };
+        url = next;
       }
     };
 
@@ -123,6 +129,18 @@ export default defineProbe({
     return { observations, problems, summary };
   },
 });
+
+/** Where a 3xx answer points, when it is an http(s) URL worth following. */
+function redirectTarget(answer: HttpAnswer, from: URL): URL | undefined {
+  const location = answer.headers.location;
+  if (!location || answer.status < 300 || answer.status >= 400) return undefined;
+  try {
+    const next = new URL(location, from);
+    return next.protocol === 'http:' || next.protocol === 'https:' ? next : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Sample {
   answer: HttpAnswer;

@@ -57,6 +57,12 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
     case '/to-other-origin':
       res.writeHead(302, { location: `${secure.url}/echo-auth` });
       return void res.end();
+    case '/form':
+      void readBody(req).then(() => {
+        res.writeHead(303, { location: '/echo' });
+        res.end();
+      });
+      return;
     case '/echo-auth':
       return sendJson(res, 200, { authorization: req.headers.authorization ?? null });
     case '/basic': {
@@ -181,6 +187,11 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
     expect(out.problems).toEqual([`GET ${api.url}/loop answered 302 (redirect to /loop)`]);
   });
 
+  it('continues with a GET without the body after a 303, as browsers do', async () => {
+    const out = await runProbe(http, { url: `${api.url}/form`, method: 'POST', json: { a: 1 }, follow_redirects: true });
+    expect(out.observations.json).toEqual({ method: 'GET', body: '', contentType: null, custom: null });
+  });
+
   it('keeps credentials on a same-origin redirect and drops them on a redirect to another origin', async () => {
     const auth = { user: BASIC_USER, password: BASIC_PASSWORD };
     expect((await runProbe(http, { url: `${api.url}/to-basic`, follow_redirects: true, auth })).observations.status).toBe(200);
@@ -280,6 +291,11 @@ describe('http probe: credentials', () => {
     expect(error.message).toBe(`connection refused at 127.0.0.1:${port}`);
     const { item: result } = await runItems(item('down', `kind: http\nurl: http://admin:Sup3r-s3cret@127.0.0.1:${port}/missing\nauth:\n  bearer: literal-Token-123456`));
     expect(JSON.stringify(result('down'))).not.toMatch(/Sup3r-s3cret|literal-Token-123456/);
+  });
+
+  it('rejects body and json together at load time', () => {
+    const parsed = http.params.safeParse({ url: 'https://x.example', body: 'a', json: { a: 1 } });
+    expect(parsed.error?.issues[0]).toMatchObject({ message: 'give body (text) or json, not both', path: ['json'] });
   });
 
   it('rejects an auth: that mixes basic and bearer credentials at load time', () => {
