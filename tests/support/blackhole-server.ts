@@ -9,7 +9,7 @@ export interface BlackholeServer {
 
 /**
  * A loopback port where TCP connects hang, as they do to a firewalled or dead host: a child process listens
- * with the smallest backlog and never accepts (its event loop is blocked), and the accept queue is filled, so
+ * with a backlog of 1 and never accepts (its event loop is blocked), and the accept queue is filled, so
  * the kernel drops further SYNs. Only for connect-timeout tests; `startSilentServer` covers "connects, never answers".
  */
 export async function startBlackholeServer(): Promise<BlackholeServer> {
@@ -41,14 +41,8 @@ export async function startBlackholeServer(): Promise<BlackholeServer> {
       const s = connect({ host: '127.0.0.1', port });
       s.on('error', () => undefined);
       fillers.push(s);
-      const connected = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => resolve(false), 300);
-        s.once('connect', () => {
-          clearTimeout(timer);
-          resolve(true);
-        });
-      });
-      if (!connected) return { host: '127.0.0.1', port, close };
+      // a loopback connect completes at once unless the queue is full; the second wait rules out a slow machine
+      if (!(await connectsWithin(s, 300)) && !(await connectsWithin(s, 700))) return { host: '127.0.0.1', port, close };
     }
   } catch (e) {
     await close();
@@ -56,6 +50,21 @@ export async function startBlackholeServer(): Promise<BlackholeServer> {
   }
   await close();
   throw new Error('could not fill the accept queue of the blackhole server: connects still complete');
+}
+
+function connectsWithin(s: Socket, ms: number): Promise<boolean> {
+  if (!s.connecting) return Promise.resolve(!s.destroyed);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      s.off('connect', onConnect);
+      resolve(false);
+    }, ms);
+    const onConnect = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    s.once('connect', onConnect);
+  });
 }
 
 function kill(child: ChildProcess): Promise<void> {
