@@ -1,0 +1,165 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProbeError } from '../../../src/errors.js';
+import git from '../../../src/probes/git/index.js';
+import { GIT_ENV, gitSandbox, makeStatusHang } from '../../support/git-repo.js';
+import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { runItems } from '../../support/run-checklist.js';
+
+const sandbox = gitSandbox();
+const env = { ...process.env, ...GIT_ENV };
+const CHANGELOG = '# Changelog\n\n## [1.2.0] - 2026-01-10\n- Payments via Stripe\n\n## [1.1.0] - 2025-12-01\n- First release\n';
+
+afterAll(() => sandbox.remove());
+
+const probe = (dir: string, raw: Record<string, unknown> = {}, timeoutMs?: number) =>
+  runProbe(git, { paths: ['.env'], ...raw }, { cwd: dir, env, ...(timeoutMs ? { timeoutMs } : {}) });
+
+describe('git probe: a release checkout', () => {
+  let release: ReturnType<typeof sandbox.repo>;
+  beforeAll(() => {
+    release = sandbox.repo('release', { 'app.py': 'print("hi")\n', '.gitignore': '.env\n__pycache__/\n', 'CHANGELOG.md': CHANGELOG });
+    release.git('tag', 'v1.2.0');
+    release.write('.env', 'SECRET_KEY=abc\n');
+    release.write('.sfdeploy/runs/2026-01-10.json', '{}');
+  });
+
+  it('observes a clean tree, the branch, the semver tag at HEAD and the changelog entry', async () => {
+    const out = await probe(release.dir);
+    expect(out.problems).toEqual([]);
+    expect(out.observations).toEqual({
+      clean: true,
+      dirty_files: [],
+      branch: 'main',
+      head_sha: release.git('rev-parse', 'HEAD'),
+      tag: 'v1.2.0',
+      tags: ['v1.2.0'],
+      tag_is_semver: true,
+      upstream: null,
+      ahead: null,
+      behind: null,
+      tracked: { '.env': false },
+      ignored: { '.env': true },
+      changelog_exists: true,
+      changelog_mentions_tag: true,
+    });
+    expect(out.summary).toBe('main (v1.2.0), clean');
+  });
+
+  it('serves the release gates through the runner (tracked..env reads the key with a dot)', async () => {
+    const gate = `      - id: release\n        title: release\n        probe:\n          kind: git\n          paths: [.env]\n          expect:\n            - clean == true\n            - tag_is_semver == true\n            - changelog_mentions_tag == true\n            - tracked..env == false\n            - ignored..env == true\n`;
+    const { item } = await runItems(gate, { cwd: release.dir, env });
+    expect(item('release')).toMatchObject({ status: 'pass' });
+  });
+});
+
+describe('git probe: what blocks a release', () => {
+  it('lists uncommitted and untracked files, ignoring sfdeploy\'s own .sfdeploy/ folder', async () => {
+    const r = sandbox.repo('dirty', { 'app.py': 'v1\n', 'README.md': 'x\n' });
+    r.write('app.py', 'v2\n');
+    r.write('notes.txt', 'todo\n');
+    r.write('.sfdeploy/runs/a.json', '{}');
+    r.git('mv', 'README.md', 'README.txt');
+    const out = await probe(r.dir);
+    expect(out.observations).toMatchObject({ clean: false, dirty_files: ['README.txt', 'app.py', 'notes.txt'] });
+    expect(out.problems).toEqual(['3 uncommitted changes in .: R README.txt, M app.py, ?? notes.txt']);
+  });
+
+  it('flags a committed .env even when .gitignore lists it', async () => {
+    const r = sandbox.repo('leaked', { '.env': 'DATABASE_URL=postgres://app:pw@db/app\n' });
+    r.write('.gitignore', '.env\n');
+    r.commit('ignore .env (too late: it is already committed)');
+    const out = await probe(r.dir);
+    expect(out.observations).toMatchObject({ tracked: { '.env': true }, ignored: { '.env': true } });
+    const gate = `      - id: env-not-committed\n        title: env\n        probe:\n          kind: git\n          paths: [.env]\n          expect:\n            - tracked..env == false\n`;
+    const { item } = await runItems(gate, { cwd: r.dir, env });
+    expect(item('env-not-committed')).toMatchObject({ status: 'fail', message: 'tracked..env == false (got true)' });
+  });
+
+  it('tells a non-semver tag, an untagged HEAD and a changelog that only mentions a pre-release apart', async () => {
+    const r = sandbox.repo('tags', { 'CHANGELOG.md': '## [1.3.0-rc.1]\n- preview\n\n## 1.2.0.1\n' });
+    r.git('tag', 'release-2026-01');
+    let out = await probe(r.dir);
+    expect(out.observations).toMatchObject({ tag: 'release-2026-01', tag_is_semver: false, changelog_mentions_tag: false });
+    r.commit('next');
+    out = await probe(r.dir);
+    expect(out.observations).toMatchObject({ tag: null, tags: [], tag_is_semver: false, changelog_mentions_tag: false });
+    r.git('tag', 'v1.3.0');
+    r.git('tag', 'v1.2.0');
+    r.git('tag', 'latest');
+    out = await probe(r.dir);
+    expect(out.observations).toMatchObject({ tag: 'v1.3.0', tag_is_semver: true, changelog_mentions_tag: false });
+    expect(out.observations.tags).toEqual(expect.arrayContaining(['v1.3.0', 'v1.2.0', 'latest']));
+    r.git('tag', '-d', 'v1.3.0');
+    expect((await probe(r.dir)).observations).toMatchObject({ tag: 'v1.2.0', changelog_mentions_tag: false });
+  });
+
+  it('counts commits ahead of and behind the upstream branch', async () => {
+    const upstream = sandbox.bare('upstream.git');
+    const r = sandbox.repo('tracking', { 'app.py': 'v1\n' });
+    r.git('remote', 'add', 'origin', upstream);
+    r.git('push', '-q', '-u', 'origin', 'main');
+    expect((await probe(r.dir)).observations).toMatchObject({ upstream: 'origin/main', ahead: 0, behind: 0 });
+    const other = sandbox.clone(upstream, 'teammate');
+    other.write('other.py', 'x\n');
+    other.commit('teammate change');
+    other.git('push', '-q', 'origin', 'main');
+    r.write('mine.py', 'y\n');
+    r.commit('my change 1');
+    r.commit('my change 2');
+    r.git('fetch', '-q', 'origin');
+    expect((await probe(r.dir)).observations).toMatchObject({ upstream: 'origin/main', ahead: 2, behind: 1 });
+  });
+
+  it('reports a detached HEAD and a repository without commits', async () => {
+    const r = sandbox.repo('detached', { 'a.txt': '1\n' });
+    const first = r.commit('second');
+    r.git('checkout', '-q', '--detach', first);
+    expect((await probe(r.dir)).observations).toMatchObject({ branch: null, head_sha: first });
+    const empty = sandbox.repo('empty');
+    const out = await probe(empty.dir);
+    expect(out.observations).toMatchObject({ branch: 'main', head_sha: null, tag: null, clean: true });
+    expect(out.summary).toBe('main, clean');
+  });
+
+  it('reads a repository given by path, from a subfolder too', async () => {
+    const r = sandbox.repo('nested', { 'svc/api/app.py': 'x\n' });
+    const out = await runProbe(git, { path: 'nested/svc/api' }, { cwd: sandbox.root, env });
+    expect(out.observations).toMatchObject({ clean: true, branch: 'main', head_sha: r.git('rev-parse', 'HEAD') });
+  });
+});
+
+describe('git probe: errors', () => {
+  let plain: string;
+  beforeAll(() => {
+    plain = mkdtempSync(join(tmpdir(), 'sfdeploy-not-git-'));
+    mkdirSync(join(plain, 'src'));
+  });
+  afterAll(() => rmSync(plain, { recursive: true, force: true }));
+
+  it('says clearly when the folder is not a git repository or does not exist', async () => {
+    const notRepo = await runProbeError(git, { path: 'src' }, { cwd: plain, env: { ...env, GIT_CEILING_DIRECTORIES: plain } });
+    expect(notRepo.error).toBeInstanceOf(ProbeError);
+    expect(notRepo.error.message).toBe('src is not a git repository (nor is any parent folder)');
+    const missing = await runProbeError(git, { path: 'nowhere' }, { cwd: plain, env });
+    expect(missing.error).toBeInstanceOf(ProbeError);
+    expect(missing.error.message).toBe('nowhere does not exist');
+  });
+
+  it('names git when it is not installed', async () => {
+    const r = sandbox.repo('no-git', { 'a.txt': '1\n' });
+    const { error } = await runProbeError(git, {}, { cwd: r.dir, env: { ...env, PATH: join(plain, 'empty-bin') } });
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error.message).toBe('git is not installed (command not found: git); the git probe needs the git CLI on PATH');
+  });
+
+  it('stops a git command that hangs when the timeout passes', async () => {
+    const r = sandbox.repo('hangs', { 'a.txt': '1\n' });
+    makeStatusHang(r, 10);
+    const { error, ms } = await runProbeError(git, {}, { cwd: r.dir, env, timeoutMs: 400 });
+    expect(error.message).toBe('git status in . did not finish: timed out after 400ms');
+    expect(ms).toBeLessThan(5000);
+  });
+});
