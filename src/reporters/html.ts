@@ -54,6 +54,11 @@ table.fields th { width: 180px; text-transform: none; letter-spacing: 0; font-si
 td.status { white-space: nowrap; font-weight: 600; }
 td.duration { white-space: nowrap; color: var(--dim); }
 td.item .id { display: block; }
+table.items { table-layout: fixed; }
+col.c-status { width: 96px; } col.c-item { width: 34%; } col.c-kind { width: 84px; } col.c-duration { width: 78px; }
+table.signoffs { table-layout: fixed; }
+col.s-item { width: 20%; } col.s-decision { width: 12%; } col.s-signer { width: 18%; } col.s-role { width: 11%; } col.s-time { width: 12%; } col.s-record { width: 14%; }
+td { overflow-wrap: break-word; }
 .ok { color: var(--ok); } .bad { color: var(--bad); } .warn { color: var(--warn); } .dim { color: var(--dim); }
 .verdict { display: inline-block; margin: 14px 0 4px; padding: 6px 14px; border: 2px solid currentColor; border-radius: 6px; font-weight: 700; font-size: 16px; letter-spacing: .04em; }
 .counts { color: #57606a; margin: 4px 0 0; }
@@ -71,6 +76,9 @@ footer { margin-top: 28px; color: var(--dim); font-size: 12px; }
   code { background: none; padding: 0; }
 }
 `.trim();
+
+/** `2026-11-28T09:01:42.000Z` → `2026-11-28 09:01:42 UTC`, which wraps in a narrow column. */
+const readableTime = (iso: string): string => (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso);
 
 function evidence(item: ReceiptItem): string {
   if (item.filtered) return '<span class="dim">not selected (--only/--skip)</span>';
@@ -110,7 +118,7 @@ export function renderHtmlReceipt(r: Receipt): string {
   ];
   for (const section of r.sections) {
     body.push(`<h3>${e(section.title)}</h3>`);
-    body.push('<table class="items"><thead><tr><th>Status</th><th>Item</th><th>Kind</th><th>Duration</th><th>Evidence</th></tr></thead><tbody>');
+    body.push('<table class="items"><colgroup><col class="c-status"><col class="c-item"><col class="c-kind"><col class="c-duration"><col></colgroup><thead><tr><th>Status</th><th>Item</th><th>Kind</th><th>Duration</th><th>Evidence</th></tr></thead><tbody>');
     for (const it of section.items) {
       body.push(
         `<tr><td class="status ${STATUS_CLASS[it.status]}">${e(`${MARKS[it.status]} ${STATUS_LABELS[it.status]}`)}</td>` +
@@ -124,13 +132,13 @@ export function renderHtmlReceipt(r: Receipt): string {
   if (!r.signoffs.length) {
     body.push('<p class="dim">No sign-offs were recorded in this run.</p>');
   } else {
-    body.push('<table class="signoffs"><thead><tr><th>Item</th><th>Decision</th><th>Signer</th><th>Role</th><th>Time</th><th>Note</th><th>Ledger record</th></tr></thead><tbody>');
+    body.push('<table class="signoffs"><colgroup><col class="s-item"><col class="s-decision"><col class="s-signer"><col class="s-role"><col class="s-time"><col><col class="s-record"></colgroup><thead><tr><th>Item</th><th>Decision</th><th>Signer</th><th>Role</th><th>Time</th><th>Note</th><th>Ledger record</th></tr></thead><tbody>');
     for (const s of r.signoffs) {
       const notes = [s.note, s.reason && `reason: ${s.reason}`, s.evidence && `evidence: ${s.evidence}`].filter((t): t is string => !!t);
       body.push(
         `<tr><td>${e(s.itemTitle)}<br>${code(s.item)}</td>` +
-          `<td class="${s.decision === 'confirmed' ? 'ok' : 'bad'}">${e(s.decision)}</td>` +
-          `<td>${e(s.by)}</td><td>${s.role ? e(s.role) : '—'}</td><td>${e(s.at)}</td>` +
+          `<td class="${s.decision === 'confirmed' ? 'ok' : 'bad'}">${e(s.decision)}${s.source === 'ledger' ? '<br><span class="dim">earlier, from the ledger</span>' : ''}</td>` +
+          `<td>${e(s.by)}</td><td>${s.role ? e(s.role) : '—'}</td><td>${e(readableTime(s.at))}</td>` +
           `<td>${notes.length ? notes.map(e).join('<br>') : '—'}</td><td>${s.record ? code(s.record) : '—'}</td></tr>`,
       );
     }

@@ -69,7 +69,7 @@ export function renderMarkdownReceipt(r: Receipt): string {
   } else {
     const rows = r.signoffs.map((s) => [
       `${mdText(s.itemTitle)} ${mdCode(s.item)}`,
-      s.decision === 'confirmed' ? 'confirmed' : '**declined**',
+      `${s.decision === 'confirmed' ? 'confirmed' : '**declined**'}${s.source === 'ledger' ? ' (earlier, from the ledger)' : ''}`,
       mdCode(s.by),
       s.role ? mdText(s.role) : '—',
       mdText(s.at),
