@@ -81,7 +81,7 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
   const runs: WatchedRun[] = [];
   const started = Date.now();
   let stopReason: 'done' | 'failed' | 'interrupted' = 'done';
-  outer: for (const phase of phases) {
+  outer: for (const [index, phase] of phases.entries()) {
     if (phase.title || phases.length > 1) write(c.bold(`${phase.title ?? 'Phase'}: every ${formatDuration(phase.everyMs)}${phase.forMs === undefined ? '' : ` for ${formatDuration(phase.forMs)}`}`));
     const phaseStart = Date.now();
     let next = phaseStart;
@@ -110,7 +110,14 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
       }
       const now = Date.now();
       while (next <= now) next += phase.everyMs;
-      if (phase.forMs !== undefined && next >= phaseStart + phase.forMs) break;
+      if (phase.forMs !== undefined && next >= phaseStart + phase.forMs) {
+        const isLast = index === phases.length - 1;
+        if (!isLast && !(await sleep(phaseStart + phase.forMs - now, io.signal))) {
+          stopReason = 'interrupted';
+          break outer;
+        }
+        break;
+      }
       if (!(await sleep(next - now, io.signal))) {
         stopReason = 'interrupted';
         break outer;
