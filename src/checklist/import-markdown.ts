@@ -141,7 +141,7 @@ export function shellCommands(code: string): string[] {
   return commands;
 }
 
-function parseBlocks(markdown: string): { title: string | undefined; blocks: Block[] } {
+function parseBlocks(markdown: string): { title: string | undefined; intro: string[]; blocks: Block[] } {
   const lines = markdown.replace(/\r\n?/g, '\n').split('\n');
   const blocks: Block[] = [];
   const stack: { level: number; text: string }[] = [];
@@ -151,6 +151,7 @@ function parseBlocks(markdown: string): { title: string | undefined; blocks: Blo
   let fence: { marker: string; lang: string; lines: string[]; indent: number } | undefined;
   let label: string | undefined;
   let lastItemIndent = -1;
+  const intro: string[] = [];
   for (const line of lines) {
     if (fence) {
       const close = FENCE.exec(line);
@@ -185,7 +186,10 @@ function parseBlocks(markdown: string): { title: string | undefined; blocks: Blo
       lastItemIndent = -1;
       continue;
     }
-    if (!current) continue;
+    if (!current) {
+      if (title !== undefined && line.trim()) intro.push(line.trim());
+      continue;
+    }
     const item = CHECKBOX.exec(line);
     if (item) {
       current.items.push({ text: item[3]!.trim(), details: [] });
@@ -208,7 +212,7 @@ function parseBlocks(markdown: string): { title: string | undefined; blocks: Blo
     }
     current.prose.push(line.trim());
   }
-  return { title, blocks };
+  return { title, intro, blocks };
 }
 
 /**
@@ -217,7 +221,7 @@ function parseBlocks(markdown: string): { title: string | undefined; blocks: Blo
  * (shell) or reference text (anything else) of that section's items.
  */
 export function importMarkdown(markdown: string, o: { id?: string | undefined; fallbackTitle: string }): ImportedChecklist {
-  const { title: docTitle, blocks } = parseBlocks(markdown);
+  const { title: docTitle, intro, blocks } = parseBlocks(markdown);
   const title = docTitle ? cleanHeading(docTitle) || docTitle : o.fallbackTitle;
   const sectionIds = new Set<string>();
   const itemIds = new Set<string>();
@@ -265,7 +269,8 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
     sections.push({ id: sectionId, title: heading, ...(descriptionParts.length ? { description: descriptionParts.join('\n') } : {}), items });
   }
   const id = o.id ?? (slugify(title) || 'imported');
-  return { definition: { id, title, description: `Imported from a Markdown checklist by sfdeploy import.`, sections }, skipped, itemCount };
+  const description = intro.length ? intro.join('\n') : 'Imported from a Markdown checklist by sfdeploy import.';
+  return { definition: { id, title, description, sections }, skipped, itemCount };
 }
 
 /** The imported checklist as YAML, with the yaml-language-server schema line first. */
