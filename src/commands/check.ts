@@ -41,11 +41,11 @@ export interface CheckOptions {
   logDir?: string | undefined;
   allowPending: boolean;
   signer?: string | undefined;
-  /** Watch mode (see watch.ts): run again every this long ... */
+  /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
   every?: string | undefined;
-  /** ... for this long ... */
+  /** Watch mode: keep going this long, such as `4h` (default: until stopped). */
   for?: string | undefined;
-  /** ... or until a run fails. */
+  /** Watch mode: stop after the first failed run. */
   untilFail?: boolean | undefined;
 }
 

@@ -1,6 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { loadChecklistFile } from '../checklist/load.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
+import { selectItems } from '../checklist/select.js';
 import { UsageError } from '../errors.js';
 import { latencyObservations } from '../reporters/observations.js';
 import type { RunLog } from '../runner/types.js';
@@ -67,6 +68,13 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  phases.forEach((phase, i) => {
+    try {
+      if (phase.only) selectItems(checklist.items, phase.only, []);
+    } catch (e) {
+      throw new UsageError(`schedule[${i}].only: ${(e as Error).message}`);
+    }
+  });
   const manual = checklist.items.filter((it) => it.manual).map((it) => it.id);
   if (manual.length === checklist.items.length) throw new UsageError(`checklist ${checklist.definition.id} has only manual items: nothing to watch`);
   const write = (line: string): void => {

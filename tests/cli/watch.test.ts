@@ -104,4 +104,13 @@ describe('watch mode', () => {
     expect(forOnly.code).toBe(2);
     expect(forOnly.stderr).toBe('error: --for needs --every, such as --every 5m\n');
   });
+
+  it('rejects a schedule phase whose only: selects nothing before the first run', async () => {
+    tmp = tempDir({
+      'checklist.yaml': 'id: x\ntitle: X\nschedule: [{ for: 1h, every: 5m, only: ["section:nope"] }]\nsections:\n  - id: s\n    title: S\n    items:\n      - { id: a, title: A, probe: { kind: command, run: [sh, -c, "exit 0"] } }\n',
+    });
+    const r = await runCli(['watch', 'checklist.yaml', '--log-dir', tmp.path('runs')], { cwd: tmp.dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: schedule[0].only: "section:nope" matches no item\n');
+  });
 });
