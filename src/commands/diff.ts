@@ -1,7 +1,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { resolve } from 'node:path';
 import { paint } from '../reporters/symbols.js';
-import { formatObserved } from '../reporters/observations.js';
+import { formatObserved } from '../util/observations.js';
 import { diffRuns, type RunDiff, type RunSide } from '../runlog/diff.js';
 import { resolveRunRef } from '../runlog/refs.js';
 import type { CommandIO } from './io.js';

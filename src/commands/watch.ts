@@ -3,7 +3,7 @@ import { loadChecklistFile } from '../checklist/load.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
 import { selectItems } from '../checklist/select.js';
 import { UsageError } from '../errors.js';
-import { latencyObservations } from '../reporters/observations.js';
+import { latencyObservations } from '../util/observations.js';
 import type { RunLog } from '../runner/types.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { check, type CheckOptions } from './check.js';

@@ -1,7 +1,7 @@
 import type { ItemStatus } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { countsText, itemDuration } from './markdown.js';
-import { formatObserved } from './observations.js';
+import { formatObserved } from '../util/observations.js';
 import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem } from './receipt.js';
 
 /** Status marks found in every system font (⏸ is not). */

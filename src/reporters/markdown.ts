@@ -1,7 +1,7 @@
 import type { ItemStatus } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { mdCode, mdTable, mdText } from './markdown-text.js';
-import { formatObserved } from './observations.js';
+import { formatObserved } from '../util/observations.js';
 import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem } from './receipt.js';
 import { STATUS_WORDS, SYMBOLS } from './symbols.js';
 

@@ -1,5 +1,5 @@
 import type { ItemStatus, RunLog, Signoff } from '../runner/types.js';
-import { keyObservations, type ObservedScalar } from './observations.js';
+import { keyObservations, type ObservedScalar } from '../util/observations.js';
 
 /** One item on a receipt: what ran, how it ended, and the evidence. */
 export interface ReceiptItem {

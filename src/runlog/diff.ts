@@ -1,4 +1,4 @@
-import { numericObservations } from '../reporters/observations.js';
+import { numericObservations } from '../util/observations.js';
 import type { ItemStatus, RunLog } from '../runner/types.js';
 
 export interface RunSide {
