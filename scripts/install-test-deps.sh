@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the server binaries the test suite starts throwaway instances of: PostgreSQL (initdb, pg_ctl),
-# redis-server, the alembic CLI (with psycopg2), git, and tmux (the pseudo-terminal of the interactive sign-off tests).
-# Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints what to install.
+# redis-server, the alembic CLI (with psycopg2), git, tmux (the pseudo-terminal of the interactive sign-off tests)
+# and headless Chromium (renders the HTML receipt). Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints
+# what to install.
 set -euo pipefail
 missing=()
 command -v git >/dev/null || missing+=(git)
@@ -20,6 +21,7 @@ fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing test dependencies: ${missing[*]}"
 if ! command -v apt-get >/dev/null; then

@@ -112,6 +112,9 @@ program
   .option('--role <role>', 'the checklist role you sign as (default: asked when an item allows several)')
   .option('--ledger <file>', 'sign-off ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
   .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
+  .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
+  .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
+  .option('--until-fail', 'watch mode: stop at the first failed run', false)
   .action(async (ref: string, opts) => {
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
@@ -161,6 +164,72 @@ program
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');
     await execute((io) => verify(opts, io));
+  });
+
+program
+  .command('watch')
+  .description("run a checklist's automated items repeatedly, following its schedule: phases (or --every/--for); exit 1 if any run failed")
+  .argument('<checklist>', 'bundled name (post, ...) or path to a YAML checklist')
+  .option('--every <duration>', 'run every this long instead of following the schedule (e.g. 5m)')
+  .option('--for <duration>', 'with --every: keep running for this long (e.g. 4h)')
+  .option('--until-fail', 'stop at the first failed run', false)
+  .option('--only <selector>', 'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
+  .option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
+  .option('--concurrency <n>', 'items run at once', '8')
+  .option('--timeout <duration>', "override every item's timeout (e.g. 5s)")
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable; default .env when present)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable, overriding the environment (repeatable)', collect, [])
+  .option('--release <version>', 'release being watched (default: git describe --tags)')
+  .option('--environment <name>', 'target environment (production, staging, ...)')
+  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .action(async (ref: string, opts) => {
+    const { watch } = await import('./commands/watch.js');
+    await execute((io) => watch(ref, { ...opts, format: 'pretty', ci: true, allowPending: false }, io), true);
+  });
+
+program
+  .command('report')
+  .description('the sign-off receipt of a recorded run: checklist and hash, release, verdict, every item with evidence, every sign-off')
+  .argument('<run>', 'run id (or a unique prefix), latest, latest~N or last-passed')
+  .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'html', 'json']).default('markdown'))
+  .option('-o, --output <file>', 'write the receipt to a file instead of stdout')
+  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .action(async (ref: string, opts) => {
+    const { report } = await import('./commands/report.js');
+    await execute((io) => report(ref, opts, io));
+  });
+
+program
+  .command('diff')
+  .description('what changed between two runs: item statuses, new and removed items, numeric observations (exit 0)')
+  .argument('<run-a>', 'the earlier run: id, latest~N or last-passed')
+  .argument('<run-b>', 'the later run: id or latest')
+  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .option('--json', 'print JSON', false)
+  .action(async (a: string, b: string, opts) => {
+    const { diff } = await import('./commands/diff.js');
+    await execute((io) => diff(a, b, opts, io));
+  });
+
+program
+  .command('schema')
+  .description('print the JSON Schema (draft-07) of checklist files, for editors (yaml-language-server)')
+  .option('-o, --output <file>', 'write it to a file instead of stdout')
+  .action(async (opts) => {
+    const { schema } = await import('./commands/schema.js');
+    await execute((io) => schema(opts, io));
+  });
+
+program
+  .command('import')
+  .description('turn a Markdown checklist (headings, - [ ] items, code blocks) into a YAML checklist of manual items')
+  .argument('<markdown-file>', 'the Markdown document')
+  .option('-o, --output <file>', 'write the YAML checklist to a file instead of stdout')
+  .option('--id <id>', 'checklist id (default: from the first heading or the file name)')
+  .option('--force', 'overwrite the output file if it exists', false)
+  .action(async (file: string, opts) => {
+    const { importCommand } = await import('./commands/import.js');
+    await execute((io) => importCommand(file, opts, io));
   });
 
 program

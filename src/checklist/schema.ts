@@ -78,6 +78,16 @@ export const roleSchema = z.strictObject({
   signers: z.array(z.string()).optional().describe('Only these signers (email or name) may sign as this role.'),
 });
 
+/** One monitoring phase of `sfdeploy watch`: a run every `every`, for `for`. */
+export const schedulePhaseSchema = z.strictObject({
+  title: z.string().min(1).optional().describe('Shown when the phase starts, such as "Hours 1-4 (critical monitoring)".'),
+  for: duration().describe('How long the phase lasts, such as 4h.'),
+  every: duration()
+    .refine((ms) => ms >= 1000, 'expected at least 1s between runs')
+    .describe('Time from the start of one run to the start of the next, such as 5m.'),
+  only: z.array(z.string().min(1)).optional().describe('Run only these items in this phase: item ids, section:ID or tag:NAME.'),
+});
+
 export const checklistSchema = z.strictObject({
   $schema: z.string().optional(),
   id: idSchema,
@@ -93,6 +103,11 @@ export const checklistSchema = z.strictObject({
     })
     .default({}),
   sections: z.array(sectionSchema, { error: 'expected a list of sections' }).min(1, 'a checklist needs at least one section'),
+  schedule: z
+    .array(schedulePhaseSchema)
+    .min(1)
+    .optional()
+    .describe('Monitoring phases `sfdeploy watch` follows, in order: `[{ for: 4h, every: 5m }, { for: 8h, every: 15m }]`.'),
 });
 
 export type ChecklistDefinition = z.output<typeof checklistSchema>;

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { loadChecklistFile } from '../checklist/load.js';
 import { selectItems } from '../checklist/select.js';
 import { UsageError } from '../errors.js';
+import { createGithubReporter } from '../reporters/github.js';
 import { createJsonReporter } from '../reporters/json.js';
 import { createJunitReporter } from '../reporters/junit.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
@@ -45,10 +46,25 @@ export interface CheckOptions {
   signer?: string | undefined;
   role?: string | undefined;
   ledger?: string | undefined;
+  /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
+  every?: string | undefined;
+  /** Watch mode: keep going this long, such as `4h` (default: until stopped). */
+  for?: string | undefined;
+  /** Watch mode: stop after the first failed run. */
+  untilFail?: boolean | undefined;
+}
+
+/** How watch mode reuses one check: its listeners replace the terminal and CI output. */
+export interface CheckHooks {
+  listeners?: RunListener[];
 }
 
 /** `sfdeploy check <name|path>`: run a checklist and gate on the result. Returns the exit code. */
-export async function check(ref: string, opts: CheckOptions, io: CommandIO): Promise<number> {
+export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
+  if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
+    const { watchCheck } = await import('./watch.js');
+    return watchCheck(ref, opts, io);
+  }
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   }
@@ -119,14 +135,20 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO): Pro
   if (opts.format === 'junit') listeners.push(createJunitReporter(target, sectionTitles));
   if (!machine && outputStream) listeners.push(createPrettyReporter({ stream: target, color: false, spinner: false, logPath }));
   const progressToStderr = machine && !outputStream;
-  listeners.push(
-    createPrettyReporter({
-      stream: progressToStderr ? io.stderr : io.stdout,
-      color: progressToStderr ? false : io.color,
-      spinner: !progressToStderr && io.stdoutIsTTY,
-      logPath,
-    }),
-  );
+  if (hooks.listeners) listeners.push(...hooks.listeners);
+  else {
+    listeners.push(
+      createPrettyReporter({
+        stream: progressToStderr ? io.stderr : io.stdout,
+        color: progressToStderr ? false : io.color,
+        spinner: !progressToStderr && io.stdoutIsTTY,
+        logPath,
+      }),
+    );
+    if (io.env.GITHUB_ACTIONS === 'true') {
+      listeners.push(createGithubReporter({ stream: progressToStderr ? io.stderr : io.stdout, summaryPath: io.env.GITHUB_STEP_SUMMARY || undefined, workspace: io.env.GITHUB_WORKSPACE || io.cwd }));
+    }
+  }
 
   const signoff = createSignoffProvider({
     checklist,

@@ -11,6 +11,9 @@ const escapeXml = (s: string): string =>
     .replace(/"/g, '&quot;')
     .replace(/'/g, '&apos;');
 
+/** Attribute values also keep their line breaks and tabs, which XML would otherwise normalise to spaces. */
+const escapeAttr = (s: string): string => escapeXml(s).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
+
 const seconds = (ms: number): string => (ms / 1000).toFixed(3);
 
 /** JUnit XML: one testsuite per section, one testcase per item. */
@@ -41,20 +44,20 @@ export function renderJunit(log: RunLog, sectionTitles: ReadonlyMap<string, stri
     `<testsuites name="${escapeXml(log.checklist.title)}" tests="${all.length}" failures="${count(all, isFailure)}" errors="${count(all, isError)}" skipped="${count(all, isSkipped)}" time="${seconds(totalMs)}" timestamp="${escapeXml(log.startedAt)}">`,
   );
   for (const [section, list] of sections) {
-    const title = sectionTitles.get(section) ?? section;
+    const title = sectionTitles.get(section) ?? list[0]?.sectionTitle ?? section;
     const ms = list.reduce((a, r) => a + r.durationMs, 0);
     out.push(
       `  <testsuite name="${escapeXml(title)}" id="${escapeXml(section)}" tests="${list.length}" failures="${count(list, isFailure)}" errors="${count(list, isError)}" skipped="${count(list, isSkipped)}" time="${seconds(ms)}" timestamp="${escapeXml(log.startedAt)}">`,
     );
     out.push('    <properties>');
-    for (const [name, value] of props) out.push(`      <property name="${name}" value="${escapeXml(value!)}"/>`);
+    for (const [name, value] of props) out.push(`      <property name="${name}" value="${escapeAttr(value!)}"/>`);
     out.push('    </properties>');
     for (const r of list) {
-      const open = `    <testcase name="${escapeXml(`${title} › ${r.title}`)}" classname="${escapeXml(log.checklist.id)}" time="${seconds(r.durationMs)}"`;
+      const open = `    <testcase name="${escapeAttr(`${title} › ${r.title}`)}" classname="${escapeXml(log.checklist.id)}" time="${seconds(r.durationMs)}"`;
       const body: string[] = [];
-      if (r.status === 'fail') body.push(`      <failure message="${escapeXml(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</failure>`);
-      else if (r.status === 'error') body.push(`      <error message="${escapeXml(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</error>`);
-      else if (r.status === 'skip' || r.status === 'pending') body.push(`      <skipped message="${escapeXml(r.status === 'pending' ? `pending sign-off: ${r.message}` : r.message)}"/>`);
+      if (r.status === 'fail') body.push(`      <failure message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</failure>`);
+      else if (r.status === 'error') body.push(`      <error message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</error>`);
+      else if (r.status === 'skip' || r.status === 'pending') body.push(`      <skipped message="${escapeAttr(r.status === 'pending' ? `pending sign-off: ${r.message}` : r.message)}"/>`);
       else if (r.status === 'warn') body.push(`      <system-out>${escapeXml(`warning (optional item): ${r.message}`)}</system-out>`);
       else if (r.status === 'signed' && r.signoff) body.push(`      <system-out>${escapeXml(`signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}`)}</system-out>`);
       out.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);

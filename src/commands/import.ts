@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { importMarkdown, renderImportedYaml } from '../checklist/import-markdown.js';
+import { SCHEMA_PATH } from '../checklist/json-schema.js';
+import { parseChecklist } from '../checklist/load.js';
+import { idSchema } from '../checklist/schema.js';
+import { UsageError } from '../errors.js';
+import { displayPath, type CommandIO } from './io.js';
+
+const PACKAGE_SCHEMA = fileURLToPath(new URL(`../../${SCHEMA_PATH}`, import.meta.url));
+
+export interface ImportOptions {
+  output?: string | undefined;
+  id?: string | undefined;
+  force: boolean;
+}
+
+/** `sfdeploy import <markdown-file>`: a YAML checklist of manual items from a Markdown checklist; it is validated before it is written. */
+export async function importCommand(file: string, opts: ImportOptions, io: CommandIO): Promise<number> {
+  if (opts.id !== undefined && !idSchema.safeParse(opts.id).success) throw new UsageError(`--id expects a kebab-case id such as pre-deploy, got "${opts.id}"`);
+  const source = resolve(io.cwd, file);
+  let markdown: string;
+  try {
+    markdown = await readFile(source, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  const imported = importMarkdown(markdown, { id: opts.id, fallbackTitle: basename(source, extname(source)) });
+  if (!imported.itemCount) throw new UsageError(`${file} has no "- [ ]" checkbox items to import`);
+  const out = opts.output ? resolve(io.cwd, opts.output) : undefined;
+  if (out && existsSync(out) && !opts.force) throw new UsageError(`${displayPath(out, io.cwd)} exists: choose another --output, or add --force to overwrite it`);
+  const schemaRef = existsSync(PACKAGE_SCHEMA) ? schemaReference(dirname(out ?? resolve(io.cwd, 'checklist.yaml'))) : undefined;
+  const yaml = renderImportedYaml(imported, { schemaRef, source: basename(source) });
+  parseChecklist(yaml, out ?? '<stdout>', { env: {} });
+  for (const s of imported.skipped) io.stderr.write(`note: ${s}\n`);
+  if (!out) {
+    io.stdout.write(yaml);
+  } else {
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, yaml);
+  }
+  const { sections } = imported.definition;
+  io.stderr.write(`imported ${imported.itemCount} manual items in ${sections.length} sections${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`);
+  return 0;
+}
+
+/** The schema relative to the checklist when they share a top folder (a project with sfdeploy installed), else a file URL. */
+function schemaReference(fromDir: string): string {
+  const top = (p: string): string | undefined => resolve(p).split(/[\\/]/).filter(Boolean)[0];
+  if (top(fromDir) !== top(PACKAGE_SCHEMA)) return pathToFileURL(PACKAGE_SCHEMA).href;
+  return relative(fromDir, PACKAGE_SCHEMA).split('\\').join('/');
+}

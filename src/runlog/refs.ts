@@ -1,0 +1,25 @@
+import { SfdeployError } from '../errors.js';
+import type { RunLog } from '../runner/types.js';
+import { findRun, readRunHistory } from './read.js';
+
+/** How runs can be named on the command line, for help texts. */
+export const RUN_REF_HELP = 'run id (or a unique prefix), latest, latest~N (N runs before the latest) or last-passed';
+
+/**
+ * Resolves a run reference: an id or unique id prefix, `latest`, `latest~N`, or `last-passed`
+ * (the newest passed run, of `checklist` when given).
+ */
+export async function resolveRunRef(dir: string, ref: string, o: { checklist?: string | undefined } = {}): Promise<{ run: RunLog; warnings: string[] }> {
+  const back = /^latest~(\d+)$/.exec(ref);
+  if (back || ref === 'last-passed') {
+    const { runs, warnings } = await readRunHistory(dir);
+    const pool = o.checklist ? runs.filter((r) => r.checklist.id === o.checklist) : runs;
+    const run = back ? pool[Number(back[1])] : pool.find((r) => r.status === 'passed');
+    if (!run) {
+      const scope = o.checklist ? ` of checklist ${o.checklist}` : '';
+      throw new SfdeployError('E_NO_RUN', back ? `no run ${ref} in ${dir}: only ${pool.length} run${pool.length === 1 ? '' : 's'}${scope} recorded` : `no passed run${scope} in ${dir}`);
+    }
+    return { run, warnings };
+  }
+  return findRun(dir, ref);
+}
