@@ -6,12 +6,14 @@ export type Operator = (typeof OPERATORS)[number];
 
 export type ConditionValue = number | string | boolean | null | RegExp | unknown[];
 
-/** One parsed `expect:` entry: `<path> <op> <value>`. */
+/** One parsed `expect:` entry: `<path> <op> <value>`, optionally `|| <path> <op> <value> ...`. */
 export interface Condition {
   source: string;
   path: string;
   op: Operator;
   value?: ConditionValue;
+  /** Alternatives joined with `||`: the condition holds when it or any of these holds. */
+  or?: Condition[];
 }
 
 export class ConditionSyntaxError extends Error {}
@@ -26,6 +28,40 @@ const UNARY = /^(\S+)\s+exists$/;
  * `1%` becomes 0.01), quoted strings, `true`/`false`/`null`, `/regex/flags`, JSON arrays such as `[]`.
  */
 export function parseCondition(source: string): Condition {
+  const [first, ...rest] = splitAlternatives(source);
+  const head = parseSingle(first!);
+  if (!rest.length) return { ...head, source };
+  return { ...head, source, or: rest.map(parseSingle) };
+}
+
+/** Splits `a || b` at top-level `||` (not inside quotes or /regex/). */
+function splitAlternatives(source: string): string[] {
+  const parts: string[] = [];
+  let quote: string | undefined;
+  let start = 0;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (quote) {
+      if (ch === '\\') i++;
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'" || (ch === '/' && /\s$/.test(source.slice(0, i)))) {
+      quote = ch;
+    } else if (ch === '|' && source[i + 1] === '|' && /\s$/.test(source.slice(0, i)) && /^\s/.test(source.slice(i + 2))) {
+      parts.push(source.slice(start, i));
+      start = i + 2;
+      i++;
+    }
+  }
+  parts.push(source.slice(start));
+  return parts.map((p) => p.trim());
+}
+
+/** The observation paths a condition reads, alternatives included. */
+export function conditionPaths(cond: Condition): string[] {
+  return [cond.path, ...(cond.or ?? []).map((c) => c.path)];
+}
+
+function parseSingle(source: string): Condition {
   const text = source.trim();
   const unary = UNARY.exec(text);
   if (unary) return { source, path: normalisePath(unary[1]!), op: 'exists' };
@@ -156,6 +192,11 @@ export interface ConditionResult {
 
 /** Evaluates a condition against a probe's observations. */
 export function evaluateCondition(cond: Condition, observations: unknown): ConditionResult {
+  if (cond.or) {
+    const results = [{ ...cond, or: undefined, source: splitAlternatives(cond.source)[0]! }, ...cond.or].map((c) => evaluateCondition(c, observations));
+    const ok = results.some((r) => r.ok);
+    return { ok, actual: results[0]!.actual, message: ok ? cond.source.trim() : results.map((r) => r.message).join(' or ') };
+  }
   const actual = readObservation(observations, cond.path);
   const ok = holds(cond, actual);
   const text = cond.source.trim();

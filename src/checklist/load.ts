@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ChecklistError, type Problem } from '../errors.js';
 import { getProbe, probeKinds } from '../probes/index.js';
 import type { Probe } from '../probes/types.js';
-import { ConditionSyntaxError, isKnownObservation, parseCondition, type Condition } from './condition.js';
+import { ConditionSyntaxError, conditionPaths, isKnownObservation, parseCondition, type Condition } from './condition.js';
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
 import { expand, expandDeep, isTruthy, referencedVars, type Env, type VarDeclaration } from './interpolate.js';
 import { formatPath, locate, type ModelPath } from './locate.js';
@@ -268,8 +268,10 @@ function planProbe(rawProbe: { kind: string; expect?: string[] | undefined } & R
     rawProbe.expect.forEach((source, j) => {
       try {
         const cond = parseCondition(source);
-        if (!isKnownObservation(cond.path, Object.keys(probe.observations))) {
-          c.at([...probePath, 'expect', j], `unknown observation "${cond.path}" for probe ${probe.kind}; it observes ${Object.keys(probe.observations).join(', ')}`);
+        for (const path of conditionPaths(cond)) {
+          if (!isKnownObservation(path, Object.keys(probe.observations))) {
+            c.at([...probePath, 'expect', j], `unknown observation "${path}" for probe ${probe.kind}; it observes ${Object.keys(probe.observations).join(', ')}`);
+          }
         }
         conditions!.push(cond);
       } catch (e) {

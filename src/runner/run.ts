@@ -1,5 +1,5 @@
 import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
-import { evaluateCondition } from '../checklist/condition.js';
+import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
 import { lookupVar, type Env } from '../checklist/interpolate.js';
 import { InterruptedError, ProbeError } from '../errors.js';
 import type { ProbeOutcome } from '../probes/types.js';
@@ -321,7 +321,7 @@ async function attemptProbe(
         env: o.env,
         lookup: o.lookup,
         cwd: o.cwd,
-        wants: plan.conditions?.map((c) => c.path) ?? [],
+        wants: plan.conditions?.flatMap(conditionPaths) ?? [],
       }),
       aborted,
     ]);

@@ -40,6 +40,19 @@ describe('condition language', () => {
     expect(evaluateCondition(parseCondition('json.status matches /^heal/'), obs).ok).toBe(false);
   });
 
+  it('holds when any alternative joined with || holds, and explains every alternative when none does', () => {
+    const cond = parseCondition('info.persistence.aof_enabled == 1 || config.save != ""');
+    expect(cond.or).toHaveLength(1);
+    expect(evaluateCondition(cond, { info: { persistence: { aof_enabled: 0 } }, config: { save: '3600 1' } }).ok).toBe(true);
+    expect(evaluateCondition(cond, { info: { persistence: { aof_enabled: 0 } }, config: { save: '' } })).toMatchObject({
+      ok: false,
+      message: 'info.persistence.aof_enabled == 1 (got 0) or config.save != "" (got "")',
+    });
+    expect(parseCondition('body == "a || b"').or).toBeUndefined();
+    expect(parseCondition('body matches /x || y/').or).toBeUndefined();
+    expect(() => parseCondition('status == 200 || nonsense')).toThrow(/expected "<observation> <op> <value>"/);
+  });
+
   it('knows which observation paths a probe declares', () => {
     const patterns = ['status', 'headers.*', 'json.**', 'latency.p95'];
     expect(isKnownObservation('json.a.b.c', patterns)).toBe(true);
