@@ -47,7 +47,7 @@ describe('sfdeploy probes', () => {
   it('lists every probe kind and documents one from its schema', async () => {
     const all = await runCli(['probes']);
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^http\s+Sends an HTTP request/m);
+    expect(all.stdout).toMatch(/^http\s+\S/m);
     const http = await runCli(['probes', 'http', '--json']);
     const doc = JSON.parse(http.stdout) as { params: { name: string; type: string; default?: unknown; description: string; required: boolean }[]; observations: Record<string, string> };
     expect(doc.params.find((p) => p.name === 'url')).toMatchObject({ type: 'string', required: true });

@@ -45,7 +45,7 @@ describe('sfdeploy diff on two recorded runs', () => {
     expect(block('Status changes')).toEqual(['Status changes (1)', '  health        pass → fail  Health endpoint healthy', '                status == 200 (got 503)']);
     expect(block('New items')).toEqual(['New items (1)', '  + new-check     pass  New check']);
     expect(block('Removed items')).toEqual(['Removed items (1)', '  - legacy-check  pass  Legacy check']);
-    const observed = block('Observation changes').filter((l) => !l.includes('latency_ms'));
+    const observed = block('Observation changes').filter((l) => !/\s(latency_ms|latency\.\w+)\s/.test(l));
     expect(observed.slice(1)).toEqual(['  health        status            200 → 503', '  health        json.latency.p95  120 → 340  (+220, +183%)']);
     expect(r.stdout).not.toContain('json.queue.depth');
     expect(lines.at(-2)).toBe('1 item kept their status.');
@@ -60,7 +60,7 @@ describe('sfdeploy diff on two recorded runs', () => {
     expect(d.statusChanges).toEqual([{ id: 'health', title: 'Health endpoint healthy', section: 'API', from: 'pass', to: 'fail', message: 'status == 200 (got 503)' }]);
     expect(d.added).toEqual([{ id: 'new-check', title: 'New check', section: 'API', status: 'pass' }]);
     expect(d.removed).toEqual([{ id: 'legacy-check', title: 'Legacy check', section: 'API', status: 'pass' }]);
-    expect(d.observationChanges.filter((o) => o.path !== 'latency_ms')).toEqual([
+    expect(d.observationChanges.filter((o) => !/^latency(_ms|\.)/.test(o.path))).toEqual([
       { id: 'health', path: 'status', from: 200, to: 503 },
       { id: 'health', path: 'json.latency.p95', from: 120, to: 340 },
     ]);

@@ -156,7 +156,7 @@ describe('sfdeploy check with network probes (built CLI)', () => {
     const r = await runCli(['probes', 'tls'], { env: cliEnv() });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('tls — Checks a TLS server certificate');
-    expect(r.stdout).toMatch(/min_days\s+integer, optional\n\s+The built-in check fails when fewer days remain/);
+    expect(r.stdout).toMatch(/min_days\s+integer, default 14\n\s+The built-in check fails when fewer days remain/);
     expect(r.stdout).toContain('Default check (no expect:) valid == true, hostname_matches == true and days_remaining >= min_days (14)');
   });
 });
