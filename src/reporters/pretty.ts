@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import type { PlannedItem } from '../checklist/load.js';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
+import { NO_SIGNOFF } from '../signoff/carry-over.js';
 import { paint, STATUS_WORDS, SYMBOLS } from './symbols.js';
 
 export interface PrettyOptions {
@@ -14,7 +15,6 @@ export interface PrettyOptions {
   logPath?: string | undefined;
 }
 
-const MAX_OBSERVATION_LINES = 6;
 
 /** Terminal output: a heading per section, a line per item in checklist order, a summary with the gate verdict. */
 export function createPrettyReporter(o: PrettyOptions): RunListener {
@@ -119,12 +119,10 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
     if (r.signoff) detail(c.dim(`signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`));
     return lines;
   }
+  if (r.status === 'pending' && r.message === NO_SIGNOFF) return lines;
   detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
   const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
   if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));
-  if (r.status === 'fail' || r.status === 'warn') {
-    for (const [k, v] of scalarObservations(r.observations).slice(0, MAX_OBSERVATION_LINES)) detail(c.dim(`${k} = ${v}`));
-  }
   return lines;
 }
 
@@ -142,6 +140,13 @@ function scalarObservations(obs: Record<string, unknown>, prefix = '', out: [str
     }
   }
   return out;
+}
+
+const MAX_LISTED = 12;
+
+/** `a, b, c and 9 more`. */
+function listSome(ids: readonly string[]): string {
+  return ids.length <= MAX_LISTED ? ids.join(', ') : `${ids.slice(0, MAX_LISTED).join(', ')} and ${ids.length - MAX_LISTED} more`;
 }
 
 /** Variables named by "X is not set" / "X, Y are not set" in a failure message. */
@@ -177,8 +182,10 @@ export function summaryLines(log: RunLog, c: ChalkInstance, logPath?: string): s
   }[s.verdict];
   lines.push(`${c.bold('Gate')}     ${verdict} ${c.dim(`(exit ${s.exitCode})`)}`);
   const blockers = [...s.blocking.failed, ...s.blocking.errored];
-  if (blockers.length) lines.push(`${c.bold('Blocking')} ${blockers.join(', ')}`);
-  if (s.blocking.pending.length) lines.push(`${c.bold('Awaiting')} ${s.blocking.pending.join(', ')}`);
+  if (blockers.length) lines.push(`${c.bold('Blocking')} ${listSome(blockers)}`);
+  if (s.blocking.pending.length) {
+    lines.push(`${c.bold('Awaiting')} ${listSome(s.blocking.pending)} ${c.dim('— sign in a terminal run, or with sfdeploy signoff')}`);
+  }
   const missing = new Map<string, number>();
   for (const r of log.items) {
     if (r.status !== 'fail' && r.status !== 'warn') continue;

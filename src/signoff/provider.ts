@@ -3,7 +3,7 @@ import { SfdeployError } from '../errors.js';
 import type { ManualDecision, SignoffProvider } from '../runner/run.js';
 import type { Signoff } from '../runner/types.js';
 import { roleLabel, rolesFor } from './approvals.js';
-import { Assessor, NO_SIGNOFF, type Assessment, type Target } from './carry-over.js';
+import { Assessor, type Assessment, type Target } from './carry-over.js';
 import type { LedgerRecord, RecordDraft } from './chain.js';
 import type { Signer } from './identity.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
@@ -90,8 +90,7 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       if (found.status === 'signed') return fromRecord(found.record, 'ledger');
       if (o.interactive) return ask(item, found, signal, o.interactive);
       if (found.status === 'declined') return fromRecord(found.record, 'ledger');
-      const hint = found.reason === NO_SIGNOFF ? ': run `sfdeploy check` in a terminal, or record one with `sfdeploy signoff`' : '';
-      return { status: 'pending', message: `${found.reason}${hint}` };
+      return { status: 'pending', message: found.reason };
     },
   };
 }

@@ -134,7 +134,7 @@ describe('sfdeploy report', () => {
 
       | Status | Item | Kind | Duration | Evidence |
       | --- | --- | --- | --- | --- |
-      | ⏸ pending | Release manager approves \`release-manager\` | manual | — | \`\` no sign-off yet: run \`sfdeploy check\` in a terminal, or record one with \`sfdeploy signoff\` \`\` |
+      | ⏸ pending | Release manager approves \`release-manager\` | manual | — | \`no sign-off yet\` |
 
       ## Sign-offs
 
