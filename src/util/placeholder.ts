@@ -13,7 +13,7 @@ export function isPlaceholder(value: string): boolean {
   const url = /^[a-z][a-z0-9+.-]*:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^:/?#]+)/i.exec(v);
   if (url) {
     const [, user, pass, host] = url;
-    if (PLACEHOLDER_HOSTS.has(host!.toLowerCase())) return true;
+    if (PLACEHOLDER_HOSTS.has(host!.toLowerCase()) || /^your[-_]/i.test(host!)) return true;
     if (user === 'user' && (pass === 'pass' || pass === 'password')) return true;
   }
   return false;
