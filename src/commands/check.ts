@@ -156,6 +156,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     ledger,
     snapshot,
     host: context.host,
+    redact,
     onHead: (head) => (context.ledgerHead = head),
     interactive: interactive
       ? {

@@ -3,6 +3,7 @@ import { SfdeployError } from '../errors.js';
 import type { ManualDecision, SignoffProvider } from '../runner/run.js';
 import type { Signoff } from '../runner/types.js';
 import { roleLabel, rolesFor } from './approvals.js';
+import type { Redactor } from '../util/redact.js';
 import { Assessor, type Assessment, type Target } from './carry-over.js';
 import type { LedgerRecord, RecordDraft } from './chain.js';
 import type { Signer } from './identity.js';
@@ -16,6 +17,8 @@ export interface SignoffProviderOptions {
   /** The ledger as read when the run started. */
   snapshot: LedgerSnapshot;
   host: string;
+  /** Masks secrets in what a signer types (a note may quote a token); the ledger never holds them. */
+  redact?: Redactor;
   now?: () => Date;
   /** Called with the new ledger head after a sign-off is appended. */
   onHead?: (head: string) => void;
@@ -55,7 +58,8 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
         ? await questions.chooseRole(choice.roles.map((r) => ({ id: r!, label: roleLabel(roles, r!) })), signal)
         : (choice.roles[0] ?? null);
     const evidenceRequired = item.manual?.evidence === 'required';
-    const answer = decision === 'decline' ? await questions.reason(signal) : await questions.note(evidenceRequired, signal);
+    const typed = decision === 'decline' ? await questions.reason(signal) : await questions.note(evidenceRequired, signal);
+    const answer = o.redact ? o.redact(typed) : typed;
     const draft: RecordDraft = {
       checklist: o.target.checklist,
       item: item.id,
