@@ -38,7 +38,8 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   const items = pickItems(checklist, itemIds);
 
   const git = await readGitState(io.cwd);
-  const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)) };
+  const redact = createRedactor(env, checklist.secretNames);
+  const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, redact) };
   const signer = await resolveSigner(opts.by, io.cwd, currentUser(env));
   const roles = checklist.definition.roles;
   const now = new Date();
@@ -62,9 +63,9 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
       decision: opts.decline ? 'declined' : 'confirmed',
       signer: signer.display,
       role: choice.roles[0] ?? null,
-      note: opts.note?.trim() || null,
-      reason: opts.decline ? reason! : null,
-      evidence: opts.evidence?.trim() || null,
+      note: opts.note?.trim() ? redact(opts.note.trim()) : null,
+      reason: opts.decline ? redact(reason!) : null,
+      evidence: opts.evidence?.trim() ? redact(opts.evidence.trim()) : null,
       at: now.toISOString(),
       host,
     };
