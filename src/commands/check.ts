@@ -14,6 +14,7 @@ import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
+import { removeStaleTempFiles } from '../runlog/atomic-file.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';
 import { checkRoleOption } from '../signoff/approvals.js';
 import { resolveSigner } from '../signoff/identity.js';
@@ -108,6 +109,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   await mkdir(logDir, { recursive: true }).catch((e: Error) => {
     throw new UsageError(`cannot create the run log directory ${logDir}: ${e.message}`);
   });
+  await removeStaleTempFiles(logDir);
 
   io.onForcedExit(() => writer.writeInterruptedSync(new Date()));
   const interactive = !opts.ci && io.stdinIsTTY && env.CI !== 'true' && env.CI !== '1';

@@ -9,6 +9,7 @@ import { formatDuration, parseDuration } from '../util/duration.js';
 import { check, type CheckOptions } from './check.js';
 import { buildEnv } from './env-files.js';
 import { resolveChecklist, type CommandIO } from './io.js';
+import { sleep } from '../util/sleep.js';
 
 /** One stretch of a watch: a run every `everyMs` for `forMs` (undefined: until stopped). */
 export interface WatchPhase {
@@ -179,19 +180,4 @@ export function watchSummary(runs: WatchedRun[], reason: 'done' | 'failed' | 'in
   if (firstFailure && lastGood) lines.push(c.dim(`What changed: sfdeploy diff ${lastGood.log.runId} ${firstFailure.log.runId}`));
   else if (runs.length) lines.push(c.dim(`Each run has its run log: sfdeploy report ${runs.at(-1)!.log.runId}`));
   return lines;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
+import { removeStaleTempFiles } from './atomic-file.js';
 
 export interface RunHistory {
   runs: RunLog[];
@@ -13,6 +14,7 @@ const RUN_FILE = /^\d{8}T\d{6}Z-[0-9a-f]+\.json$/;
 
 /** Every readable run log in `dir`, newest first. Corrupt files are reported, never fatal. */
 export async function readRunHistory(dir: string): Promise<RunHistory> {
+  await removeStaleTempFiles(dir);
   let names: string[];
   try {
     names = await readdir(dir);

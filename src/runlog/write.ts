@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { summarize } from '../runner/gate.js';
 import type { RunListener, RunLog } from '../runner/types.js';
+import { writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 
 /**
  * Writes `<dir>/<runId>.json` atomically (temp file + rename) at the start of the run and after every item.
@@ -59,7 +59,7 @@ export class RunLogWriter implements RunListener {
           finishedAt: finishedAt.toISOString(),
           summary: summarize(this.latest.items, this.latest.summary.total, true),
         };
-    writeFileAtomic.sync(this.path, `${JSON.stringify(log, null, 2)}\n`);
+    writeFileAtomicSync(this.path, `${JSON.stringify(log, null, 2)}\n`);
   }
 
   private async writeNow(): Promise<void> {

@@ -7,6 +7,7 @@ import { formatDuration } from '../util/duration.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
 import { summarize } from './gate.js';
 import type { Attempt, ItemResult, ItemStatus, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
+import { sleep } from '../util/sleep.js';
 
 /** What a sign-off provider decides for a manual item. */
 export interface ManualDecision {
@@ -352,21 +353,6 @@ function judge(item: PlannedItem, outcome: ProbeOutcome): { status: ItemStatus; 
   const problems = outcome.problems ?? [];
   if (problems.length) return { status: 'fail', message: problems.join('; '), observations };
   return { status: 'pass', message: outcome.summary ?? 'ok', observations };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
-  if (ms <= 0) return Promise.resolve(!signal.aborted);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Keeps observations small enough for a run log: long strings and lists are cut. */

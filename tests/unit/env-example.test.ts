@@ -12,7 +12,7 @@ import { SECRET_NAME } from '../../src/util/redact.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const EXAMPLE = readFileSync(join(ROOT, '.env.example'), 'utf8');
-const example = parseEnv(EXAMPLE);
+const example = parseEnv(EXAMPLE) as Record<string, string>;
 
 interface RawItem {
   probe?: { kind: string; vars?: string[] };
