@@ -74,7 +74,7 @@ export function slugify(text: string, maxLength = MAX_ID_LENGTH): string {
 function cleanHeading(text: string): string {
   return text
     .replace(/^\d+(?:\.\d+)*[.)]?\s+/, '')
-    .replace(/[\s✓✔✅☑️]+$/u, '')
+    .replace(/(?:\s|✓|✔|✅|☑\uFE0F?)+$/u, '')
     .trim();
 }
 

@@ -126,21 +126,6 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
   return lines;
 }
 
-function scalarObservations(obs: Record<string, unknown>, prefix = '', out: [string, string][] = []): [string, string][] {
-  for (const [k, v] of Object.entries(obs)) {
-    const key = prefix ? `${prefix}.${k}` : k;
-    if (v === null || v === '') continue;
-    if (['string', 'number', 'boolean'].includes(typeof v)) {
-      const text = typeof v === 'string' ? JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v) : String(v);
-      if (!(typeof v === 'string' && v.includes('\n') && v.length > 200)) out.push([key, text]);
-    } else if (Array.isArray(v)) {
-      if (v.length && v.length <= 10 && v.every((x) => typeof x !== 'object')) out.push([key, JSON.stringify(v)]);
-    } else if (typeof v === 'object' && key.split('.').length < 3 && k !== 'headers' && k !== 'json') {
-      scalarObservations(v as Record<string, unknown>, key, out);
-    }
-  }
-  return out;
-}
 
 const MAX_LISTED = 12;
 

@@ -7,7 +7,7 @@ import { sendJson, startLoopbackServer, type LoopbackServer } from '../support/l
 import { tempDir } from '../support/tmp.js';
 
 const CHECKLIST = join(REPO_ROOT, 'tests/fixtures/watch-health/checklist.yaml');
-const TIMELINE = /^\d\d:\d\d:\d\dZ  (?:✔ passed|✖ FAILED|■ stopped|⏸ pending) · /;
+const TIMELINE = /^\d\d:\d\d:\d\dZ {2}(?:✔ passed|✖ FAILED|■ stopped|⏸ pending) · /;
 
 /** Healthy for the first `healthy` requests, then 503 and degraded. */
 const healthUntil = (healthy: number) =>
@@ -30,9 +30,9 @@ describe('watch mode', () => {
     expect(r.code).toBe(1);
     const timeline = r.stdout.split('\n').filter((l) => TIMELINE.test(l));
     expect(timeline).toHaveLength(3);
-    expect(timeline[0]).toMatch(/  ✔ passed · 1\/1 ok · api-health \d+ms$/);
-    expect(timeline[1]).toMatch(/  ✔ passed · 1\/1 ok · api-health \d+ms$/);
-    expect(timeline[2]).toMatch(/  ✖ FAILED · api-health · api-health \d+ms$/);
+    expect(timeline[0]).toMatch(/ {2}✔ passed · 1\/1 ok · api-health \d+ms$/);
+    expect(timeline[1]).toMatch(/ {2}✔ passed · 1\/1 ok · api-health \d+ms$/);
+    expect(timeline[2]).toMatch(/ {2}✖ FAILED · api-health · api-health \d+ms$/);
     expect(server.requests()).toBe(3);
     expect(runs()).toHaveLength(3);
     expect(r.stdout).toContain('1 automated item per run; 1 manual item is left to sfdeploy check');
