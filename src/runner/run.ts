@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
 import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
 import { lookupVar, type Env } from '../checklist/interpolate.js';
@@ -303,6 +304,8 @@ async function attemptProbe(
 ): Promise<{ status: ItemStatus; message: string; observations: Record<string, unknown> } | 'interrupted'> {
   const plan = item.probe!;
   const controller = new AbortController();
+  // A probe may attach one listener per request (the AWS SDK does); dozens are normal, not a leak.
+  setMaxListeners(200, controller.signal);
   let timedOut = false;
   const onRunAbort = (): void => controller.abort(o.signal.reason);
   o.signal.addEventListener('abort', onRunAbort, { once: true });
