@@ -1,5 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,17 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 /** The access key s3rver knows; its V4 signatures are not verified, so any secret key works. */
 export const S3RVER_ACCESS_KEY = 'S3RVER';
 export const S3RVER_SECRET_KEY = 'S3RVER';
+
+/**
+ * Makes s3rver accept another access key (it knows only S3RVER), such as a real-looking `AKIA...` key that
+ * an env check requires. The registry is process-wide: the key works for every s3rver in this process.
+ */
+export function addS3rverAccessKey(accessKeyId: string, secretAccessKey: string): void {
+  const account = createRequire(import.meta.url)('s3rver/lib/models/account.js') as {
+    DUMMY_ACCOUNT: { createKeyPair(accessKeyId: string, secretAccessKey: string): void };
+  };
+  account.DUMMY_ACCOUNT.createKeyPair(accessKeyId, secretAccessKey);
+}
 
 export interface S3rverInstance {
   endpoint: string;
