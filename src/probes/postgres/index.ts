@@ -46,6 +46,7 @@ export default defineProbe({
   defaultCheck: 'connects and the query (default `select 1`) runs without error; give `expect:` to judge its result',
   async run(p, ctx) {
     const target = await resolveTarget(p.url, ctx);
+    await import('pg'); // loading the driver is not the database's latency
     const started = performance.now();
     const client = await connectPostgres(target, ctx);
     try {
