@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, relative, resolve } from 'node:path';
+import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importMarkdown, renderImportedYaml } from '../checklist/import-markdown.js';
 import { SCHEMA_PATH } from '../checklist/json-schema.js';
@@ -46,9 +46,16 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
   return 0;
 }
 
-/** The schema relative to the checklist when they share a top folder (a project with sfdeploy installed), else a file URL. */
+/**
+ * The schema relative to the checklist when the checklist is inside the project sfdeploy is installed in (or inside
+ * sfdeploy's own checkout), so the reference survives a clone; else a file URL.
+ */
 function schemaReference(fromDir: string): string {
-  const top = (p: string): string | undefined => resolve(p).split(/[\\/]/).filter(Boolean)[0];
-  if (top(fromDir) !== top(PACKAGE_SCHEMA)) return pathToFileURL(PACKAGE_SCHEMA).href;
-  return relative(fromDir, PACKAGE_SCHEMA).split('\\').join('/');
+  const packageRoot = resolve(dirname(PACKAGE_SCHEMA), '..');
+  const parts = packageRoot.split(sep);
+  const nodeModules = parts.lastIndexOf('node_modules');
+  const projectRoot = nodeModules > 0 ? parts.slice(0, nodeModules).join(sep) : packageRoot;
+  const rel = relative(projectRoot, resolve(fromDir));
+  if (rel.startsWith('..') || isAbsolute(rel)) return pathToFileURL(PACKAGE_SCHEMA).href;
+  return relative(fromDir, PACKAGE_SCHEMA).split(sep).join('/');
 }
