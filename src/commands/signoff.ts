@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import { loadChecklistFile, type LoadedChecklist, type PlannedItem } from '../checklist/load.js';
 import { suggest } from '../checklist/describe.js';
-import { SfdeployError, UsageError } from '../errors.js';
+import { SfdeployError, StoreError, UsageError } from '../errors.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { checkRoleOption, roleLabel, rolesFor } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
@@ -11,7 +11,6 @@ import { openLedger } from '../signoff/open.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { resolveTarget } from '../signoff/target.js';
 import { queueSignoff, resolveOutbox } from '../store/outbox.js';
-import { StoreError } from '../store/s3.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';

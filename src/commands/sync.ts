@@ -1,10 +1,11 @@
 import { Chalk } from 'chalk';
 import { readFile } from 'node:fs/promises';
+import { SfdeployError, StoreError } from '../errors.js';
 import { hashLinked } from '../signoff/linked.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { RunLogStore } from '../runlog/store.js';
 import { readOutbox, removeEntry, resolveOutbox, type OutboxEntry } from '../store/outbox.js';
-import { parseS3Url, StoreError } from '../store/s3.js';
+import { parseS3Url } from '../store/s3.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, type CommandIO } from './io.js';
 
@@ -50,7 +51,7 @@ export async function sync(_opts: Record<string, never>, io: CommandIO): Promise
       else uploaded++;
       io.stdout.write(`${c.green('✔')} ${what} → ${done.where}${done.result === 'already' ? c.dim(' (already there)') : ''}\n`);
     } catch (e) {
-      if (!(e instanceof StoreError) && !(e instanceof QueueError)) throw e;
+      if (!(e instanceof SfdeployError)) throw e;
       left++;
       if (e instanceof StoreError && e.unreachable) down.set(entry.store, e.message);
       io.stdout.write(`${c.red('✖')} ${what}: ${e.message}; still queued\n`);
@@ -59,9 +60,6 @@ export async function sync(_opts: Record<string, never>, io: CommandIO): Promise
   io.stdout.write(c.dim(`${uploaded} uploaded${already ? `, ${already} already there` : ''}, ${left} left in ${shownOutbox}\n`));
   return left ? 1 : 0;
 }
-
-/** A queued entry that cannot be uploaded as it is. */
-class QueueError extends Error {}
 
 function describe(entry: OutboxEntry): string {
   if (entry.kind === 'run') return `run log ${entry.runId}`;
@@ -73,7 +71,7 @@ function describe(entry: OutboxEntry): string {
 async function upload(entry: OutboxEntry, env: Record<string, string | undefined>): Promise<{ where: string; result: 'uploaded' | 'already' }> {
   const location = parseS3Url(entry.store, 'the outbox entry store');
   if (entry.kind === 'signoff') {
-    if (hashLinked(entry.record) !== entry.record.hash) throw new QueueError('it was edited after it was queued (its content no longer matches its hash); not uploaded');
+    if (hashLinked(entry.record) !== entry.record.hash) throw new SfdeployError('E_OUTBOX_ENTRY', 'it was edited after it was queued (its content no longer matches its hash); not uploaded');
     const ledger = new S3Ledger(location, env);
     const result = await ledger.upload(entry.record);
     return { where: `s3://${location.bucket}/${ledger.keyOf(entry.record)}`, result };
@@ -82,7 +80,7 @@ async function upload(entry: OutboxEntry, env: Record<string, string | undefined
   try {
     text = await readFile(entry.file, 'utf8');
   } catch (e) {
-    throw new QueueError(`cannot read ${entry.file}: ${(e as Error).message}`);
+    throw new SfdeployError('E_OUTBOX_ENTRY', `cannot read ${entry.file}: ${(e as Error).message}`);
   }
   const store = new RunLogStore(location, env);
   const result = await store.upload(entry.runId, text);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Env } from '../checklist/interpolate.js';
-import { keyUnder, mapLimit, S3Objects, StoreError, type S3Location, type StoreSettings } from '../store/s3.js';
+import { StoreError } from '../errors.js';
+import { keyUnder, mapLimit, S3Objects, type S3Location, type StoreSettings } from '../store/s3.js';
 import type { RecordDraft } from './chain.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
 import { checklistPath, digestOf, formatLinked, headsOf, recordPath, sealLinked, verifyLinked, type LinkedRecord } from './linked.js';
@@ -41,8 +42,9 @@ export class S3Ledger implements Ledger {
     const root = keyUnder(this.store.location, '');
     const scope = keyUnder(this.store.location, this.checklist ? checklistPath(this.checklist) : 'signoffs/');
     const listed = (await this.store.list(scope)).filter((o) => o.key.endsWith('.json'));
-    const objects = await mapLimit(listed, READ_CONCURRENCY, async (o) => ({ path: o.key.slice(root.length), text: (await this.store.get(o.key)) ?? '' }));
-    const history = verifyLinked(objects);
+    const read = await mapLimit(listed, READ_CONCURRENCY, async (o) => ({ path: o.key.slice(root.length), text: await this.store.get(o.key) }));
+    // An object listed but gone when read was deleted meanwhile: records that saw it will say so.
+    const history = verifyLinked(read.flatMap((o) => (o.text === undefined ? [] : [{ path: o.path, text: o.text }])));
     const hashes = history.records.map((r) => r.hash);
     return { exists: listed.length > 0, entries: [], records: history.records, head: hashes.length ? digestOf(hashes) : null, broken: undefined, problems: history.problems };
   }

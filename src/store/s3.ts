@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Env } from '../checklist/interpolate.js';
-import { SfdeployError, UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import { describeS3Error, s3ErrorCode } from '../probes/s3/errors.js';
 
 /** `s3://bucket/some/prefix` split up. `prefix` has no leading or trailing slash and may be empty. */
@@ -36,18 +36,6 @@ export function parseS3Url(text: string, what: string): S3Location {
 
 /** A key under the location's prefix. */
 export const keyUnder = (loc: S3Location, path: string): string => (loc.prefix ? `${loc.prefix}/${path}` : path);
-
-/** The store could not be used. `unreachable`: the endpoint did not answer (network, timeout, 5xx), so queueing and retrying later makes sense. */
-export class StoreError extends SfdeployError {
-  readonly unreachable: boolean;
-  /** The one-line reason, without the store's name: `connection refused at 127.0.0.1:9000`. */
-  readonly reason: string;
-  constructor(store: string, reason: string, unreachable: boolean) {
-    super(unreachable ? 'E_STORE_UNREACHABLE' : 'E_STORE', `${store}${unreachable ? ' is unreachable' : ''}: ${reason}`, 1);
-    this.unreachable = unreachable;
-    this.reason = reason;
-  }
-}
 
 export interface ListedObject {
   key: string;

@@ -151,6 +151,12 @@ describe('the team ledger on S3', () => {
       `✖ run ${ci.log.runId} relied on record ${first.r.hash.slice(0, 12)} (approval-engineering-lead, signed by Carol <carol@example.com>), which is not in ${ledger} (deleted`,
     );
     expect(r.stdout).toContain(`✖ run ${ci.log.runId} relied on record ${last.r.hash.slice(0, 12)} (approval-cto, signed by Ana <ana@example.com>), which is not in ${ledger} (deleted`);
+
+    const receipt = await runCli(['report', ci.log.runId, '--log-dir', 'runs', '--ledger', ledger], { cwd: m.dir, env: awsEnv() });
+    expect(receipt.code).toBe(1);
+    expect(receipt.stdout).toContain('approval-cto');
+    expect(receipt.stderr).toContain(`warning: run ${ci.log.runId}: the sign-off of approval-cto by Ana <ana@example.com> (record ${last.r.hash.slice(0, 12)}) is not in ${ledger}`);
+    expect(receipt.stderr).not.toContain('approval-devops-lead');
   });
 
   it('an unreachable store: signoff fails in one line naming the endpoint, check --ci makes the manual items errors', async () => {
