@@ -41,6 +41,18 @@ export class UsageError extends SfdeployError {
   }
 }
 
+/** An S3 store (the team ledger, the log store) could not be used. `unreachable`: the endpoint did not answer (network, timeout, 5xx), so queueing and retrying later makes sense. */
+export class StoreError extends SfdeployError {
+  readonly unreachable: boolean;
+  /** The one-line reason, without the store's name: `connection refused at 127.0.0.1:9000`. */
+  readonly reason: string;
+  constructor(store: string, reason: string, unreachable: boolean) {
+    super(unreachable ? 'E_STORE_UNREACHABLE' : 'E_STORE', `${store}${unreachable ? ' is unreachable' : ''}: ${reason}`, 1);
+    this.unreachable = unreachable;
+    this.reason = reason;
+  }
+}
+
 /** A probe could not run at all (misconfiguration, missing tool): the item becomes `error`, not `fail`. */
 export class ProbeError extends Error {
   constructor(message: string) {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadChecklistFile } from '../checklist/load.js';
 import { selectItems } from '../checklist/select.js';
-import { UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import { createGithubReporter } from '../reporters/github.js';
 import { createJsonReporter } from '../reporters/json.js';
 import { createJunitReporter } from '../reporters/junit.js';
@@ -15,13 +15,20 @@ import { runChecklist } from '../runner/run.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { removeStaleTempFiles } from '../runlog/atomic-file.js';
+import { resolveLogDir } from '../runlog/history.js';
+import { resolveLogStore, type RunLogStore } from '../runlog/store.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';
+import type { RunLog } from '../runner/types.js';
+import type { SignoffProvider } from '../runner/run.js';
 import { checkRoleOption } from '../signoff/approvals.js';
 import { resolveSigner } from '../signoff/identity.js';
-import { brokenLedgerWarning, FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { brokenLedgerWarning, type LedgerSnapshot } from '../signoff/ledger.js';
+import { openLedger } from '../signoff/open.js';
 import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
+import { ledgerContext, noteAppended } from '../signoff/run-context.js';
 import { resolveTarget } from '../signoff/target.js';
+import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
@@ -47,6 +54,8 @@ export interface CheckOptions {
   signer?: string | undefined;
   role?: string | undefined;
   ledger?: string | undefined;
+  /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
+  logStore?: string | undefined;
   /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
   every?: string | undefined;
   /** Watch mode: keep going this long, such as `4h` (default: until stopped). */
@@ -87,9 +96,20 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
 
   const git = await readGitState(io.cwd);
   const { release, environment } = resolveTarget(opts, env, git.describe, redact);
-  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
-  const snapshot = await ledger.read();
-  const warning = brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
+  const logStore = resolveLogStore(opts.logStore, env);
+  const signTarget = { checklist: checklist.definition.id, release, environment };
+  const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: checklist.definition.id });
+  let snapshot: LedgerSnapshot | undefined;
+  /** Why the ledger cannot be used in this run: its manual items are `error`, never signed. */
+  let ledgerDown: string | undefined;
+  try {
+    snapshot = await ledger.read();
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    ledgerDown = `ledger ${e.unreachable ? 'unreachable' : 'unreadable'}: ${e.reason} (${ledger.location})`;
+    io.stderr.write(`warning: ${e.message}; manual items are errors in this run\n`);
+  }
+  const warning = snapshot && brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
   if (warning) io.stderr.write(warning);
   const context: RunContextInfo = {
     release,
@@ -99,19 +119,23 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     host: currentHost(),
     user: currentUser(env),
     sfdeployVersion: io.version,
-    ledgerHead: snapshot.head,
+    ...ledgerContext(ledger, snapshot, signTarget),
   };
 
   const now = new Date();
   const runId = newRunId(now, () => randomBytes(3).toString('hex'));
-  const logDir = resolve(io.cwd, opts.logDir ?? env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
+  const logDir = resolveLogDir(opts.logDir, env, io.cwd);
   const writer = new RunLogWriter(logDir, runId);
   await mkdir(logDir, { recursive: true }).catch((e: Error) => {
     throw new UsageError(`cannot create the run log directory ${logDir}: ${e.message}`);
   });
   await removeStaleTempFiles(logDir);
 
-  io.onForcedExit(() => writer.writeInterruptedSync(new Date()));
+  const outbox = resolveOutbox(io.cwd);
+  io.onForcedExit(() => {
+    writer.writeInterruptedSync(new Date());
+    if (logStore) queueRunSync(outbox, logStore.location, runId, writer.path, new Date());
+  });
   const interactive = !opts.ci && io.stdinIsTTY && env.CI !== 'true' && env.CI !== '1';
   const listeners: RunListener[] = [{ onRunStart: (log) => writer.schedule(log) }, writer];
   const sectionTitles = new Map(checklist.definition.sections.map((s) => [s.id, s.title]));
@@ -152,23 +176,26 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     }
   }
 
-  const signoff = createSignoffProvider({
-    checklist,
-    target: { checklist: checklist.definition.id, release: context.release, environment: context.environment },
-    ledger,
-    snapshot,
-    host: context.host,
-    redact,
-    onHead: (head) => (context.ledgerHead = head),
-    interactive: interactive
-      ? {
-          signer: await resolveSigner(opts.signer, io.cwd, context.user),
-          role: opts.role,
-          questions: createTerminalQuestions({ output: io.stdout, input: io.stdin, color: io.color }),
-          color: io.color,
-        }
-      : undefined,
-  });
+  const signoff: SignoffProvider =
+    snapshot && !ledgerDown
+      ? createSignoffProvider({
+          checklist,
+          target: signTarget,
+          ledger,
+          snapshot,
+          host: context.host,
+          redact,
+          onHead: (hash) => noteAppended(context, hash),
+          interactive: interactive
+            ? {
+                signer: await resolveSigner(opts.signer, io.cwd, context.user),
+                role: opts.role,
+                questions: createTerminalQuestions({ output: io.stdout, input: io.stdin, color: io.color }),
+                color: io.color,
+              }
+            : undefined,
+        })
+      : { resolve: async () => ({ status: 'error', message: ledgerDown ?? 'no ledger' }) };
 
   const log = await runChecklist({
     runId,
@@ -185,6 +212,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     listeners,
   });
   await writer.flush(log);
+  if (logStore) await uploadRunLog(logStore, log, writer.path, outbox, io);
   if (outputStream) {
     outputStream.end();
     await outputDone;
@@ -192,4 +220,15 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const code = log.summary.exitCode;
   if (code === EXIT.pending && opts.allowPending) return EXIT.passed;
   return code;
+}
+
+/** Uploads the finished (or interrupted) run log; when the store fails, queues it for `sfdeploy sync` and warns. */
+async function uploadRunLog(store: RunLogStore, log: RunLog, file: string, outbox: string, io: CommandIO): Promise<void> {
+  try {
+    await store.upload(log.runId, `${JSON.stringify(log, null, 2)}\n`);
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    await queueRun(outbox, store.location, log.runId, file, new Date());
+    io.stderr.write(`warning: the run log was not uploaded: ${e.message}; queued in ${displayPath(outbox, io.cwd)} (run \`sfdeploy sync\`)\n`);
+  }
 }

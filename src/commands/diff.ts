@@ -1,19 +1,21 @@
 import { Chalk, type ChalkInstance } from 'chalk';
-import { resolve } from 'node:path';
 import { paint } from '../reporters/symbols.js';
 import { formatObserved } from '../util/observations.js';
 import { diffRuns, type RunDiff, type RunSide } from '../runlog/diff.js';
+import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
 import type { CommandIO } from './io.js';
 
 export interface DiffOptions {
   logDir?: string | undefined;
+  /** The team's log store, merged with the log directory. */
+  logStore?: string | undefined;
   json: boolean;
 }
 
 /** `sfdeploy diff <run-a> <run-b>`: what changed from run a to run b. Always exits 0. */
 export async function diff(refA: string, refB: string, opts: DiffOptions, io: CommandIO): Promise<number> {
-  const dir = resolve(io.cwd, opts.logDir ?? io.env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
+  const dir = openRunHistory(opts, io.env, io.cwd);
   // `last-passed` means the last passed run of the checklist on the other side.
   const bFirst = refA === 'last-passed' && refB !== 'last-passed';
   const first = await resolveRunRef(dir, bFirst ? refB : refA);

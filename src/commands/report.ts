@@ -4,7 +4,11 @@ import { UsageError } from '../errors.js';
 import { renderHtmlReceipt } from '../reporters/html.js';
 import { renderMarkdownReceipt } from '../reporters/markdown.js';
 import { buildReceipt } from '../reporters/receipt.js';
+import type { RunLog } from '../runner/types.js';
+import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
+import { openLedger } from '../signoff/open.js';
+import { buildEnv } from './env-files.js';
 import { displayPath, type CommandIO } from './io.js';
 
 export const REPORT_FORMATS = ['markdown', 'html', 'json'] as const;
@@ -13,6 +17,10 @@ export interface ReportOptions {
   format: string;
   output?: string | undefined;
   logDir?: string | undefined;
+  /** The team's log store, merged with the log directory. */
+  logStore?: string | undefined;
+  /** Cross-check the run's sign-offs against this ledger (a path or s3://…): exit 1 when one is not there. */
+  ledger?: string | undefined;
 }
 
 /** `sfdeploy report <run>`: the sign-off receipt of a recorded run, as Markdown, HTML or JSON. */
@@ -20,19 +28,40 @@ export async function report(ref: string, opts: ReportOptions, io: CommandIO): P
   if (!(REPORT_FORMATS as readonly string[]).includes(opts.format)) {
     throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${opts.format}"`);
   }
-  const dir = resolve(io.cwd, opts.logDir ?? io.env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
-  const { run, warnings } = await resolveRunRef(dir, ref);
+  const { run, warnings } = await resolveRunRef(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+  const code = opts.ledger === undefined ? 0 : await crossCheck(run, opts.ledger, io);
   const receipt = buildReceipt(run);
   const text =
     opts.format === 'html' ? renderHtmlReceipt(receipt) : opts.format === 'json' ? `${JSON.stringify(receipt, null, 2)}\n` : renderMarkdownReceipt(receipt);
   if (!opts.output) {
     io.stdout.write(text);
-    return 0;
+    return code;
   }
   const out = resolve(io.cwd, opts.output);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, text);
   io.stderr.write(`wrote the ${opts.format} receipt of run ${run.runId} to ${displayPath(out, io.cwd)}\n`);
-  return 0;
+  return code;
+}
+
+/** Whether every ledger record the run relied on is still in `where`; each one that is not is a warning, and exit 1. */
+async function crossCheck(run: RunLog, where: string, io: CommandIO): Promise<number> {
+  const ledger = openLedger(where, buildEnv(io.env, io.cwd, [], []), io.cwd, { checklist: run.checklist.id });
+  const snapshot = await ledger.read();
+  const present = new Set(snapshot.records.map((r) => r.hash));
+  const shown = displayPath(ledger.location, io.cwd);
+  const signed = run.items.filter((i) => i.signoff?.record);
+  const others = (run.context.ledgerRecords ?? []).filter((h) => !signed.some((i) => i.signoff!.record === h));
+  let missing = 0;
+  for (const item of signed) {
+    if (present.has(item.signoff!.record!)) continue;
+    missing++;
+    io.stderr.write(`warning: run ${run.runId}: the sign-off of ${item.id} by ${item.signoff!.by} (record ${item.signoff!.record!.slice(0, 12)}) is not in ${shown}; run \`sfdeploy verify\`\n`);
+  }
+  for (const h of others.filter((x) => !present.has(x))) {
+    missing++;
+    io.stderr.write(`warning: run ${run.runId} relied on record ${h.slice(0, 12)}, which is not in ${shown}; run \`sfdeploy verify\`\n`);
+  }
+  return missing ? 1 : 0;
 }

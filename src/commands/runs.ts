@@ -1,17 +1,21 @@
 import { Chalk } from 'chalk';
-import { resolve } from 'node:path';
 import { formatItem, summaryLines } from '../reporters/pretty.js';
 import { renderJunit } from '../reporters/junit.js';
-import { findRun, readRunHistory } from '../runlog/read.js';
+import { openRunHistory } from '../runlog/history.js';
+import { findRun } from '../runlog/read.js';
 import type { CommandIO } from './io.js';
 
-const logDirOf = (opts: { logDir?: string | undefined }, io: CommandIO) =>
-  resolve(io.cwd, opts.logDir ?? io.env.SFDEPLOY_LOG_DIR ?? '.sfdeploy/runs');
+/** Where runs are read from: `--log-dir` (or its default), merged with `--log-store` when given. */
+export interface HistoryOptions {
+  logDir?: string | undefined;
+  logStore?: string | undefined;
+}
 
 /** `sfdeploy runs`: run history, newest first. Corrupt logs are warned about and skipped. */
-export async function runs(opts: { logDir?: string | undefined; json: boolean; limit: string }, io: CommandIO): Promise<number> {
+export async function runs(opts: HistoryOptions & { json: boolean; limit: string }, io: CommandIO): Promise<number> {
   const c = new Chalk({ level: io.color ? 1 : 0 });
-  const { runs: all, warnings } = await readRunHistory(logDirOf(opts, io));
+  const history = openRunHistory(opts, io.env, io.cwd);
+  const { runs: all, warnings } = await history.read();
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   const limit = Number(opts.limit) > 0 ? Number(opts.limit) : 20;
   const shown = all.slice(0, limit);
@@ -20,7 +24,7 @@ export async function runs(opts: { logDir?: string | undefined; json: boolean; l
     return 0;
   }
   if (!shown.length) {
-    io.stdout.write(`no runs in ${logDirOf(opts, io)}\n`);
+    io.stdout.write(`no runs in ${history.name}\n`);
     return 0;
   }
   const rows = shown.map((r) => [
@@ -47,9 +51,9 @@ export async function runs(opts: { logDir?: string | undefined; json: boolean; l
 }
 
 /** `sfdeploy show <run-id|latest>`: one run, as the terminal showed it, or as JSON/JUnit. */
-export async function show(ref: string, opts: { logDir?: string | undefined; format: string }, io: CommandIO): Promise<number> {
+export async function show(ref: string, opts: HistoryOptions & { format: string }, io: CommandIO): Promise<number> {
   const c = new Chalk({ level: io.color ? 1 : 0 });
-  const { run, warnings } = await findRun(logDirOf(opts, io), ref);
+  const { run, warnings } = await findRun(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   if (opts.format === 'json') {
     io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);

@@ -1,14 +1,16 @@
 import { Chalk } from 'chalk';
 import { loadChecklistFile, type LoadedChecklist, type PlannedItem } from '../checklist/load.js';
 import { suggest } from '../checklist/describe.js';
-import { SfdeployError, UsageError } from '../errors.js';
+import { SfdeployError, StoreError, UsageError } from '../errors.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { checkRoleOption, roleLabel, rolesFor } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
-import type { RecordDraft } from '../signoff/chain.js';
+import type { RecordDraft, SignoffRecord } from '../signoff/chain.js';
 import { resolveSigner } from '../signoff/identity.js';
-import { FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { openLedger } from '../signoff/open.js';
+import { S3Ledger } from '../signoff/s3-ledger.js';
 import { resolveTarget } from '../signoff/target.js';
+import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
@@ -23,6 +25,8 @@ export interface SignoffOptions {
   release?: string | undefined;
   environment?: string | undefined;
   ledger?: string | undefined;
+  /** S3 ledger: when it is unreachable, seal the records and queue them in `.sfdeploy/outbox/` for `sfdeploy sync`. */
+  offline?: boolean | undefined;
   envFile: string[];
   var: string[];
 }
@@ -71,17 +75,32 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
     };
   });
 
-  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
-  const written = await ledger.append((current) => {
+  const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
+  const check = (records: readonly SignoffRecord[]): RecordDraft[] => {
     if (opts.decline) return drafts;
-    const assessor = new Assessor(checklist, target, current.records, () => now);
+    const assessor = new Assessor(checklist, target, records, () => now);
     for (const item of items) {
       const conflict = assessor.conflict(item, signer);
       if (conflict) throw new SfdeployError('E_SIGNOFF_REJECTED', `rejected: ${item.id}: ${conflict}`);
       assessor.register(item, signer);
     }
     return drafts;
-  });
+  };
+  let written: SignoffRecord[];
+  let queued: string | undefined;
+  try {
+    written = await ledger.append((current) => check(current.records));
+  } catch (e) {
+    if (!(e instanceof StoreError && e.unreachable && ledger instanceof S3Ledger)) throw e;
+    if (!opts.offline) {
+      throw new StoreError(ledger.location, `${e.reason}; nothing was signed (with --offline the sign-off is queued locally for \`sfdeploy sync\`)`, true);
+    }
+    const sealed = ledger.seal(check([]), undefined);
+    const outbox = resolveOutbox(io.cwd);
+    for (const record of sealed) await queueSignoff(outbox, ledger.location, record, now);
+    written = sealed;
+    queued = `${e.message}; queued in ${displayPath(outbox, io.cwd)}: run \`sfdeploy sync\` to upload`;
+  }
 
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const scope = `${target.release ?? 'no release'}${target.environment ? ` (${target.environment})` : ''}`;
@@ -91,9 +110,11 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
       r.decision === 'confirmed'
         ? `${c.cyan('✔')} ${r.item} signed by ${r.signer}${as} for ${scope}`
         : `${c.red('✖')} ${r.item} declined by ${r.signer}${as} for ${scope}: ${r.reason}`;
-    io.stdout.write(`${line} ${c.dim(`· record ${r.seq} ${r.hash.slice(0, 12)}`)}\n`);
+    const seq = 'seq' in r && typeof r.seq === 'number' ? `record ${r.seq} ` : 'record ';
+    io.stdout.write(`${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${queued ? ' — queued, not yet in the ledger' : ''}\n`);
   }
-  io.stdout.write(c.dim(`ledger ${displayPath(ledger.location, io.cwd)}\n`));
+  if (queued) io.stderr.write(`${queued}\n`);
+  else io.stdout.write(c.dim(`ledger ${displayPath(ledger.location, io.cwd)}\n`));
   return 0;
 }
 

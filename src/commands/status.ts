@@ -3,7 +3,9 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { readGitState } from '../runlog/context.js';
 import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
-import { brokenLedgerWarning, FileLedger, resolveLedgerPath } from '../signoff/ledger.js';
+import { brokenLedgerWarning } from '../signoff/ledger.js';
+import { openLedger } from '../signoff/open.js';
+import { readOutbox, resolveOutbox } from '../store/outbox.js';
 import { resolveTarget } from '../signoff/target.js';
 import { formatDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
@@ -41,11 +43,16 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
   const git = await readGitState(io.cwd);
   const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)) };
-  const ledger = new FileLedger(resolveLedgerPath(opts.ledger, env, io.cwd));
+  const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
   const snapshot = await ledger.read();
   const shownLedger = displayPath(ledger.location, io.cwd);
   const warning = brokenLedgerWarning(snapshot, shownLedger);
   if (warning) io.stderr.write(warning);
+  const outbox = resolveOutbox(io.cwd);
+  const queued = (await readOutbox(outbox)).filter((q) => q.entry?.kind === 'signoff' && q.entry.store === ledger.location && q.entry.record.checklist === target.checklist);
+  if (queued.length) {
+    io.stderr.write(`note: ${queued.length} sign-off${queued.length === 1 ? ' is' : 's are'} queued in ${displayPath(outbox, io.cwd)}, not yet in ${shownLedger} (run \`sfdeploy sync\`)\n`);
+  }
   const now = new Date();
   const assessor = new Assessor(checklist, target, snapshot.records, () => now);
   const rows: ItemStatusRow[] = checklist.items

@@ -10,7 +10,23 @@ export interface RunHistory {
   warnings: string[];
 }
 
-const RUN_FILE = /^\d{8}T\d{6}Z-[0-9a-f]+\.json$/;
+/** The file name of a run log: `<run-id>.json`. */
+export const RUN_FILE = /^\d{8}T\d{6}Z-[0-9a-f]+\.json$/;
+
+/** Where run logs are read from: a log directory, the team's log store, or both (runs/history.ts). */
+export interface RunSource {
+  /** For messages: the directory, the store, or both. */
+  readonly name: string;
+  read(): Promise<RunHistory>;
+}
+
+/** The run logs of a local directory. */
+export const localRuns = (dir: string): RunSource => ({ name: dir, read: () => readRunHistory(dir) });
+
+const sourceOf = (from: string | RunSource): RunSource => (typeof from === 'string' ? localRuns(from) : from);
+
+/** Newest first: by start time, then run id. */
+export const newestFirst = (a: RunLog, b: RunLog): number => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId));
 
 /** Every readable run log in `dir`, newest first. Corrupt files are reported, never fatal. */
 export async function readRunHistory(dir: string): Promise<RunHistory> {
@@ -32,7 +48,7 @@ export async function readRunHistory(dir: string): Promise<RunHistory> {
       warnings.push(`${file}: ${(e as Error).message}; skipped`);
     }
   }
-  runs.sort((a, b) => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId)));
+  runs.sort(newestFirst);
   return { runs, warnings };
 }
 
@@ -50,9 +66,11 @@ export function parseRunLog(text: string, file: string): RunLog {
   return log as RunLog;
 }
 
-/** Finds a run by id, unique id prefix, or `latest`. */
-export async function findRun(dir: string, ref: string): Promise<{ run: RunLog; warnings: string[] }> {
-  const { runs, warnings } = await readRunHistory(dir);
+/** Finds a run by id, unique id prefix, or `latest`, in a directory or a RunSource. */
+export async function findRun(from: string | RunSource, ref: string): Promise<{ run: RunLog; warnings: string[] }> {
+  const source = sourceOf(from);
+  const dir = source.name;
+  const { runs, warnings } = await source.read();
   if (ref === 'latest') {
     const run = runs[0];
     if (!run) throw new SfdeployError('E_NO_RUNS', `no run logs in ${dir}`);

@@ -1,6 +1,6 @@
 import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
-import { findRun, readRunHistory } from './read.js';
+import { findRun, localRuns, type RunSource } from './read.js';
 
 /** How runs can be named on the command line, for help texts. */
 export const RUN_REF_HELP = 'run id (or a unique prefix), latest, latest~N (N runs before the latest) or last-passed';
@@ -9,10 +9,12 @@ export const RUN_REF_HELP = 'run id (or a unique prefix), latest, latest~N (N ru
  * Resolves a run reference: an id or unique id prefix, `latest`, `latest~N`, or `last-passed`
  * (the newest passed run, of `checklist` when given).
  */
-export async function resolveRunRef(dir: string, ref: string, o: { checklist?: string | undefined } = {}): Promise<{ run: RunLog; warnings: string[] }> {
+export async function resolveRunRef(from: string | RunSource, ref: string, o: { checklist?: string | undefined } = {}): Promise<{ run: RunLog; warnings: string[] }> {
+  const source = typeof from === 'string' ? localRuns(from) : from;
+  const dir = source.name;
   const back = /^latest~(\d+)$/.exec(ref);
   if (back || ref === 'last-passed') {
-    const { runs, warnings } = await readRunHistory(dir);
+    const { runs, warnings } = await source.read();
     const pool = o.checklist ? runs.filter((r) => r.checklist.id === o.checklist) : runs;
     const run = back ? pool[Number(back[1])] : pool.find((r) => r.status === 'passed');
     if (!run) {
@@ -21,5 +23,5 @@ export async function resolveRunRef(dir: string, ref: string, o: { checklist?: s
     }
     return { run, warnings };
   }
-  return findRun(dir, ref);
+  return findRun(source, ref);
 }

@@ -10,9 +10,9 @@ import { summarize } from './gate.js';
 import type { Attempt, ItemResult, ItemStatus, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
 import { sleep } from '../util/sleep.js';
 
-/** What a sign-off provider decides for a manual item. */
+/** What a sign-off provider decides for a manual item; `error` when it cannot tell (the ledger is unreachable). */
 export interface ManualDecision {
-  status: 'signed' | 'fail' | 'pending';
+  status: 'signed' | 'fail' | 'pending' | 'error';
   message: string;
   signoff?: Signoff;
 }

@@ -58,8 +58,18 @@ export interface RunContextInfo {
   host: string;
   user: string;
   sfdeployVersion: string;
-  /** Hash of the sign-off ledger head this run relied on. */
+  /**
+   * What the run relied on in the sign-off ledger. File ledger: the hash of its head record. S3 ledger: the digest
+   * (SHA-256 of the sorted hashes, one per line) of `ledgerRecords`.
+   */
   ledgerHead?: string | null;
+  /** The S3 ledger this run used (`s3://bucket/prefix`); absent for a file ledger. */
+  ledger?: string | undefined;
+  /**
+   * S3 ledger: the hashes (sorted) of every record that could decide this run — its checklist, release and
+   * environment — including those signed during the run. `sfdeploy verify` reports any that is gone.
+   */
+  ledgerRecords?: string[] | undefined;
 }
 
 export interface RunSummary {

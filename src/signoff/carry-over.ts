@@ -1,7 +1,7 @@
 import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
 import { formatDuration } from '../util/duration.js';
 import { mayActAs, roleLabel } from './approvals.js';
-import type { LedgerRecord } from './chain.js';
+import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
 
 /** What a sign-off is for: the same checklist, release and environment. */
@@ -13,10 +13,10 @@ export interface Target {
 
 /** The state of a manual item according to the ledger. */
 export type Assessment =
-  | { status: 'signed'; record: LedgerRecord }
-  | { status: 'declined'; record: LedgerRecord }
+  | { status: 'signed'; record: SignoffRecord }
+  | { status: 'declined'; record: SignoffRecord }
   /** `record`: the latest earlier sign-off, which no longer counts (`reason` says why). */
-  | { status: 'pending'; reason: string; record?: LedgerRecord | undefined };
+  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined };
 
 export const NO_SIGNOFF = 'no sign-off yet';
 
@@ -24,7 +24,7 @@ export const NO_SIGNOFF = 'no sign-off yet';
  * The latest ledger record for this item, definition, release and environment decides: confirmed and not
  * expired → signed, declined → declined. Otherwise pending, saying why the closest earlier record does not count.
  */
-export function findSignoff(records: readonly LedgerRecord[], item: PlannedItem, checklist: LoadedChecklist, target: Target, now: Date): Assessment {
+export function findSignoff(records: readonly SignoffRecord[], item: PlannedItem, checklist: LoadedChecklist, target: Target, now: Date): Assessment {
   const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
   if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF };
   let r = forItem[0]!;
@@ -49,7 +49,7 @@ export function findSignoff(records: readonly LedgerRecord[], item: PlannedItem,
 
 type Mismatch = 'definition' | 'release' | 'environment';
 
-function mismatches(r: LedgerRecord, item: PlannedItem, target: Target): Mismatch[] {
+function mismatches(r: SignoffRecord, item: PlannedItem, target: Target): Mismatch[] {
   const out: Mismatch[] = [];
   if (r.definitionHash !== item.definitionHash) out.push('definition');
   if (r.release !== target.release) out.push('release');
@@ -57,7 +57,7 @@ function mismatches(r: LedgerRecord, item: PlannedItem, target: Target): Mismatc
   return out;
 }
 
-function explainMismatch(r: LedgerRecord, who: string, what: Mismatch[], target: Target): string {
+function explainMismatch(r: SignoffRecord, who: string, what: Mismatch[], target: Target): string {
   const verb = r.decision === 'confirmed' ? 'signed' : 'declined';
   const changed = `the item changed since ${who} ${verb} it`;
   const scope = what.filter((m) => m !== 'definition');
@@ -80,12 +80,12 @@ export class Assessor {
   constructor(
     private readonly checklist: LoadedChecklist,
     private readonly target: Target,
-    private records: readonly LedgerRecord[],
+    private records: readonly SignoffRecord[],
     private readonly now: () => Date,
   ) {}
 
   /** Replaces the records assessed against (after an append). */
-  update(records: readonly LedgerRecord[]): void {
+  update(records: readonly SignoffRecord[]): void {
     this.records = records;
   }
 
@@ -111,7 +111,7 @@ export class Assessor {
    * Why `signer` may not sign `item` under the two-person rule: another item of its section signed by them in
    * this run or, still valid, in `records`. Undefined when they may.
    */
-  conflict(item: PlannedItem, signer: Signer, records: readonly LedgerRecord[] = this.records): string | undefined {
+  conflict(item: PlannedItem, signer: Signer, records: readonly SignoffRecord[] = this.records): string | undefined {
     if (!item.section.distinctSigners) return undefined;
     const other =
       this.signedInRun(item, signer) ??

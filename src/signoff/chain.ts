@@ -44,6 +44,12 @@ export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 /** What a caller supplies; the ledger adds `v`, `seq`, `prev` and `hash`. */
 export type RecordDraft = Omit<LedgerRecord, 'v' | 'seq' | 'prev' | 'hash'>;
 
+/**
+ * A sign-off as carry-over, status and the run log see it, whatever the ledger's record format: a chained
+ * record of the file ledger (v1) or a hash-linked record of the S3 ledger (v2, see linked.ts).
+ */
+export type SignoffRecord = RecordDraft & { hash: string };
+
 /** One line of a ledger file, parsed when it could be. */
 export interface LedgerEntry {
   /** 1-based line number. */

@@ -2,38 +2,43 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../checklist/interpolate.js';
 import { SfdeployError } from '../errors.js';
-import { formatRecord, parseLedger, sealRecord, verifyChain, type ChainBreak, type LedgerEntry, type LedgerRecord, type RecordDraft } from './chain.js';
+import { formatRecord, parseLedger, sealRecord, verifyChain, type ChainBreak, type LedgerEntry, type LedgerRecord, type RecordDraft, type SignoffRecord } from './chain.js';
+import type { LinkedProblem } from './linked.js';
 import { withFileLock, type LockOptions } from './lock.js';
 
 /** Default ledger, next to the default run log directory `.sfdeploy/runs`. */
 export const DEFAULT_LEDGER = '.sfdeploy/signoffs.jsonl';
 
 /** What a ledger holds at one moment. */
-export interface LedgerSnapshot {
+export interface LedgerSnapshot<R extends SignoffRecord = SignoffRecord> {
   /** False when there is no ledger yet (nothing was ever signed). */
   exists: boolean;
+  /** The file ledger's lines; empty for the S3 ledger. */
   entries: LedgerEntry[];
-  /** The records before the first break of the chain: the only ones that count. */
-  records: LedgerRecord[];
-  /** Hash of the last trusted record; null when there is none. */
+  /** The records that count: before the first break of the chain (file), or every intact one in causal order (S3). */
+  records: R[];
+  /** File: hash of the last trusted record. S3: the digest of every intact record's hash. Null when there is none. */
   head: string | null;
-  /** Where the chain breaks, if it does. */
+  /** Where the file ledger's chain breaks, if it does. */
   broken: ChainBreak | undefined;
+  /** S3 ledger: objects that were edited, moved, unreadable, or that saw a record no longer there. */
+  problems?: LinkedProblem[] | undefined;
 }
 
 /**
- * An append-only, hash-chained store of sign-off records. A file today; an object store later, with the same
- * two operations.
+ * An append-only store of sign-off records with tamper evidence: a hash-chained file (FileLedger), or one
+ * immutable hash-linked object per record on S3 (S3Ledger), with the same two operations.
  */
 export interface Ledger {
-  /** Where it lives, for messages. */
+  /** Where it lives, for messages: a path, or `s3://bucket/prefix`. */
   readonly location: string;
   read(): Promise<LedgerSnapshot>;
   /**
-   * Holding the ledger exclusively: reads the current state, lets `build` check it (throwing rejects the whole
-   * append) and return drafts, then chains and writes them at once. Returns the written records.
+   * Reads the current state, lets `build` check it (throwing rejects the whole append) and return drafts, then
+   * seals and writes them. The file ledger holds a lock meanwhile; the S3 ledger needs none (each record is a new
+   * object). Returns the written records.
    */
-  append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<LedgerRecord[]>;
+  append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<SignoffRecord[]>;
 }
 
 /** `--ledger`, else `$SFDEPLOY_LEDGER`, else `.sfdeploy/signoffs.jsonl`, relative to the working directory. */
@@ -41,16 +46,21 @@ export function resolveLedgerPath(flag: string | undefined, env: Env, cwd: strin
   return resolve(cwd, flag ?? (env.SFDEPLOY_LEDGER || DEFAULT_LEDGER));
 }
 
-export function snapshotOf(entries: LedgerEntry[], exists = true): LedgerSnapshot {
+export function snapshotOf(entries: LedgerEntry[], exists = true): LedgerSnapshot<LedgerRecord> {
   const broken = verifyChain(entries);
   const records = entries.filter((e) => !broken || e.line < broken.line).flatMap((e) => (e.record ? [e.record] : []));
   return { exists, entries, records, head: records[records.length - 1]?.hash ?? null, broken };
 }
 
-/** The warning `check` and `status` print about a broken chain, naming the ledger as `shown`. */
+/** The warning `check` and `status` print about a broken chain or damaged records, naming the ledger as `shown`. */
 export function brokenLedgerWarning(snapshot: LedgerSnapshot, shown: string): string | undefined {
   const b = snapshot.broken;
-  return b && `warning: ${shown}: ${b.message}; sign-offs from line ${b.line} on are ignored (run \`sfdeploy verify\`)\n`;
+  if (b) return `warning: ${shown}: ${b.message}; sign-offs from line ${b.line} on are ignored (run \`sfdeploy verify\`)\n`;
+  const problems = snapshot.problems ?? [];
+  if (!problems.length) return undefined;
+  return problems
+    .map((p) => `warning: ${shown}: ${p.message}${p.kind === 'edited' || p.kind === 'unreadable' ? '; it is ignored' : ''} (run \`sfdeploy verify\`)\n`)
+    .join('');
 }
 
 /** A JSON Lines file, locked with `<file>.lock` while appending; each append is a single write. */
@@ -64,7 +74,7 @@ export class FileLedger implements Ledger {
   }
 
   /** Reads without locking; a last line without its newline may be an append in progress, so that case is re-read under the lock (when it can be taken). */
-  async read(): Promise<LedgerSnapshot> {
+  async read(): Promise<LedgerSnapshot<LedgerRecord>> {
     let text = await this.readText();
     if (text && !text.endsWith('\n')) {
       const unlocked = text;
@@ -73,7 +83,7 @@ export class FileLedger implements Ledger {
     return text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
   }
 
-  async append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<LedgerRecord[]> {
+  async append(build: (current: LedgerSnapshot<LedgerRecord>) => RecordDraft[]): Promise<LedgerRecord[]> {
     await mkdir(dirname(this.location), { recursive: true }).catch((e: Error) => {
       throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
     });

@@ -5,7 +5,7 @@ import type { Signoff } from '../runner/types.js';
 import { roleLabel, rolesFor } from './approvals.js';
 import type { Redactor } from '../util/redact.js';
 import { Assessor, type Assessment, type Target } from './carry-over.js';
-import type { LedgerRecord, RecordDraft } from './chain.js';
+import type { RecordDraft, SignoffRecord } from './chain.js';
 import type { Signer } from './identity.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
 import { describeManual, type Questions } from './prompt.js';
@@ -75,7 +75,7 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       at: now().toISOString(),
       host: o.host,
     };
-    let before: readonly LedgerRecord[] = [];
+    let before: readonly SignoffRecord[] = [];
     const [record] = await o.ledger.append((current) => {
       const conflict = draft.decision === 'confirmed' ? assessor.conflict(item, signer, current.records) : undefined;
       if (conflict) throw new SfdeployError('E_TWO_PERSON', conflict);
@@ -100,7 +100,7 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
 }
 
 /** The run's view of a ledger record: `signed`, or `fail` for a decline. */
-export function fromRecord(record: LedgerRecord, source: Signoff['source']): ManualDecision {
+export function fromRecord(record: SignoffRecord, source: Signoff['source']): ManualDecision {
   const signoff: Signoff = {
     decision: record.decision,
     by: record.signer,

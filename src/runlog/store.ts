@@ -1,0 +1,55 @@
+import type { Env } from '../checklist/interpolate.js';
+import type { RunLog } from '../runner/types.js';
+import { isS3Url, keyUnder, mapLimit, parseS3Url, S3Objects, type S3Location } from '../store/s3.js';
+import { UsageError } from '../errors.js';
+import { parseRunLog, RUN_FILE, type RunHistory } from './read.js';
+
+const READ_CONCURRENCY = 16;
+
+/**
+ * The team's run history on S3: `<prefix>/runs/<run-id>.json`, each the finished (or interrupted) run log,
+ * created once with `If-None-Match: *`.
+ */
+export class RunLogStore {
+  readonly location: string;
+  private readonly store: S3Objects;
+
+  constructor(location: S3Location, env: Env) {
+    this.location = location.url;
+    this.store = new S3Objects(location, env);
+  }
+
+  keyOf(runId: string): string {
+    return keyUnder(this.store.location, `runs/${runId}.json`);
+  }
+
+  /** Uploads a run log's text; a run already there stays as it is (a retried upload). */
+  async upload(runId: string, text: string): Promise<'uploaded' | 'already'> {
+    return (await this.store.putNew(this.keyOf(runId), text)) === 'created' ? 'uploaded' : 'already';
+  }
+
+  /** Every run log under the prefix; unreadable ones are warnings. */
+  async read(): Promise<RunHistory> {
+    const listed = (await this.store.list(keyUnder(this.store.location, 'runs/'))).filter((o) => RUN_FILE.test(o.key.slice(o.key.lastIndexOf('/') + 1)));
+    const warnings: string[] = [];
+    const runs = await mapLimit(listed, READ_CONCURRENCY, async (o) => {
+      const where = `s3://${this.store.location.bucket}/${o.key}`;
+      try {
+        return parseRunLog((await this.store.get(o.key)) ?? '', where);
+      } catch (e) {
+        warnings.push(`${(e as Error).message}; skipped`);
+        return undefined;
+      }
+    });
+    return { runs: runs.filter((r): r is RunLog => r !== undefined), warnings };
+  }
+}
+
+/** `--log-store`, else `$SFDEPLOY_LOG_STORE`; undefined when neither is set. Only `s3://` stores exist. */
+export function resolveLogStore(flag: string | undefined, env: Env): RunLogStore | undefined {
+  const where = flag ?? (env.SFDEPLOY_LOG_STORE || undefined);
+  if (where === undefined) return undefined;
+  const what = flag !== undefined ? '--log-store' : 'SFDEPLOY_LOG_STORE';
+  if (!isS3Url(where)) throw new UsageError(`${what} expects s3://bucket/prefix, got "${where}"`);
+  return new RunLogStore(parseS3Url(where, what), env);
+}
