@@ -16,7 +16,7 @@ import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { runCli } from '../support/cli.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { startSilentServer, type SilentServer } from '../support/silent-tcp-server.js';
+import { startSilentServer, type SilentServer } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 
 const execFile = promisify(execFileCb);

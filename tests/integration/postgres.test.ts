@@ -8,8 +8,8 @@ import type { RunLog } from '../../src/runner/types.js';
 import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { runCli } from '../support/cli.js';
-import { freePort, startPostgres, type PostgresServer } from '../support/postgres.js';
-import { startSilentServer, type SilentServer } from '../support/silent-tcp-server.js';
+import { startPostgres, type PostgresServer } from '../support/postgres.js';
+import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 
 const APP_PASSWORD = 'app-s3cret-Pw';

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../support/cli.js';
 import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
-import { closedPort } from '../support/free-port.js';
+import { closedPort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 
 /** Every secret carries this marker, so one search finds any of them anywhere. */

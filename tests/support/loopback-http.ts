@@ -33,7 +33,4 @@ export function startHttp(handler: (req: IncomingMessage, res: ServerResponse) =
   return startLoopbackServer((_n, req, res) => handler(req, res));
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
+export { sendJson } from './http-server.js';

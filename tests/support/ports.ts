@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 
-/** A loopback port that was free a moment ago (the kernel picks it). */
+/** A loopback port that was free a moment ago (the kernel picks it); nothing listens on it now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -13,9 +13,14 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A loopback port nothing listens on: connecting to it is refused. */
+export const closedPort = freePort;
+
 /** A loopback TCP server that accepts connections and never answers: the "hung server" of timeout tests. */
 export interface SilentServer {
   port: number;
+  /** `127.0.0.1:<port>` */
+  address: string;
   /** Connections accepted so far. */
   connections(): number;
   close(): Promise<void>;
@@ -36,6 +41,7 @@ export function startSilentServer(): Promise<SilentServer> {
       const { port } = server.address() as { port: number };
       resolve({
         port,
+        address: `127.0.0.1:${port}`,
         connections: () => accepted,
         close: () =>
           new Promise<void>((done) => {

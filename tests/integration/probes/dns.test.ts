@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import dns from '../../../src/probes/dns/index.js';
-import { closedPort } from '../../support/free-port.js';
+import { closedPort } from '../../support/ports.js';
 import { startDnsServer, startSilentUdp, type TestDnsServer } from '../../support/dns-server.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import http from '../../../src/probes/http/index.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/certs.js';
-import { closedPort } from '../../support/free-port.js';
+import { closedPort } from '../../support/ports.js';
 import { readBody, sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import prometheus from '../../../src/probes/prometheus/index.js';
-import { closedPort } from '../../support/free-port.js';
+import { closedPort } from '../../support/ports.js';
 import { startPrometheus, type FakePrometheus } from '../../support/prometheus-server.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tcp from '../../../src/probes/tcp/index.js';
 import { startBlackholeServer, type BlackholeServer } from '../../support/blackhole-server.js';
-import { closedPort } from '../../support/free-port.js';
+import { closedPort } from '../../support/ports.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';
 import { startSilentServer, type SilentServer } from '../../support/silent-server.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tls from '../../../src/probes/tls/index.js';
 import { makeTestCertificates } from '../../support/certs.js';
-import { closedPort } from '../../support/free-port.js';
+import { closedPort } from '../../support/ports.js';
 import { startHttpServer, type TestHttpServer } from '../../support/http-server.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';
