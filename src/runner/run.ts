@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
 import { evaluateCondition } from '../checklist/condition.js';
 import { lookupVar, type Env } from '../checklist/interpolate.js';
@@ -81,6 +82,8 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   const lookup = (name: string) => lookupVar(name, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
+  // every running item listens to the run's signal: --concurrency 16 is not a listener leak
+  setMaxListeners(o.concurrency + 10, signal);
   const forward = (): void => stop.abort(o.signal.reason);
   if (o.signal.aborted) forward();
   else o.signal.addEventListener('abort', forward, { once: true });
