@@ -1,2 +1,9 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+// `sfdeploy --version` answers before the CLI (commander and the rest) is loaded: it costs a bare Node start.
+const [flag, ...rest] = process.argv.slice(2);
+if ((flag === '--version' || flag === '-V') && rest.length === 0) {
+  const { readFileSync } = await import('node:fs');
+  process.stdout.write(`${JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version}\n`);
+} else {
+  await import('../dist/cli.js');
+}

@@ -5,6 +5,13 @@ import type { CommandIO } from './commands/io.js';
 // The AWS SDK warns on every run under Node 20, which sfdeploy supports; the warning is noise for our users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// A reader that goes away (`sfdeploy check pre | head`) is not an error: the run goes on and records its log.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
+
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];

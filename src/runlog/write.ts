@@ -7,6 +7,8 @@ import { writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
 /**
  * Writes `<dir>/<runId>.json` atomically (temp file + rename) at the start of the run and after every item.
  * Writes are serialised and coalesced: a slow disk never sees two writers, and the newest state always lands.
+ * They are also spaced so that writing takes at most a quarter of the run: a small log takes a millisecond to
+ * write, so it is still written after every item, but a 5,000-item log is not rewritten 5,000 times.
  */
 export class RunLogWriter implements RunListener {
   readonly path: string;
@@ -14,6 +16,13 @@ export class RunLogWriter implements RunListener {
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
   private failure: Error | undefined;
+  /** A finished item never changes: its JSON is made once, not again for every later write of the log. */
+  private readonly itemJson = new WeakMap<object, string>();
+  private lastWriteMs = 0;
+  private lastWriteEnd = 0;
+  /** flush() wants the newest state written now, without the pause between writes. */
+  private hurry = false;
+  private wake: (() => void) | undefined;
 
   constructor(dir: string, runId: string) {
     this.path = join(dir, `${runId}.json`);
@@ -36,6 +45,7 @@ export class RunLogWriter implements RunListener {
     if (this.dirty) return;
     this.dirty = true;
     this.writing = this.writing.then(async () => {
+      await this.pause();
       this.dirty = false;
       await this.writeNow();
     });
@@ -44,8 +54,28 @@ export class RunLogWriter implements RunListener {
   /** Waits for every queued write; rethrows the first write failure. */
   async flush(log?: RunLog): Promise<void> {
     if (log) this.schedule(log);
-    await this.writing;
+    this.hurry = true;
+    this.wake?.();
+    try {
+      await this.writing;
+    } finally {
+      this.hurry = false;
+    }
     if (this.failure) throw this.failure;
+  }
+
+  /** Waits three times as long as the last write took, less the time since it ended. */
+  private pause(): Promise<void> {
+    const wait = this.lastWriteMs * 3 - (performance.now() - this.lastWriteEnd);
+    if (this.hurry || wait < 1) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.wake?.(), wait);
+      this.wake = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+    });
   }
 
   /** A last synchronous write of the newest state marked interrupted, for a process that is about to exit. */
@@ -64,11 +94,30 @@ export class RunLogWriter implements RunListener {
 
   private async writeNow(): Promise<void> {
     if (!this.latest) return;
+    const started = performance.now();
     try {
-      await writeFileAtomic(this.path, `${JSON.stringify(this.latest, null, 2)}\n`);
+      await writeFileAtomic(this.path, this.serialize(this.latest));
     } catch (e) {
       this.failure ??= e as Error;
     }
+    this.lastWriteEnd = performance.now();
+    this.lastWriteMs = this.lastWriteEnd - started;
+  }
+
+  /** `JSON.stringify(log, null, 2)` plus a newline, byte for byte, reusing the JSON of items already written. */
+  private serialize(log: RunLog): string {
+    if (!log.items.length) return `${JSON.stringify(log, null, 2)}\n`;
+    const items = log.items.map((item) => {
+      let text = this.itemJson.get(item);
+      if (text === undefined) {
+        text = JSON.stringify(item, null, 2).replace(/^/gm, '    ');
+        this.itemJson.set(item, text);
+      }
+      return text;
+    });
+    // a string value cannot hold a raw newline, so this is the top-level key and nothing else
+    const outer = JSON.stringify({ ...log, items: [] }, null, 2);
+    return `${outer.replace('\n  "items": []', () => `\n  "items": [\n${items.join(',\n')}\n  ]`)}\n`;
   }
 }
 

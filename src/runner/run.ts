@@ -43,6 +43,8 @@ export interface RunOptions {
 
 const MAX_OBSERVED_STRING = 4096;
 const MAX_OBSERVED_ARRAY = 200;
+/** Why a probe's signal aborts once its item is decided: anything it left running stops (cheaper than a DOMException per item). */
+const PROBE_SETTLED = new Error('the item is decided');
 
 /** Runs a checklist: items concurrently within `needs`, manual items after their section's probes. */
 export async function runChecklist(o: RunOptions): Promise<RunLog> {
@@ -72,24 +74,54 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   };
   emit('onRunStart', log, items);
 
+  // Scheduling state, kept so that each finished item costs work in proportion to its dependents, not to the
+  // checklist: a 5,000-item run must not rescan every item after every item.
+  const dependents = new Map<string, PlannedItem[]>();
+  const unmetNeeds = new Map<string, number>();
+  for (const it of items) {
+    unmetNeeds.set(it.id, it.needs.length);
+    for (const dep of it.needs) {
+      const list = dependents.get(dep);
+      if (list) list.push(it);
+      else dependents.set(dep, [it]);
+    }
+  }
+  /** Waiting items whose immediate result (skip, missing variable) may have changed: all of them at first. */
+  const recheck = new Set<PlannedItem>(items);
+  /** Waiting items whose needs are all finished, in checklist order. */
+  const readyProbes: PlannedItem[] = [];
+  const readyManual: PlannedItem[] = [];
+  const finishedIndexes: number[] = [];
+  const ordered: ItemResult[] = [];
+
   const finish = (item: PlannedItem, result: ItemResult): void => {
     const safe = redactDeep(result, o.redact);
     results.set(item.id, safe);
-    log.items = items.filter((it) => results.has(it.id)).map((it) => results.get(it.id)!);
+    const at = insertionPoint(finishedIndexes, item.index, (i) => i);
+    finishedIndexes.splice(at, 0, item.index);
+    ordered.splice(at, 0, safe);
+    log.items = ordered.slice();
     log.summary = summarize(log.items, items.length, false);
+    if (independentIds.has(item.id)) independentLeft--;
+    for (const d of dependents.get(item.id) ?? []) {
+      unmetNeeds.set(d.id, unmetNeeds.get(d.id)! - 1);
+      recheck.add(d);
+    }
     emit('onItemEnd', item, safe, log);
   };
 
   const lookup = (name: string) => lookupVar(name, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
+  // every running item listens to the run's signal: --concurrency 16 is not a listener leak
+  setMaxListeners(o.concurrency + 10, signal);
   const forward = (): void => stop.abort(o.signal.reason);
   if (o.signal.aborted) forward();
   else o.signal.addEventListener('abort', forward, { once: true });
   const waiting = new Set(items.map((it) => it.id));
   // Humans are asked once the probes that do not wait for a human have finished, then in checklist order.
-  const independentProbes = items.filter((it) => it.probe && wanted.has(it.id) && !dependsOnManual(it, byId, new Set()));
-  const automatedPartDone = (): boolean => independentProbes.every((it) => results.has(it.id));
+  const independentIds = new Set(items.filter((it) => it.probe && wanted.has(it.id) && !dependsOnManual(it, byId, new Set())).map((it) => it.id));
+  let independentLeft = independentIds.size;
   const running = new Set<string>();
   let probesRunning = 0;
   let promptBusy = false;
@@ -110,43 +142,40 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         }
         return;
       }
-      let progressed = true;
-      while (progressed) {
-        progressed = false;
-        for (const item of items) {
-          if (!waiting.has(item.id)) continue;
-          const immediate = immediateResult(item, wanted, results, now);
-          if (immediate) {
-            waiting.delete(item.id);
-            finish(item, immediate);
-            progressed = true;
-            continue;
-          }
-          if (item.manual) {
-            if (promptBusy || !item.needs.every((d) => results.has(d)) || !automatedPartDone()) continue;
-            waiting.delete(item.id);
-            running.add(item.id);
-            promptBusy = true;
-            void runManual(item).finally(() => {
-              promptBusy = false;
-              running.delete(item.id);
-              settle();
-            });
-            progressed = true;
-          } else {
-            if (!item.needs.every((d) => results.has(d))) continue;
-            if (probesRunning >= o.concurrency) continue;
-            waiting.delete(item.id);
-            running.add(item.id);
-            probesRunning++;
-            void runProbeItem(item).finally(() => {
-              probesRunning--;
-              running.delete(item.id);
-              settle();
-            });
-            progressed = true;
-          }
+      // a Set visits what is added while it is iterated: items decided here may decide their dependents
+      for (const item of recheck) {
+        recheck.delete(item);
+        if (!waiting.has(item.id)) continue;
+        const immediate = immediateResult(item, wanted, results, now);
+        if (immediate) {
+          waiting.delete(item.id);
+          finish(item, immediate);
+        } else if (unmetNeeds.get(item.id) === 0) {
+          const queue = item.manual ? readyManual : readyProbes;
+          queue.splice(insertionPoint(queue, item.index, (q) => q.index), 0, item);
         }
+      }
+      while (readyProbes.length && probesRunning < o.concurrency) {
+        const item = readyProbes.shift()!;
+        waiting.delete(item.id);
+        running.add(item.id);
+        probesRunning++;
+        void runProbeItem(item).finally(() => {
+          probesRunning--;
+          running.delete(item.id);
+          settle();
+        });
+      }
+      if (readyManual.length && !promptBusy && independentLeft === 0) {
+        const item = readyManual.shift()!;
+        waiting.delete(item.id);
+        running.add(item.id);
+        promptBusy = true;
+        void runManual(item).finally(() => {
+          promptBusy = false;
+          running.delete(item.id);
+          settle();
+        });
       }
       if (waiting.size === 0 && running.size === 0) {
         signal.removeEventListener('abort', onAbort);
@@ -239,6 +268,18 @@ function immediateResult(item: PlannedItem, wanted: ReadonlySet<string>, results
   return undefined;
 }
 
+/** Where an element keyed `value` goes in a list sorted by `key`, to keep it sorted. */
+function insertionPoint<T>(sorted: readonly T[], value: number, key: (t: T) => number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (key(sorted[mid]!) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function describeStatus(s: ItemStatus): string {
   return { fail: 'failing', error: 'in error', warn: 'failing (optional)', skip: 'skipped', pending: 'awaiting sign-off', pass: 'passing', signed: 'signed' }[s];
 }
@@ -314,7 +355,7 @@ async function attemptProbe(
     controller.abort(new Error(`timed out after ${formatDuration(timeoutMs)}`));
   }, timeoutMs);
   const aborted = new Promise<never>((_, reject) => {
-    controller.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true });
   });
   aborted.catch(() => undefined);
   try {
@@ -341,7 +382,7 @@ async function attemptProbe(
   } finally {
     clearTimeout(timer);
     o.signal.removeEventListener('abort', onRunAbort);
-    controller.abort();
+    controller.abort(PROBE_SETTLED);
   }
 }
 

@@ -16,17 +16,19 @@ export function freePort(): Promise<number> {
 /** A loopback port nothing listens on: connecting to it is refused. */
 export const closedPort = freePort;
 
-/** A loopback TCP server that accepts connections and never answers: the "hung server" of timeout tests. */
+/** A loopback TCP server that accepts connections and never sends a byte: a hung service. */
 export interface SilentServer {
+  host: string;
   port: number;
-  /** `127.0.0.1:<port>` */
+  /** `127.0.0.1:<port>` or `[::1]:<port>` */
   address: string;
   /** Connections accepted so far. */
-  connections(): number;
+  readonly connections: number;
   close(): Promise<void>;
 }
 
-export function startSilentServer(): Promise<SilentServer> {
+/** A probe that talks to it must give up when its signal aborts (its timeout), never hang. */
+export function startSilentServer(host: '127.0.0.1' | '::1' = '127.0.0.1'): Promise<SilentServer> {
   const sockets = new Set<Socket>();
   let accepted = 0;
   const server: Server = createServer((socket) => {
@@ -37,12 +39,15 @@ export function startSilentServer(): Promise<SilentServer> {
   });
   return new Promise((resolve, reject) => {
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(0, host, () => {
       const { port } = server.address() as { port: number };
       resolve({
+        host,
         port,
-        address: `127.0.0.1:${port}`,
-        connections: () => accepted,
+        address: host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`,
+        get connections() {
+          return accepted;
+        },
         close: () =>
           new Promise<void>((done) => {
             for (const s of sockets) s.destroy();

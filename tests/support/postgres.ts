@@ -122,11 +122,16 @@ async function templateCluster(root: string, bin: Binaries, owner: { uid: number
 
 let clusters = 0;
 
+export interface PostgresOptions {
+  /** postgresql.conf settings for this cluster only, such as `{ max_connections: 3 }` (a server at its connection limit). */
+  settings?: Record<string, string | number>;
+}
+
 /**
  * Starts a throwaway PostgreSQL cluster on a free loopback port, copied from a template made once per run.
  * Call stop() in afterAll: it stops the server and deletes its files.
  */
-export async function startPostgres(): Promise<PostgresServer> {
+export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresServer> {
   const bin = findBinaries();
   const owner = await serverUser();
   const root = runRoot();
@@ -135,6 +140,8 @@ export async function startPostgres(): Promise<PostgresServer> {
   await execFile('cp', ['-a', template, dir]);
   const socketDir = join(dir, 'socket');
   mkdirSync(socketDir, { mode: 0o755 });
+  const settings = Object.entries(o.settings ?? {}).map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}\n`);
+  if (settings.length) appendFileSync(join(dir, 'postgresql.conf'), settings.join(''));
   own(socketDir, owner);
   let port = 0;
   let lastError: unknown;

@@ -225,6 +225,8 @@ export function describePostgresError(error: unknown, target: PgTarget, timeoutM
     switch (e.code) {
       case '28P01':
         return `password authentication failed for user ${target.user}`;
+      case '53300':
+        return `too many connections at ${target.where}: ${firstLine(message)}`;
       case '57014':
         return /statement timeout/i.test(message) ? `query cancelled by statement_timeout after ${formatDuration(timeoutMs)}` : message;
       default:
@@ -233,6 +235,7 @@ export function describePostgresError(error: unknown, target: PgTarget, timeoutM
   }
   if (typeof e?.code === 'string' && /^E[A-Z]+$|CERT|SELF_SIGNED|ABORT_ERR/.test(e.code)) return describeNetworkError(error, target.where);
   if (/timeout expired|connection timeout/i.test(message)) return `connection to ${target.where} timed out after ${formatDuration(timeoutMs)}`;
+  if (/error establishing an SSL connection/i.test(message)) return `${target.where} did not answer the SSL request like a PostgreSQL server (is it another service?)`;
   if (/does not support SSL/i.test(message)) return `${target.where} does not accept SSL connections (sslmode=${target.sslMode})`;
   if (/Connection terminated unexpectedly/i.test(message)) return `${target.where} closed the connection unexpectedly`;
   if (/client password must be a string|password authentication|no password/i.test(message)) {

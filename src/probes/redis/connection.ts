@@ -88,7 +88,7 @@ export function describeRedisError(error: unknown, target: RedisTarget, socketEr
     return `connection to redis at ${where} timed out after ${formatDuration(timeoutMs)}${target.tls ? ' (with rediss://, check that this port serves TLS)' : ''}`;
   }
   if (e?.code) return describeNetworkError(e, where);
-  if (/^Protocol error/i.test(message)) return `${where} did not answer like a redis server (${message})`;
+  if (/^Protocol error/i.test(message)) return `${where} did not answer like a redis server (${message.replace(/\. Please report this\.$/, '')})`;
   return `redis at ${where}: ${message}`;
 }
 

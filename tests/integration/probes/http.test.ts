@@ -7,7 +7,7 @@ import { closedPort } from '../../support/ports.js';
 import { readBody, sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';
-import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
+import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
 
 const BASIC_USER = 'deployer';

@@ -5,7 +5,7 @@ import { closedPort } from '../../support/ports.js';
 import { startPrometheus, type FakePrometheus } from '../../support/prometheus-server.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';
-import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
+import { startSilentServer, type SilentServer } from '../../support/ports.js';
 
 const NOW = 1767225600.123;
 const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))';

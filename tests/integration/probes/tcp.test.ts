@@ -4,7 +4,7 @@ import { startBlackholeServer, type BlackholeServer } from '../../support/blackh
 import { closedPort } from '../../support/ports.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
 import { runItems } from '../../support/run-checklist.js';
-import { startSilentServer, type SilentServer } from '../../support/silent-server.js';
+import { startSilentServer, type SilentServer } from '../../support/ports.js';
 
 let listening: SilentServer;
 let blackhole: BlackholeServer;
