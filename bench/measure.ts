@@ -138,7 +138,11 @@ export function summarize(samples: Sample[]): Summary {
 }
 
 /** Runs each spec `runs` times, interleaved (a, b, c, a, b, c, ...), so load on the machine hits all alike. */
-export async function interleave(specs: Record<string, RunSpec>, runs: number, check?: (name: string, s: Sample) => void): Promise<Record<string, Sample[]>> {
+export async function interleave(
+  specs: Record<string, RunSpec>,
+  runs: number,
+  check?: (name: string, s: Sample) => void,
+): Promise<Record<string, Sample[]>> {
   const out: Record<string, Sample[]> = Object.fromEntries(Object.keys(specs).map((k) => [k, []]));
   for (let i = 0; i < runs; i++) {
     for (const [name, spec] of Object.entries(specs)) {

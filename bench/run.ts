@@ -22,7 +22,13 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { runs: 10, probeRuns: 3, parts: new Set(['startup', 'stack', 'scale']), sizes: [100, 1000, 5000], out: join(ROOT, 'bench', 'results.json') };
+  const o: Options = {
+    runs: 10,
+    probeRuns: 3,
+    parts: new Set(['startup', 'stack', 'scale']),
+    sizes: [100, 1000, 5000],
+    out: join(ROOT, 'bench', 'results.json'),
+  };
   for (let i = 0; i < argv.length; i++) {
     const value = (): string => {
       const v = argv[++i];
@@ -40,7 +46,8 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const ms = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
+const ms = (v: number): string =>
+  v >= 10_000 ? `${(v / 1000).toFixed(1)} s` : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`;
 const mib = (v: number): string => `${v.toFixed(0)} MiB`;
 const ratio = (v: number): string => `${v.toFixed(2)}×`;
 const log = (line = ''): void => void process.stdout.write(`${line}\n`);
@@ -54,7 +61,9 @@ function table(header: string[], rows: string[][]): void {
 
 function versionOf(command: string, args: string[]): string {
   try {
-    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0]!;
+    return execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .trim()
+      .split('\n')[0]!;
   } catch {
     return 'missing';
   }
@@ -67,7 +76,9 @@ function machine(): Record<string, string> {
     cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
     memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
     kernel: versionOf('uname', ['-sr']),
-    loadAtStart: loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAtStart: loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     node: process.version,
     sfdeploy: pkg.version,
     gitCommit: versionOf('git', ['-C', ROOT, 'rev-parse', '--short', 'HEAD']),
@@ -93,7 +104,10 @@ function countFailures(failures: Record<string, number>): (name: string, s: Samp
   return (name, s) => {
     if (s.code === 0) return;
     failures[name] = (failures[name] ?? 0) + 1;
-    const why = s.stdout.split('\n').filter((l) => /^FAIL |✖/.test(l.trim())).join('; ');
+    const why = s.stdout
+      .split('\n')
+      .filter((l) => /^FAIL |✖/.test(l.trim()))
+      .join('; ');
     log(`(a run of ${name} exited ${s.code}: ${why || s.stderr.trim().split('\n').at(-1)})`);
   };
 }
@@ -115,7 +129,10 @@ async function startup(o: Options): Promise<Record<string, unknown>> {
     expectExit(0),
   );
   const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
-  table(SUMMARY_HEADER, Object.entries(s).map(([k, v]) => summaryRow(k, v)));
+  table(
+    SUMMARY_HEADER,
+    Object.entries(s).map(([k, v]) => summaryRow(k, v)),
+  );
   const versionRatio = s['sfdeploy --version']!.wallMs / s['node -e 0']!.wallMs;
   log(`sfdeploy --version / node -e 0 = **${ratio(versionRatio)}** (target ≤ 1.30×)\n`);
   return { summaries: s, versionRatio };
@@ -161,9 +178,12 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
     const runLog = JSON.parse(first.sfdeploy![0]!.stdout) as RunLog;
     const notPassing = runLog.items.filter((i) => i.status !== 'pass');
     if (first.sfdeploy![0]!.code !== 0 || notPassing.length) {
-      throw new Error(`sfdeploy did not pass the stack checks:\n${notPassing.map((i) => `${i.id}: ${i.status} ${i.message}`).join('\n')}\n${first.sfdeploy![0]!.stderr}`);
+      throw new Error(
+        `sfdeploy did not pass the stack checks:\n${notPassing.map((i) => `${i.id}: ${i.status} ${i.message}`).join('\n')}\n${first.sfdeploy![0]!.stderr}`,
+      );
     }
-    if (first.baseline![0]!.code !== 0) throw new Error(`the baseline did not pass:\n${first.baseline![0]!.stdout}\n${first.baseline![0]!.stderr}`);
+    if (first.baseline![0]!.code !== 0)
+      throw new Error(`the baseline did not pass:\n${first.baseline![0]!.stdout}\n${first.baseline![0]!.stderr}`);
     const checks = runLog.items.length;
     const baselineChecks = first.baseline![0]!.stdout.split('\n').filter((l) => l.startsWith('PASS ')).length;
     if (baselineChecks !== checks) throw new Error(`the baseline ran ${baselineChecks} checks, the checklist has ${checks}`);
@@ -182,7 +202,10 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
       countFailures(failures),
     );
     const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
-    table(SUMMARY_HEADER, Object.entries(s).map(([k, v]) => summaryRow(k, v)));
+    table(
+      SUMMARY_HEADER,
+      Object.entries(s).map(([k, v]) => summaryRow(k, v)),
+    );
     const sf = s['sfdeploy check (--concurrency 64)']!;
     const sf8 = s['sfdeploy check (default --concurrency 8)']!;
     const bash = s['bash baseline']!;
@@ -190,7 +213,9 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
     const speedup8 = bash.wallMs / sf8.wallMs;
     // the same ratio run by run (each sfdeploy run against the baseline run next to it)
     const pairRatios = samples['bash baseline']!.map((b, i) => b.wallMs / samples['sfdeploy check (--concurrency 64)']![i]!.wallMs);
-    log(`baseline / sfdeploy wall: **${ratio(speedup)}** (median of pairs ${ratio(median(pairRatios))}; default concurrency ${ratio(speedup8)}; target ≥ 4×)`);
+    log(
+      `baseline / sfdeploy wall: **${ratio(speedup)}** (median of pairs ${ratio(median(pairRatios))}; default concurrency ${ratio(speedup8)}; target ≥ 4×)`,
+    );
     log(`baseline / sfdeploy CPU: ${ratio(bash.cpuMs / sf.cpuMs)}\n`);
     if (Object.keys(failures).length) log(`runs with a failed check: ${JSON.stringify(failures)}\n`);
 
@@ -199,14 +224,25 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
     const parts = await interleave(
       {
         'node -e 0': { command: process.execPath, args: ['-e', '0'] },
-        'sfdeploy validate (start, load the CLI, parse and check the 43 items)': { command: process.execPath, args: [SFDEPLOY, 'validate', checklist], cwd: stack.repo, env: stack.env },
-        [`node: import ${clients.join(', ')}`]: { command: process.execPath, args: ['--input-type=module', '-e', clients.map((c) => `await import('${c}');`).join(' ')] },
+        'sfdeploy validate (start, load the CLI, parse and check the 43 items)': {
+          command: process.execPath,
+          args: [SFDEPLOY, 'validate', checklist],
+          cwd: stack.repo,
+          env: stack.env,
+        },
+        [`node: import ${clients.join(', ')}`]: {
+          command: process.execPath,
+          args: ['--input-type=module', '-e', clients.map((c) => `await import('${c}');`).join(' ')],
+        },
       },
       o.runs,
       expectExit(0),
     );
     const p = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, summarize(v)]));
-    table(SUMMARY_HEADER, Object.entries(p).map(([k, v]) => summaryRow(k, v)));
+    table(
+      SUMMARY_HEADER,
+      Object.entries(p).map(([k, v]) => summaryRow(k, v)),
+    );
 
     log(`### Each check alone (\`--only <id>\`, ${o.probeRuns} runs each; durationMs from the run log)\n`);
     const perItem: Record<string, number[]> = {};
@@ -222,13 +258,31 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
     const medians = Object.entries(perItem)
       .map(([id, v]) => ({ id, kind: runLog.items.find((i) => i.id === id)!.kind, ms: median(v) }))
       .sort((a, b) => b.ms - a.ms);
-    table(['check', 'kind', 'durationMs alone (median)'], medians.slice(0, 8).map((m) => [m.id, m.kind, ms(m.ms)]));
+    table(
+      ['check', 'kind', 'durationMs alone (median)'],
+      medians.slice(0, 8).map((m) => [m.id, m.kind, ms(m.ms)]),
+    );
     const slowest = medians[0]!;
     const nodeStart = s['node -e 0']!.wallMs;
     const ideal = nodeStart + slowest.ms;
     const wallRatio = sf.wallMs / ideal;
-    log(`node start ${ms(nodeStart)} + slowest check (${slowest.id}) ${ms(slowest.ms)} = ${ms(ideal)}; sfdeploy wall ${ms(sf.wallMs)} → **${ratio(wallRatio)}** (target ≤ 1.30×)\n`);
-    return { checks, summaries: s, failures, breakdown: p, speedup, speedupDefaultConcurrency: speedup8, pairRatios, cpuRatio: bash.cpuMs / sf.cpuMs, perCheck: medians, nodeStart, slowest, wallRatio };
+    log(
+      `node start ${ms(nodeStart)} + slowest check (${slowest.id}) ${ms(slowest.ms)} = ${ms(ideal)}; sfdeploy wall ${ms(sf.wallMs)} → **${ratio(wallRatio)}** (target ≤ 1.30×)\n`,
+    );
+    return {
+      checks,
+      summaries: s,
+      failures,
+      breakdown: p,
+      speedup,
+      speedupDefaultConcurrency: speedup8,
+      pairRatios,
+      cpuRatio: bash.cpuMs / sf.cpuMs,
+      perCheck: medians,
+      nodeStart,
+      slowest,
+      wallRatio,
+    };
   } finally {
     await stack.stop();
   }
@@ -245,11 +299,19 @@ async function scale(o: Options, scratch: string): Promise<Record<string, unknow
     const file = join(dir, `generated-${n}.yaml`);
     writeFileSync(file, cheapChecklist(n));
     specs[`validate ${n}`] = { command: process.execPath, args: [SFDEPLOY, 'validate', file], cwd: dir, env };
-    specs[`check ${n}`] = { command: process.execPath, args: [SFDEPLOY, 'check', file, '--ci', '--log-dir', join(dir, 'runs')], cwd: dir, env };
+    specs[`check ${n}`] = {
+      command: process.execPath,
+      args: [SFDEPLOY, 'check', file, '--ci', '--log-dir', join(dir, 'runs')],
+      cwd: dir,
+      env,
+    };
   }
   const samples = await interleave(specs, o.runs, expectExit(0));
   const s = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, summarize(v)]));
-  table(SUMMARY_HEADER, Object.entries(s).map(([k, v]) => summaryRow(k, v)));
+  table(
+    SUMMARY_HEADER,
+    Object.entries(s).map(([k, v]) => summaryRow(k, v)),
+  );
   const growth: Record<string, string>[] = [];
   for (const what of ['validate', 'check']) {
     for (let i = 1; i < o.sizes.length; i++) {
@@ -264,7 +326,10 @@ async function scale(o: Options, scratch: string): Promise<Record<string, unknow
     }
   }
   log('Cost of each added item between sizes (equal steps mean linear growth):\n');
-  table(['step', 'wall per item', 'CPU per item', 'RSS per item'], growth.map((g) => [g.step!, g.wallPerItem!, g.cpuPerItem!, g.rssPerItem!]));
+  table(
+    ['step', 'wall per item', 'CPU per item', 'RSS per item'],
+    growth.map((g) => [g.step!, g.wallPerItem!, g.cpuPerItem!, g.rssPerItem!]),
+  );
   return { summaries: s, growth };
 }
 
@@ -275,7 +340,9 @@ async function main(): Promise<void> {
   process.env.TMPDIR = scratch;
   const results: Record<string, unknown> = { machine: machine(), options: { runs: o.runs, probeRuns: o.probeRuns, sizes: o.sizes } };
   log(`# sfdeploy benchmark — ${String((results.machine as Record<string, string>).date)}\n`);
-  log(`${(results.machine as Record<string, string>).cpu}, load average at start ${(results.machine as Record<string, string>).loadAtStart}\n`);
+  log(
+    `${(results.machine as Record<string, string>).cpu}, load average at start ${(results.machine as Record<string, string>).loadAtStart}\n`,
+  );
   try {
     if (o.parts.has('startup')) results.startup = await startup(o);
     if (o.parts.has('stack')) results.stack = await stackPart(o, scratch);
@@ -283,7 +350,9 @@ async function main(): Promise<void> {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  (results.machine as Record<string, string>).loadAtEnd = loadavg().map((l) => l.toFixed(2)).join(' ');
+  (results.machine as Record<string, string>).loadAtEnd = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   writeFileSync(o.out, `${JSON.stringify(results, null, 2)}\n`);
   log(`load average at end ${(results.machine as Record<string, string>).loadAtEnd}; results written to ${o.out}`);
 }

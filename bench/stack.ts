@@ -64,7 +64,8 @@ export async function startStack(): Promise<Stack> {
     let httpsPort = 0;
     const api = (secure: boolean) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       const url = req.url ?? '/';
-      const cors: Record<string, string> = req.headers.origin === 'https://app.socialflow.example' ? { 'access-control-allow-origin': req.headers.origin } : {};
+      const cors: Record<string, string> =
+        req.headers.origin === 'https://app.socialflow.example' ? { 'access-control-allow-origin': req.headers.origin } : {};
       const hsts: Record<string, string> = secure ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' } : {};
       if (url === '/health') return sendJson(res, 200, { status: 'healthy', checks: { db: 'ok', redis: 'ok' } }, { ...cors, ...hsts });
       if (url === '/ready') return sendJson(res, 200, { ready: true }, hsts);

@@ -106,7 +106,12 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'junit']).default('pretty'))
   .option('-o, --output <file>', 'write the formatted result to a file (the terminal still shows progress)')
   .option('--ci', 'never prompt; manual items without a sign-off are pending (implied without a TTY or with CI=true)', false)
-  .option('--only <selector>', 'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated); their needs run too', collect, [])
+  .option(
+    '--only <selector>',
+    'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated); their needs run too',
+    collect,
+    [],
+  )
   .option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
   .option('--concurrency <n>', 'items run at once', '8')
   .option('--timeout <duration>', "override every item's timeout (e.g. 5s)")
@@ -117,8 +122,14 @@ program
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
   .option('--signer <"Name <email>">', 'who signs manual items (default: git user.name <user.email>)')
   .option('--role <role>', 'the checklist role you sign as (default: asked when an item allows several)')
-  .option('--ledger <file|s3-url>', 'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
-  .option('--log-store <s3-url>', 'upload the run log to s3://bucket/prefix when the run ends or is interrupted (default $SFDEPLOY_LOG_STORE)')
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
+  .option(
+    '--log-store <s3-url>',
+    'upload the run log to s3://bucket/prefix when the run ends or is interrupted (default $SFDEPLOY_LOG_STORE)',
+  )
   .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
   .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
@@ -141,7 +152,10 @@ program
   .option('--evidence <url>', 'a URL or note proving the check (required by items with evidence: required)')
   .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
   .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
-  .option('--ledger <file|s3-url>', 'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
   .option('--offline', 'when the s3:// ledger is unreachable, queue the sign-off in .sfdeploy/outbox for `sfdeploy sync`', false)
   .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
   .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
@@ -156,7 +170,10 @@ program
   .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
   .option('--release <version>', 'release (default: $SFDEPLOY_RELEASE, else git describe --tags)')
   .option('--environment <name>', 'environment (default: $SFDEPLOY_ENVIRONMENT)')
-  .option('--ledger <file|s3-url>', 'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
   .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
   .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
   .option('--json', 'print JSON', false)
@@ -167,10 +184,18 @@ program
 
 program
   .command('verify')
-  .description("check the sign-off ledger's hashes: exit 1 naming edited, inserted, deleted or reordered records, and run logs relying on records that are gone")
-  .option('--ledger <file|s3-url>', 'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)')
+  .description(
+    "check the sign-off ledger's hashes: exit 1 naming edited, inserted, deleted or reordered records, and run logs relying on records that are gone",
+  )
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
   .option('--log-dir <dir>', 'run logs whose ledger heads are cross-checked (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option('--log-store <s3-url>', "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)")
+  .option(
+    '--log-store <s3-url>',
+    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
+  )
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');
     await execute((io) => verify(opts, io));
@@ -178,7 +203,9 @@ program
 
 program
   .command('sync')
-  .description('upload what waits in .sfdeploy/outbox (sign-offs queued with --offline, run logs not uploaded) to its S3 store; exit 1 if something is left')
+  .description(
+    'upload what waits in .sfdeploy/outbox (sign-offs queued with --offline, run logs not uploaded) to its S3 store; exit 1 if something is left',
+  )
   .action(async () => {
     const { sync } = await import('./commands/sync.js');
     await execute((io) => sync({}, io));
@@ -213,7 +240,10 @@ program
   .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'html', 'json']).default('markdown'))
   .option('-o, --output <file>', 'write the receipt to a file instead of stdout')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option('--log-store <s3-url>', "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)")
+  .option(
+    '--log-store <s3-url>',
+    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
+  )
   .option('--ledger <file|s3-url>', "cross-check the run's sign-offs against this ledger: exit 1 when one is not there")
   .action(async (ref: string, opts) => {
     const { report } = await import('./commands/report.js');
@@ -226,7 +256,10 @@ program
   .argument('<run-a>', 'the earlier run: id, latest~N or last-passed')
   .argument('<run-b>', 'the later run: id or latest')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option('--log-store <s3-url>', "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)")
+  .option(
+    '--log-store <s3-url>',
+    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
+  )
   .option('--json', 'print JSON', false)
   .action(async (a: string, b: string, opts) => {
     const { diff } = await import('./commands/diff.js');
@@ -288,7 +321,10 @@ program
   .command('runs')
   .description('list recorded runs, newest first')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option('--log-store <s3-url>', "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)")
+  .option(
+    '--log-store <s3-url>',
+    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
+  )
   .option('--limit <n>', 'how many runs', '20')
   .option('--json', 'print JSON', false)
   .action(async (opts) => {
@@ -301,7 +337,10 @@ program
   .description('show one recorded run')
   .argument('<run>', 'run id (or a unique prefix), or latest')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option('--log-store <s3-url>', "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)")
+  .option(
+    '--log-store <s3-url>',
+    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
+  )
   .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'junit']).default('pretty'))
   .action(async (ref: string, opts) => {
     const { show } = await import('./commands/runs.js');

@@ -8,8 +8,7 @@ export interface Problem {
   message: string;
 }
 
-export const formatProblem = (p: Problem): string =>
-  `${p.file}:${p.line}:${p.col}${p.path ? ` ${p.path}` : ''}: ${p.message}`;
+export const formatProblem = (p: Problem): string => `${p.file}:${p.line}:${p.col}${p.path ? ` ${p.path}` : ''}: ${p.message}`;
 
 /** Known errors carry a stable code; the CLI prints their message (no stack) and exits 2. */
 export class SfdeployError extends Error {

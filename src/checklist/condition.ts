@@ -67,9 +67,7 @@ function parseSingle(source: string): Condition {
   if (unary) return { source, path: normalisePath(unary[1]!), op: 'exists' };
   const m = BINARY.exec(text);
   if (!m) {
-    throw new ConditionSyntaxError(
-      `expected "<observation> <op> <value>" with op one of ${OPERATORS.join(' ')}, got "${source}"`,
-    );
+    throw new ConditionSyntaxError(`expected "<observation> <op> <value>" with op one of ${OPERATORS.join(' ')}, got "${source}"`);
   }
   const op = m[2] as Operator;
   if (['<', '<=', '>', '>='].includes(op) && !NUMBER_WITH_UNIT.test(m[3]!.trim())) {
@@ -193,7 +191,9 @@ export interface ConditionResult {
 /** Evaluates a condition against a probe's observations. */
 export function evaluateCondition(cond: Condition, observations: unknown): ConditionResult {
   if (cond.or) {
-    const results = [{ ...cond, or: undefined, source: splitAlternatives(cond.source)[0]! }, ...cond.or].map((c) => evaluateCondition(c, observations));
+    const results = [{ ...cond, or: undefined, source: splitAlternatives(cond.source)[0]! }, ...cond.or].map((c) =>
+      evaluateCondition(c, observations),
+    );
     const ok = results.some((r) => r.ok);
     return { ok, actual: results[0]!.actual, message: ok ? cond.source.trim() : results.map((r) => r.message).join(' or ') };
   }
@@ -257,6 +257,6 @@ function equals(actual: unknown, expected: unknown): boolean {
 
 /** Short display of an observed value. */
 export function show(v: unknown): string {
-  const text = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? String(v);
+  const text = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

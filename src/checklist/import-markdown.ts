@@ -156,7 +156,10 @@ function parseBlocks(markdown: string): { title: string | undefined; intro: stri
     if (fence) {
       const close = FENCE.exec(line);
       if (close && close[2]![0] === fence.marker[0] && close[2]!.length >= fence.marker.length && !close[3]) {
-        const text = fence.lines.map((l) => l.slice(Math.min(fence!.indent, l.length - l.trimStart().length))).join('\n').replace(/^\n+|\n+$/g, '');
+        const text = fence.lines
+          .map((l) => l.slice(Math.min(fence!.indent, l.length - l.trimStart().length)))
+          .join('\n')
+          .replace(/^\n+|\n+$/g, '');
         if (current && text) current.code.push({ lang: fence.lang.toLowerCase(), label, text });
         fence = undefined;
         label = undefined;
@@ -179,7 +182,14 @@ function parseBlocks(markdown: string): { title: string | undefined; intro: stri
         continue;
       }
       while (stack.length && stack.at(-1)!.level >= level) stack.pop();
-      current = { level, heading: text, parents: stack.filter((s) => s.level > titleLevel).map((s) => s.text), items: [], code: [], prose: [] };
+      current = {
+        level,
+        heading: text,
+        parents: stack.filter((s) => s.level > titleLevel).map((s) => s.text),
+        items: [],
+        code: [],
+        prose: [],
+      };
       blocks.push(current);
       stack.push({ level, text });
       label = undefined;
@@ -240,7 +250,10 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
     const heading = cleanHeading(block.heading) || block.heading;
     const where = [...block.parents.map((p) => cleanHeading(p) || p), heading].join(' › ');
     if (!block.items.length) {
-      const parts = [plural(block.prose.length, 'line of text', 'lines of text'), plural(block.code.length, 'code block', 'code blocks')].filter(Boolean);
+      const parts = [
+        plural(block.prose.length, 'line of text', 'lines of text'),
+        plural(block.code.length, 'code block', 'code blocks'),
+      ].filter(Boolean);
       if (parts.length) skipped.push(`${where}: no "- [ ]" items, so ${parts.join(' and ')} could not be imported`);
       continue;
     }
@@ -252,7 +265,10 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
     const reference = block.code
       .filter((cb) => !runnable(cb))
       .map((cb) => `${cb.label ?? 'Reference'}${cb.lang ? ` (${cb.lang})` : ''}:\n${cb.text}`);
-    const descriptionParts = [block.parents.length ? `Part of "${block.parents.map((p) => cleanHeading(p) || p).join(' › ')}".` : '', ...block.prose].filter(Boolean);
+    const descriptionParts = [
+      block.parents.length ? `Part of "${block.parents.map((p) => cleanHeading(p) || p).join(' › ')}".` : '',
+      ...block.prose,
+    ].filter(Boolean);
     const items: ImportedItem[] = block.items.map((it) => {
       const id = unique(slugify(idSource(it.text)), itemIds, sectionId);
       const commands = [...new Set([...inlineCommands(it.text), ...commandsFromCode])];
@@ -266,7 +282,12 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
         manual: { instructions, ...(commands.length ? { commands } : {}) },
       };
     });
-    sections.push({ id: sectionId, title: heading, ...(descriptionParts.length ? { description: descriptionParts.join('\n') } : {}), items });
+    sections.push({
+      id: sectionId,
+      title: heading,
+      ...(descriptionParts.length ? { description: descriptionParts.join('\n') } : {}),
+      items,
+    });
   }
   const id = o.id ?? (slugify(title) || 'imported');
   const description = intro.length ? intro.join('\n') : 'Imported from a Markdown checklist by sfdeploy import.';

@@ -96,7 +96,14 @@ function probeDefinition(probe: Probe): Json {
       additionalProperties: false,
     };
   }
-  return { title: `${probe.kind} probe`, description, type: 'object', required: ['kind'], properties: { kind, expect }, allOf: [allowVariables(params)] };
+  return {
+    title: `${probe.kind} probe`,
+    description,
+    type: 'object',
+    required: ['kind'],
+    properties: { kind, expect },
+    allOf: [allowVariables(params)],
+  };
 }
 
 /**
@@ -109,13 +116,15 @@ function allowVariables(node: Json): Json {
     const props = node.properties as Record<string, Json>;
     node.properties = Object.fromEntries(Object.entries(props).map(([k, v]) => [k, allowVariables(v)]));
   }
-  if (node.additionalProperties && typeof node.additionalProperties === 'object') node.additionalProperties = allowVariables(node.additionalProperties as Json);
+  if (node.additionalProperties && typeof node.additionalProperties === 'object')
+    node.additionalProperties = allowVariables(node.additionalProperties as Json);
   if (node.items && typeof node.items === 'object' && !Array.isArray(node.items)) node.items = allowVariables(node.items as Json);
   const branches = (node.anyOf ?? node.oneOf) as Json[] | undefined;
   if (branches) {
     if (branches.some(acceptsAnyString) || !branches.some(restrictsString)) return node;
     const key = node.anyOf ? 'anyOf' : 'oneOf';
-    const structural = (b: Json): boolean => b.properties !== undefined || b.items !== undefined || typeof b.additionalProperties === 'object';
+    const structural = (b: Json): boolean =>
+      b.properties !== undefined || b.items !== undefined || typeof b.additionalProperties === 'object';
     return { ...node, [key]: [...branches.map((b) => (structural(b) ? allowVariables(b) : b)), VARIABLE_REF] };
   }
   if (!restrictsString(node)) return node;
@@ -130,7 +139,13 @@ function allowVariables(node: Json): Json {
 
 function acceptsAnyString(node: Json): boolean {
   const types = Array.isArray(node.type) ? node.type : [node.type];
-  return types.includes('string') && node.pattern === undefined && node.enum === undefined && node.const === undefined && node.format === undefined;
+  return (
+    types.includes('string') &&
+    node.pattern === undefined &&
+    node.enum === undefined &&
+    node.const === undefined &&
+    node.format === undefined
+  );
 }
 
 /**

@@ -126,7 +126,9 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
     if (e instanceof ChecklistError) throw e;
     if (e instanceof RangeError) throw new ChecklistError([fileProblem(file, 'the document is nested too deeply')]);
     if (e instanceof ReferenceError) {
-      throw new ChecklistError([fileProblem(file, `too many alias expansions (more than ${MAX_ALIAS_COUNT}); aliases are limited to guard against alias bombs`)]);
+      throw new ChecklistError([
+        fileProblem(file, `too many alias expansions (more than ${MAX_ALIAS_COUNT}); aliases are limited to guard against alias bombs`),
+      ]);
     }
     throw new ChecklistError([fileProblem(file, `cannot parse YAML: ${(e as Error).message}`)]);
   }
@@ -254,12 +256,19 @@ function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: Pla
   };
 }
 
-function planProbe(rawProbe: { kind: string; expect?: string[] | undefined } & Record<string, unknown>, c: PlanContext, missing: Set<string>): ProbePlan | undefined {
+function planProbe(
+  rawProbe: { kind: string; expect?: string[] | undefined } & Record<string, unknown>,
+  c: PlanContext,
+  missing: Set<string>,
+): ProbePlan | undefined {
   const probePath: ModelPath = [...c.path, 'probe'];
   const probe = getProbe(rawProbe.kind);
   if (!probe) {
     const hint = suggest(rawProbe.kind, probeKinds());
-    c.at([...probePath, 'kind'], `unknown probe kind "${rawProbe.kind}"${hint ? ` (did you mean "${hint}"?)` : ''}; known kinds: ${probeKinds().join(', ')}`);
+    c.at(
+      [...probePath, 'kind'],
+      `unknown probe kind "${rawProbe.kind}"${hint ? ` (did you mean "${hint}"?)` : ''}; known kinds: ${probeKinds().join(', ')}`,
+    );
     return undefined;
   }
   let conditions: Condition[] | undefined;
@@ -270,7 +279,10 @@ function planProbe(rawProbe: { kind: string; expect?: string[] | undefined } & R
         const cond = parseCondition(source);
         for (const path of conditionPaths(cond)) {
           if (!isKnownObservation(path, Object.keys(probe.observations))) {
-            c.at([...probePath, 'expect', j], `unknown observation "${path}" for probe ${probe.kind}; it observes ${Object.keys(probe.observations).join(', ')}`);
+            c.at(
+              [...probePath, 'expect', j],
+              `unknown observation "${path}" for probe ${probe.kind}; it observes ${Object.keys(probe.observations).join(', ')}`,
+            );
           }
         }
         conditions!.push(cond);
@@ -352,7 +364,11 @@ function reportIssues(
       const known = knownKeysAt(schema, issue.path);
       for (const key of issue.keys) {
         const hint = suggest(key, known);
-        at([...prefix, ...issue.path], `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : known.length ? `; expected one of ${known.join(', ')}` : ''}`, key);
+        at(
+          [...prefix, ...issue.path],
+          `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : known.length ? `; expected one of ${known.join(', ')}` : ''}`,
+          key,
+        );
       }
       continue;
     }
@@ -428,7 +444,9 @@ function checkRoles(item: ItemDefinition, path: ModelPath, definition: Checklist
   item.manual?.roles?.forEach((role, j) => {
     if (definition.roles[role]) return;
     const hint = suggest(role, declared);
-    const known = declared.length ? `declared roles: ${declared.join(', ')}` : `no roles are declared: add roles: { ${role}: { title: ... } } to the checklist`;
+    const known = declared.length
+      ? `declared roles: ${declared.join(', ')}`
+      : `no roles are declared: add roles: { ${role}: { title: ... } } to the checklist`;
     at([...path, 'manual', 'roles', j], `unknown role "${role}"${hint ? ` (did you mean "${hint}"?)` : ''}; ${known}`);
   });
 }
@@ -457,7 +475,9 @@ function decodeUtf8(bytes: Buffer, file: string): string {
     const before = bytes.subarray(0, bad).toString('utf8');
     const line = before.split('\n').length;
     const col = before.length - before.lastIndexOf('\n');
-    throw new ChecklistError([fileProblem(file, `invalid UTF-8 byte 0x${bytes[bad]?.toString(16).padStart(2, '0')}; save the file as UTF-8`, line, col)]);
+    throw new ChecklistError([
+      fileProblem(file, `invalid UTF-8 byte 0x${bytes[bad]?.toString(16).padStart(2, '0')}; save the file as UTF-8`, line, col),
+    ]);
   }
 }
 

@@ -13,20 +13,25 @@ export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 
 /** `probe:` of an item. Its other keys are the probe's parameters, validated by the probe's own schema. */
 export const probeSchema = z.looseObject({
-  kind: z.string({ error: 'expected a probe kind such as http, env, command, file' }).describe('The probe kind (`sfdeploy probes` lists them).'),
+  kind: z
+    .string({ error: 'expected a probe kind such as http, env, command, file' })
+    .describe('The probe kind (`sfdeploy probes` lists them).'),
   expect: z
     .array(z.string({ error: 'expected a condition such as status == 200' }))
     .min(1, 'an empty expect list checks nothing: remove it to use the built-in check, or add a condition')
     .optional()
-    .describe('Conditions that must all hold: `<observation> <op> <value>`. Omit it to use the probe\'s built-in check.'),
+    .describe("Conditions that must all hold: `<observation> <op> <value>`. Omit it to use the probe's built-in check."),
 });
 
 /** `manual:` of an item: what a human confirms. */
 export const manualSchema = z.strictObject({
-  instructions: z.string({ error: 'expected the instructions an approver follows' }).min(1).describe('What the approver must check before confirming.'),
+  instructions: z
+    .string({ error: 'expected the instructions an approver follows' })
+    .min(1)
+    .describe('What the approver must check before confirming.'),
   commands: z.array(z.string()).optional().describe('Commands the approver runs (shown, never executed).'),
   links: z.array(z.string()).optional().describe('Links to dashboards, runbooks, tickets.'),
-  roles: z.array(idSchema).optional().describe('Roles that may sign this item (declared under the checklist\'s `roles`).'),
+  roles: z.array(idSchema).optional().describe("Roles that may sign this item (declared under the checklist's `roles`)."),
   evidence: z.enum(['optional', 'required']).default('optional').describe('`required`: a note or URL is mandatory when confirming.'),
 });
 
@@ -46,7 +51,7 @@ export const itemSchema = z
     tags: z.array(z.string()).default([]),
     needs: z.array(idSchema).default([]).describe('Run only if these items passed or were signed; otherwise skip, naming the dependency.'),
     when: z.string().optional().describe('Skip unless this expands to a non-empty value (`false`, `0`, `no`, `off` count as empty).'),
-    timeout: duration().optional().describe('Default 10s (or the checklist\'s `defaults.timeout`).'),
+    timeout: duration().optional().describe("Default 10s (or the checklist's `defaults.timeout`)."),
     retry: retrySchema.optional(),
     expires_after: duration().optional().describe('Sign-offs older than this no longer count (manual items).'),
     probe: probeSchema.optional(),
@@ -68,8 +73,11 @@ export const sectionSchema = z.strictObject({
 /** A variable the checklist reads: default, aliases, whether it is secret. */
 export const varSchema = z.strictObject({
   default: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
-  from: z.array(z.string().regex(VAR_NAME, 'expected a variable name')).optional().describe('Other names to read the value from, in order, when the variable itself is unset (`SECRET_KEY` for `JWT_SECRET_KEY`).'),
-  secret: z.boolean().optional().describe('Mask this variable\'s value everywhere.'),
+  from: z
+    .array(z.string().regex(VAR_NAME, 'expected a variable name'))
+    .optional()
+    .describe('Other names to read the value from, in order, when the variable itself is unset (`SECRET_KEY` for `JWT_SECRET_KEY`).'),
+  secret: z.boolean().optional().describe("Mask this variable's value everywhere."),
   description: z.string().optional(),
 });
 
@@ -93,7 +101,10 @@ export const checklistSchema = z.strictObject({
   id: idSchema,
   title: z.string({ error: 'expected a title' }).min(1),
   description: z.string().optional(),
-  vars: z.record(z.string().regex(VAR_NAME, 'expected a variable name'), varSchema).default({}).describe('Variables the checklist reads, with defaults and aliases.'),
+  vars: z
+    .record(z.string().regex(VAR_NAME, 'expected a variable name'), varSchema)
+    .default({})
+    .describe('Variables the checklist reads, with defaults and aliases.'),
   roles: z.record(idSchema, roleSchema).default({}),
   defaults: z
     .strictObject({

@@ -28,7 +28,11 @@ export function selectItems(items: readonly PlannedItem[], only: string[], skip:
     }
     return found;
   };
-  const split = (list: string[]) => list.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const split = (list: string[]) =>
+    list
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
   const byId = new Map(items.map((it) => [it.id, it]));
   const selected = new Set<string>();
   const add = (id: string): void => {

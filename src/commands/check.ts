@@ -172,7 +172,13 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
       }),
     );
     if (io.env.GITHUB_ACTIONS === 'true') {
-      listeners.push(createGithubReporter({ stream: progressToStderr ? io.stderr : io.stdout, summaryPath: io.env.GITHUB_STEP_SUMMARY || undefined, workspace: io.env.GITHUB_WORKSPACE || io.cwd }));
+      listeners.push(
+        createGithubReporter({
+          stream: progressToStderr ? io.stderr : io.stdout,
+          summaryPath: io.env.GITHUB_STEP_SUMMARY || undefined,
+          workspace: io.env.GITHUB_WORKSPACE || io.cwd,
+        }),
+      );
     }
   }
 
@@ -229,6 +235,8 @@ async function uploadRunLog(store: RunLogStore, log: RunLog, file: string, outbo
   } catch (e) {
     if (!(e instanceof StoreError)) throw e;
     await queueRun(outbox, store.location, log.runId, file, new Date());
-    io.stderr.write(`warning: the run log was not uploaded: ${e.message}; queued in ${displayPath(outbox, io.cwd)} (run \`sfdeploy sync\`)\n`);
+    io.stderr.write(
+      `warning: the run log was not uploaded: ${e.message}; queued in ${displayPath(outbox, io.cwd)} (run \`sfdeploy sync\`)\n`,
+    );
   }
 }

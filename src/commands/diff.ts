@@ -52,7 +52,10 @@ const unitOf = (path: string): string => (/_ms$/.test(path) ? ' ms' : '');
 export function formatDiff(d: RunDiff, c: ChalkInstance): string {
   const out: string[] = [describeSide('A', d.a, c), describeSide('B', d.b, c)];
   if (d.a.checklist !== d.b.checklist) out.push(c.yellow(`The runs are of different checklists (${d.a.checklist}, ${d.b.checklist}).`));
-  else if (d.a.checklistSha256 !== d.b.checklistSha256) out.push(c.dim(`The checklist changed between the runs (sha256 ${d.a.checklistSha256.slice(0, 12)} → ${d.b.checklistSha256.slice(0, 12)}).`));
+  else if (d.a.checklistSha256 !== d.b.checklistSha256)
+    out.push(
+      c.dim(`The checklist changed between the runs (sha256 ${d.a.checklistSha256.slice(0, 12)} → ${d.b.checklistSha256.slice(0, 12)}).`),
+    );
   const idWidth = Math.max(4, ...[...d.statusChanges, ...d.added, ...d.removed, ...d.observationChanges].map((x) => x.id.length));
   if (d.statusChanges.length) {
     out.push('', c.bold(`Status changes (${d.statusChanges.length})`));
@@ -76,10 +79,17 @@ export function formatDiff(d: RunDiff, c: ChalkInstance): string {
     for (const o of d.observationChanges) {
       const unit = unitOf(o.path);
       const delta = isCode(o.path) ? '' : `  ${c.dim(change(o.from, o.to, unit))}`;
-      out.push(`  ${o.id.padEnd(idWidth)}  ${o.path.padEnd(pathWidth)}  ${formatObserved(o.from)}${unit} → ${formatObserved(o.to)}${unit}${delta}`);
+      out.push(
+        `  ${o.id.padEnd(idWidth)}  ${o.path.padEnd(pathWidth)}  ${formatObserved(o.from)}${unit} → ${formatObserved(o.to)}${unit}${delta}`,
+      );
     }
   }
   const changed = d.statusChanges.length + d.added.length + d.removed.length + d.observationChanges.length;
-  out.push('', changed ? c.dim(`${d.unchangedStatus} item${d.unchangedStatus === 1 ? '' : 's'} kept their status.`) : `No changes: ${d.unchangedStatus} item${d.unchangedStatus === 1 ? '' : 's'} kept their status and observations.`);
+  out.push(
+    '',
+    changed
+      ? c.dim(`${d.unchangedStatus} item${d.unchangedStatus === 1 ? '' : 's'} kept their status.`)
+      : `No changes: ${d.unchangedStatus} item${d.unchangedStatus === 1 ? '' : 's'} kept their status and observations.`,
+  );
   return `${out.join('\n')}\n`;
 }

@@ -19,7 +19,8 @@ export interface ImportOptions {
 
 /** `sfdeploy import <markdown-file>`: a YAML checklist of manual items from a Markdown checklist; it is validated before it is written. */
 export async function importCommand(file: string, opts: ImportOptions, io: CommandIO): Promise<number> {
-  if (opts.id !== undefined && !idSchema.safeParse(opts.id).success) throw new UsageError(`--id expects a kebab-case id such as pre-deploy, got "${opts.id}"`);
+  if (opts.id !== undefined && !idSchema.safeParse(opts.id).success)
+    throw new UsageError(`--id expects a kebab-case id such as pre-deploy, got "${opts.id}"`);
   const source = resolve(io.cwd, file);
   let markdown: string;
   try {
@@ -30,7 +31,8 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
   const imported = importMarkdown(markdown, { id: opts.id, fallbackTitle: basename(source, extname(source)) });
   if (!imported.itemCount) throw new UsageError(`${file} has no "- [ ]" checkbox items to import`);
   const out = opts.output ? resolve(io.cwd, opts.output) : undefined;
-  if (out && existsSync(out) && !opts.force) throw new UsageError(`${displayPath(out, io.cwd)} exists: choose another --output, or add --force to overwrite it`);
+  if (out && existsSync(out) && !opts.force)
+    throw new UsageError(`${displayPath(out, io.cwd)} exists: choose another --output, or add --force to overwrite it`);
   const schemaRef = existsSync(PACKAGE_SCHEMA) ? schemaReference(dirname(out ?? resolve(io.cwd, 'checklist.yaml'))) : undefined;
   const yaml = renderImportedYaml(imported, { schemaRef, source: basename(source) });
   parseChecklist(yaml, out ?? '<stdout>', { env: {} });
@@ -42,7 +44,9 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
     await writeFile(out, yaml);
   }
   const { sections } = imported.definition;
-  io.stderr.write(`imported ${imported.itemCount} manual items in ${sections.length} sections${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`);
+  io.stderr.write(
+    `imported ${imported.itemCount} manual items in ${sections.length} sections${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`,
+  );
   return 0;
 }
 

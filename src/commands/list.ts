@@ -31,6 +31,8 @@ export async function list(opts: { json: boolean }, io: CommandIO): Promise<numb
   io.stdout.write(`${c.bold(fmt(header))}\n`);
   for (const row of table) io.stdout.write(`${fmt(row)}\n`);
   const total = rows.reduce((a, r) => ({ items: a.items + r.items, automated: a.automated + r.automated }), { items: 0, automated: 0 });
-  io.stdout.write(c.dim(`${total.items} items, ${total.automated} automated (${Math.round((100 * total.automated) / Math.max(1, total.items))}%)\n`));
+  io.stdout.write(
+    c.dim(`${total.items} items, ${total.automated} automated (${Math.round((100 * total.automated) / Math.max(1, total.items))}%)\n`),
+  );
   return 0;
 }

@@ -33,7 +33,11 @@ export async function report(ref: string, opts: ReportOptions, io: CommandIO): P
   const code = opts.ledger === undefined ? 0 : await crossCheck(run, opts.ledger, io);
   const receipt = buildReceipt(run);
   const text =
-    opts.format === 'html' ? renderHtmlReceipt(receipt) : opts.format === 'json' ? `${JSON.stringify(receipt, null, 2)}\n` : renderMarkdownReceipt(receipt);
+    opts.format === 'html'
+      ? renderHtmlReceipt(receipt)
+      : opts.format === 'json'
+        ? `${JSON.stringify(receipt, null, 2)}\n`
+        : renderMarkdownReceipt(receipt);
   if (!opts.output) {
     io.stdout.write(text);
     return code;
@@ -57,7 +61,9 @@ async function crossCheck(run: RunLog, where: string, io: CommandIO): Promise<nu
   for (const item of signed) {
     if (present.has(item.signoff!.record!)) continue;
     missing++;
-    io.stderr.write(`warning: run ${run.runId}: the sign-off of ${item.id} by ${item.signoff!.by} (record ${item.signoff!.record!.slice(0, 12)}) is not in ${shown}; run \`sfdeploy verify\`\n`);
+    io.stderr.write(
+      `warning: run ${run.runId}: the sign-off of ${item.id} by ${item.signoff!.by} (record ${item.signoff!.record!.slice(0, 12)}) is not in ${shown}; run \`sfdeploy verify\`\n`,
+    );
   }
   for (const h of others.filter((x) => !present.has(x))) {
     missing++;

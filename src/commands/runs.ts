@@ -20,7 +20,22 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
   const limit = Number(opts.limit) > 0 ? Number(opts.limit) : 20;
   const shown = all.slice(0, limit);
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify(shown.map((r) => ({ runId: r.runId, status: r.status, startedAt: r.startedAt, finishedAt: r.finishedAt, checklist: r.checklist.id, release: r.context.release, environment: r.context.environment, summary: r.summary })), null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(
+        shown.map((r) => ({
+          runId: r.runId,
+          status: r.status,
+          startedAt: r.startedAt,
+          finishedAt: r.finishedAt,
+          checklist: r.checklist.id,
+          release: r.context.release,
+          environment: r.context.environment,
+          summary: r.summary,
+        })),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   if (!shown.length) {
@@ -38,7 +53,11 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
   ]);
   const header = ['RUN', 'STARTED', 'CHECKLIST', 'RELEASE', 'ENV', 'STATUS', 'ITEMS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const fmt = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const fmt = (row: string[]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   io.stdout.write(`${c.bold(fmt(header))}\n`);
   for (const row of rows) {
     const colour = row[5] === 'passed' ? c.green : row[5] === 'failed' ? c.red : c.yellow;
@@ -65,7 +84,11 @@ export async function show(ref: string, opts: HistoryOptions & { format: string 
   }
   const ctx = run.context;
   io.stdout.write(`${c.bold(run.checklist.title)} ${c.dim(`(${run.checklist.id})`)}\n`);
-  io.stdout.write(c.dim(`run ${run.runId} · ${run.startedAt} → ${run.finishedAt ?? 'not finished'} · release ${ctx.release ?? '-'} · ${ctx.environment ?? 'no environment'} · git ${ctx.gitSha?.slice(0, 12) ?? '-'}${ctx.gitDirty ? ' (dirty)' : ''} · ${ctx.user}@${ctx.host}\n`));
+  io.stdout.write(
+    c.dim(
+      `run ${run.runId} · ${run.startedAt} → ${run.finishedAt ?? 'not finished'} · release ${ctx.release ?? '-'} · ${ctx.environment ?? 'no environment'} · git ${ctx.gitSha?.slice(0, 12) ?? '-'}${ctx.gitDirty ? ' (dirty)' : ''} · ${ctx.user}@${ctx.host}\n`,
+    ),
+  );
   let section = '';
   for (const r of run.items) {
     if (r.filtered) continue;
@@ -77,6 +100,7 @@ export async function show(ref: string, opts: HistoryOptions & { format: string 
   }
   io.stdout.write('\n');
   for (const line of summaryLines(run, c)) io.stdout.write(`${line}\n`);
-  if (run.status === 'running') io.stdout.write(c.yellow('This run never finished: the process was killed before it could record an interruption.\n'));
+  if (run.status === 'running')
+    io.stdout.write(c.yellow('This run never finished: the process was killed before it could record an interruption.\n'));
   return 0;
 }

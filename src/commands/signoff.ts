@@ -35,7 +35,8 @@ export interface SignoffOptions {
 export async function signoff(ref: string, itemIds: string[], opts: SignoffOptions, io: CommandIO): Promise<number> {
   const reason = opts.reason?.trim();
   if (opts.decline && !reason) throw new UsageError('--decline needs --reason "why it is not done"');
-  if (!opts.decline && opts.reason !== undefined) throw new UsageError('--reason goes with --decline; to comment on a confirmation use --note');
+  if (!opts.decline && opts.reason !== undefined)
+    throw new UsageError('--reason goes with --decline; to comment on a confirmation use --note');
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
   checkRoleOption(checklist.definition, opts.role);
@@ -53,7 +54,9 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
     const choice = rolesFor(item, roles, signer, opts.role);
     if (!choice.ok) throw new SfdeployError('E_SIGNOFF_REJECTED', `rejected: ${choice.reason}`);
     if (choice.roles.length > 1) {
-      throw new UsageError(`${item.id} can be signed as ${choice.roles.map((r) => roleLabel(roles, r!)).join(' or ')}: say which with --role`);
+      throw new UsageError(
+        `${item.id} can be signed as ${choice.roles.map((r) => roleLabel(roles, r!)).join(' or ')}: say which with --role`,
+      );
     }
     if (!opts.decline && item.manual?.evidence === 'required' && !opts.evidence?.trim() && !opts.note?.trim()) {
       throw new UsageError(`${item.id} requires evidence: add --evidence <url> or --note "what you checked"`);
@@ -93,7 +96,11 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   } catch (e) {
     if (!(e instanceof StoreError && e.unreachable && ledger instanceof S3Ledger)) throw e;
     if (!opts.offline) {
-      throw new StoreError(ledger.location, `${e.reason}; nothing was signed (with --offline the sign-off is queued locally for \`sfdeploy sync\`)`, true);
+      throw new StoreError(
+        ledger.location,
+        `${e.reason}; nothing was signed (with --offline the sign-off is queued locally for \`sfdeploy sync\`)`,
+        true,
+      );
     }
     const sealed = ledger.seal(check([]), undefined);
     const outbox = resolveOutbox(io.cwd);
@@ -111,7 +118,9 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
         ? `${c.cyan('✔')} ${r.item} signed by ${r.signer}${as} for ${scope}`
         : `${c.red('✖')} ${r.item} declined by ${r.signer}${as} for ${scope}: ${r.reason}`;
     const seq = 'seq' in r && typeof r.seq === 'number' ? `record ${r.seq} ` : 'record ';
-    io.stdout.write(`${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${queued ? ' — queued, not yet in the ledger' : ''}\n`);
+    io.stdout.write(
+      `${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${queued ? ' — queued, not yet in the ledger' : ''}\n`,
+    );
   }
   if (queued) io.stderr.write(`${queued}\n`);
   else io.stdout.write(c.dim(`ledger ${displayPath(ledger.location, io.cwd)}\n`));

@@ -42,16 +42,23 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
   const git = await readGitState(io.cwd);
-  const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)) };
+  const target: Target = {
+    checklist: checklist.definition.id,
+    ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)),
+  };
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
   const snapshot = await ledger.read();
   const shownLedger = displayPath(ledger.location, io.cwd);
   const warning = brokenLedgerWarning(snapshot, shownLedger);
   if (warning) io.stderr.write(warning);
   const outbox = resolveOutbox(io.cwd);
-  const queued = (await readOutbox(outbox)).filter((q) => q.entry?.kind === 'signoff' && q.entry.store === ledger.location && q.entry.record.checklist === target.checklist);
+  const queued = (await readOutbox(outbox)).filter(
+    (q) => q.entry?.kind === 'signoff' && q.entry.store === ledger.location && q.entry.record.checklist === target.checklist,
+  );
   if (queued.length) {
-    io.stderr.write(`note: ${queued.length} sign-off${queued.length === 1 ? ' is' : 's are'} queued in ${displayPath(outbox, io.cwd)}, not yet in ${shownLedger} (run \`sfdeploy sync\`)\n`);
+    io.stderr.write(
+      `note: ${queued.length} sign-off${queued.length === 1 ? ' is' : 's are'} queued in ${displayPath(outbox, io.cwd)}, not yet in ${shownLedger} (run \`sfdeploy sync\`)\n`,
+    );
   }
   const now = new Date();
   const assessor = new Assessor(checklist, target, snapshot.records, () => now);
@@ -64,11 +71,23 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       const a = assessor.assess(item);
       if (a.status === 'pending') return { ...base, ...empty, status: 'pending', reason: a.reason };
       const r = a.record;
-      return { ...base, status: a.status, signer: r.signer, role: r.role, at: r.at, reason: r.reason, note: r.note, evidence: r.evidence, record: r.hash };
+      return {
+        ...base,
+        status: a.status,
+        signer: r.signer,
+        role: r.role,
+        at: r.at,
+        reason: r.reason,
+        note: r.note,
+        evidence: r.evidence,
+        record: r.hash,
+      };
     });
 
   if (opts.json) {
-    io.stdout.write(`${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, items: rows }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, items: rows }, null, 2)}\n`,
+    );
     return 0;
   }
   const c = new Chalk({ level: io.color ? 1 : 0 });
@@ -83,7 +102,9 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       section = row.section;
       io.stdout.write(`\n${c.bold(section)}\n`);
     }
-    const ago = row.at ? ` ${c.dim(`${row.at.replace(/\.\d+Z$/, 'Z')} (${formatDuration(Math.max(0, now.getTime() - Date.parse(row.at)))} ago)`)}` : '';
+    const ago = row.at
+      ? ` ${c.dim(`${row.at.replace(/\.\d+Z$/, 'Z')} (${formatDuration(Math.max(0, now.getTime() - Date.parse(row.at)))} ago)`)}`
+      : '';
     const as = row.role ? ` as ${roleLabel(roles, row.role)}` : '';
     const text = {
       signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${row.signer}${as}${ago}${row.note ? ` — ${row.note}` : ''}`,

@@ -68,10 +68,14 @@ function describe(entry: OutboxEntry): string {
   return `${r.checklist} ${r.item} ${r.decision === 'confirmed' ? 'signed' : 'declined'} by ${r.signer} for ${scope}`;
 }
 
-async function upload(entry: OutboxEntry, env: Record<string, string | undefined>): Promise<{ where: string; result: 'uploaded' | 'already' }> {
+async function upload(
+  entry: OutboxEntry,
+  env: Record<string, string | undefined>,
+): Promise<{ where: string; result: 'uploaded' | 'already' }> {
   const location = parseS3Url(entry.store, 'the outbox entry store');
   if (entry.kind === 'signoff') {
-    if (hashLinked(entry.record) !== entry.record.hash) throw new SfdeployError('E_OUTBOX_ENTRY', 'it was edited after it was queued (its content no longer matches its hash); not uploaded');
+    if (hashLinked(entry.record) !== entry.record.hash)
+      throw new SfdeployError('E_OUTBOX_ENTRY', 'it was edited after it was queued (its content no longer matches its hash); not uploaded');
     const ledger = new S3Ledger(location, env);
     const result = await ledger.upload(entry.record);
     return { where: `s3://${location.bucket}/${ledger.keyOf(entry.record)}`, result };

@@ -16,7 +16,9 @@ export async function validate(files: string[], opts: { envFile: string[]; var: 
     try {
       const checklist = await loadChecklistFile(file, { env });
       const manual = checklist.items.filter((it) => it.manual).length;
-      io.stdout.write(`${c.green('✔')} ${shown} ${c.dim(`${checklist.definition.id}: ${checklist.items.length} items, ${checklist.items.length - manual} automated, ${manual} manual`)}\n`);
+      io.stdout.write(
+        `${c.green('✔')} ${shown} ${c.dim(`${checklist.definition.id}: ${checklist.items.length} items, ${checklist.items.length - manual} automated, ${manual} manual`)}\n`,
+      );
     } catch (e) {
       if (!(e instanceof ChecklistError)) throw e;
       bad++;

@@ -33,11 +33,17 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
   if (snapshot.broken) {
     const intact = snapshot.records.length;
     io.stdout.write(`${c.red('✖')} ${shown}: ${snapshot.broken.message}\n`);
-    io.stdout.write(c.dim(`  ${intact ? `the ${intact} record${intact === 1 ? '' : 's'} before line ${snapshot.broken.line} are intact; ` : ''}nothing from line ${snapshot.broken.line} on can be trusted\n`));
+    io.stdout.write(
+      c.dim(
+        `  ${intact ? `the ${intact} record${intact === 1 ? '' : 's'} before line ${snapshot.broken.line} are intact; ` : ''}nothing from line ${snapshot.broken.line} on can be trusted\n`,
+      ),
+    );
     return 1;
   }
   const n = snapshot.records.length;
-  io.stdout.write(`${c.green('✔')} ${shown}: ${n} record${n === 1 ? '' : 's'}, chain intact${snapshot.head ? c.dim(` (head ${snapshot.head.slice(0, 12)})`) : ''}\n`);
+  io.stdout.write(
+    `${c.green('✔')} ${shown}: ${n} record${n === 1 ? '' : 's'}, chain intact${snapshot.head ? c.dim(` (head ${snapshot.head.slice(0, 12)})`) : ''}\n`,
+  );
 
   const { runs } = await history.read();
   const hashes = new Set(snapshot.records.map((r) => r.hash));
@@ -55,14 +61,22 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-async function verifyLinkedLedger(ledger: S3Ledger, history: { runs: RunLog[]; warnings: string[] }, io: CommandIO, c: ChalkInstance): Promise<number> {
+async function verifyLinkedLedger(
+  ledger: S3Ledger,
+  history: { runs: RunLog[]; warnings: string[] },
+  io: CommandIO,
+  c: ChalkInstance,
+): Promise<number> {
   const snapshot = await ledger.read();
   const where = ledger.location;
-  if (!snapshot.exists) throw new SfdeployError('E_NO_LEDGER', `no ledger at ${where}: nothing was signed there (give --ledger s3://bucket/prefix)`);
+  if (!snapshot.exists)
+    throw new SfdeployError('E_NO_LEDGER', `no ledger at ${where}: nothing was signed there (give --ledger s3://bucket/prefix)`);
   const problems = snapshot.problems ?? [];
   const n = snapshot.records.length;
   if (!problems.length) {
-    io.stdout.write(`${c.green('✔')} ${where}: ${plural(n, 'record')}, every hash intact, no record missing${snapshot.head ? c.dim(` (digest ${snapshot.head.slice(0, 12)})`) : ''}\n`);
+    io.stdout.write(
+      `${c.green('✔')} ${where}: ${plural(n, 'record')}, every hash intact, no record missing${snapshot.head ? c.dim(` (digest ${snapshot.head.slice(0, 12)})`) : ''}\n`,
+    );
   } else {
     for (const p of problems) io.stdout.write(`${c.red('✖')} ${where}: ${p.message}\n`);
     const damaged = problems.filter((p) => p.kind === 'edited' || p.kind === 'unreadable').length;
@@ -80,19 +94,31 @@ async function verifyLinkedLedger(ledger: S3Ledger, history: { runs: RunLog[]; w
 }
 
 /** Lists what a run relied on; returns true when some of it is gone. */
-function reportRun(run: RunLog, present: ReadonlySet<string>, edited: ReadonlyMap<string, string>, where: string, io: CommandIO, c: ChalkInstance): boolean {
+function reportRun(
+  run: RunLog,
+  present: ReadonlySet<string>,
+  edited: ReadonlyMap<string, string>,
+  where: string,
+  io: CommandIO,
+  c: ChalkInstance,
+): boolean {
   const byHash = new Map(run.items.filter((i) => i.signoff?.record).map((i) => [i.signoff!.record!, i]));
   const relied = [...new Set([...(run.context.ledgerRecords ?? []), ...byHash.keys()])].sort();
   const missing = relied.filter((h) => !present.has(h));
-  const digestOk = !run.context.ledgerRecords || (run.context.ledgerRecords.length ? digestOf(run.context.ledgerRecords) : null) === (run.context.ledgerHead ?? null);
-  const used = [...byHash.values()].map((i) => `${i.id} (${i.signoff!.decision === 'confirmed' ? 'signed' : 'declined'} by ${i.signoff!.by})`);
+  const digestOk =
+    !run.context.ledgerRecords ||
+    (run.context.ledgerRecords.length ? digestOf(run.context.ledgerRecords) : null) === (run.context.ledgerHead ?? null);
+  const used = [...byHash.values()].map(
+    (i) => `${i.id} (${i.signoff!.decision === 'confirmed' ? 'signed' : 'declined'} by ${i.signoff!.by})`,
+  );
   const summary = `run ${run.runId} relied on ${relied.length ? plural(relied.length, 'record') : 'no records'}${run.context.ledgerHead ? ` (digest ${run.context.ledgerHead.slice(0, 12)})` : ''}${used.length ? `: ${used.join(', ')}` : ''}`;
   if (!missing.length && digestOk) {
     io.stdout.write(`${c.green('✔')} ${summary} — all present\n`);
     return false;
   }
   io.stdout.write(`${c.red('✖')} ${summary}\n`);
-  if (!digestOk) io.stdout.write(`${c.red('✖')} run ${run.runId}: its ledger digest does not match its list of records: the run log was edited\n`);
+  if (!digestOk)
+    io.stdout.write(`${c.red('✖')} run ${run.runId}: its ledger digest does not match its list of records: the run log was edited\n`);
   for (const h of missing) {
     const item = byHash.get(h);
     const what = item ? ` (${item.id}, ${item.signoff!.decision === 'confirmed' ? 'signed' : 'declined'} by ${item.signoff!.by})` : '';
@@ -102,4 +128,3 @@ function reportRun(run: RunLog, present: ReadonlySet<string>, edited: ReadonlyMa
   }
   return true;
 }
-

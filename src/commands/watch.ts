@@ -29,7 +29,8 @@ const MIN_EVERY_MS = 1000;
 
 /** `sfdeploy check <checklist> --every 5m --for 4h [--until-fail]`: the same checklist again and again. */
 export async function watchCheck(ref: string, opts: CheckOptions, io: CommandIO): Promise<number> {
-  if (opts.every === undefined) throw new UsageError(`${opts.for !== undefined ? '--for' : '--until-fail'} needs --every, such as --every 5m`);
+  if (opts.every === undefined)
+    throw new UsageError(`${opts.for !== undefined ? '--for' : '--until-fail'} needs --every, such as --every 5m`);
   return runWatch(ref, opts, [{ everyMs: parseEvery(opts.every), forMs: opts.for === undefined ? undefined : parseFor(opts.for) }], io);
 }
 
@@ -39,7 +40,9 @@ export async function watch(ref: string, opts: CheckOptions, io: CommandIO): Pro
   if (opts.for !== undefined) throw new UsageError('--for needs --every, such as --every 5m');
   const definition = await loadDefinition(ref, opts, io);
   if (!definition.schedule?.length) {
-    throw new UsageError(`checklist ${definition.id} has no schedule: add one (schedule: [{ for: 4h, every: 5m }]) or give --every and --for`);
+    throw new UsageError(
+      `checklist ${definition.id} has no schedule: add one (schedule: [{ for: 4h, every: 5m }]) or give --every and --for`,
+    );
   }
   const phases = definition.schedule.map((p) => ({ title: p.title, everyMs: p.every, forMs: p.for, only: p.only }));
   return runWatch(ref, opts, phases, io);
@@ -47,7 +50,8 @@ export async function watch(ref: string, opts: CheckOptions, io: CommandIO): Pro
 
 function parseEvery(text: string): number {
   const ms = parseDuration(text);
-  if (ms === undefined || ms < MIN_EVERY_MS) throw new UsageError(`--every expects a duration of at least 1s, such as 30s or 5m, got "${text}"`);
+  if (ms === undefined || ms < MIN_EVERY_MS)
+    throw new UsageError(`--every expects a duration of at least 1s, such as 30s or 5m, got "${text}"`);
   return ms;
 }
 
@@ -64,7 +68,9 @@ async function loadDefinition(ref: string, opts: CheckOptions, io: CommandIO): P
 
 async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], io: CommandIO): Promise<number> {
   if (opts.format !== 'pretty' || opts.output) {
-    throw new UsageError('watch mode prints a timeline and records every run in the run log: use `sfdeploy report <run>` instead of --format/--output');
+    throw new UsageError(
+      'watch mode prints a timeline and records every run in the run log: use `sfdeploy report <run>` instead of --format/--output',
+    );
   }
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
@@ -77,21 +83,36 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
     }
   });
   const manual = checklist.items.filter((it) => it.manual).map((it) => it.id);
-  if (manual.length === checklist.items.length) throw new UsageError(`checklist ${checklist.definition.id} has only manual items: nothing to watch`);
+  if (manual.length === checklist.items.length)
+    throw new UsageError(`checklist ${checklist.definition.id} has only manual items: nothing to watch`);
   const write = (line: string): void => {
     io.stdout.write(`${line}\n`);
   };
-  const plan = phases.map((p) => `every ${formatDuration(p.everyMs)}${p.forMs === undefined ? '' : ` for ${formatDuration(p.forMs)}`}`).join(', then ');
-  write(`${c.bold(`Watching ${checklist.definition.title}`)} ${c.dim(`(${checklist.definition.id})`)}: ${plan}${opts.untilFail ? ', until a run fails' : ''}`);
+  const plan = phases
+    .map((p) => `every ${formatDuration(p.everyMs)}${p.forMs === undefined ? '' : ` for ${formatDuration(p.forMs)}`}`)
+    .join(', then ');
+  write(
+    `${c.bold(`Watching ${checklist.definition.title}`)} ${c.dim(`(${checklist.definition.id})`)}: ${plan}${opts.untilFail ? ', until a run fails' : ''}`,
+  );
   const automated = checklist.items.length - manual.length;
-  const manualNote = manual.length === 1 ? '; 1 manual item is left to sfdeploy check' : manual.length ? `; ${manual.length} manual items are left to sfdeploy check` : '';
+  const manualNote =
+    manual.length === 1
+      ? '; 1 manual item is left to sfdeploy check'
+      : manual.length
+        ? `; ${manual.length} manual items are left to sfdeploy check`
+        : '';
   write(c.dim(`${automated} automated item${automated === 1 ? '' : 's'} per run${manualNote} · Ctrl-C stops`));
 
   const runs: WatchedRun[] = [];
   const started = Date.now();
   let stopReason: 'done' | 'failed' | 'interrupted' = 'done';
   outer: for (const [index, phase] of phases.entries()) {
-    if (phase.title || phases.length > 1) write(c.bold(`${phase.title ?? 'Phase'}: every ${formatDuration(phase.everyMs)}${phase.forMs === undefined ? '' : ` for ${formatDuration(phase.forMs)}`}`));
+    if (phase.title || phases.length > 1)
+      write(
+        c.bold(
+          `${phase.title ?? 'Phase'}: every ${formatDuration(phase.everyMs)}${phase.forMs === undefined ? '' : ` for ${formatDuration(phase.forMs)}`}`,
+        ),
+      );
     const phaseStart = Date.now();
     let next = phaseStart;
     for (;;) {
@@ -102,7 +123,16 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
       let finished: RunLog | undefined;
       const exitCode = await check(
         ref,
-        { ...opts, every: undefined, for: undefined, untilFail: undefined, ci: true, allowPending: false, only: phase.only ?? opts.only, skip: [...opts.skip, ...manual] },
+        {
+          ...opts,
+          every: undefined,
+          for: undefined,
+          untilFail: undefined,
+          ci: true,
+          allowPending: false,
+          only: phase.only ?? opts.only,
+          skip: [...opts.skip, ...manual],
+        },
         io,
         { listeners: [{ onRunEnd: (log) => void (finished = log) }] },
       );
@@ -143,12 +173,14 @@ const clock = (iso: string): string => iso.slice(11, 19) + 'Z';
 /** One compact line per run: time, verdict, failing item ids, key latencies. */
 export function timelineLine(log: RunLog, c: ChalkInstance): string {
   const s = log.summary;
-  const [word, paintVerdict] = ({
-    passed: ['✔ passed', c.green],
-    failed: ['✖ FAILED', c.red],
-    pending: ['⏸ pending', c.yellow],
-    interrupted: ['■ stopped', c.yellow],
-  } as const)[s.verdict];
+  const [word, paintVerdict] = (
+    {
+      passed: ['✔ passed', c.green],
+      failed: ['✖ FAILED', c.red],
+      pending: ['⏸ pending', c.yellow],
+      interrupted: ['■ stopped', c.yellow],
+    } as const
+  )[s.verdict];
   const ran = log.items.filter((r) => !r.filtered);
   const ok = ran.filter((r) => r.status === 'pass' || r.status === 'signed').length;
   const parts = [`${c.dim(clock(log.startedAt))}  ${paintVerdict(word)}`];
@@ -157,7 +189,11 @@ export function timelineLine(log: RunLog, c: ChalkInstance): string {
   const warned = ran.filter((r) => r.status === 'warn').map((r) => r.id);
   if (warned.length) parts.push(c.yellow(`warn ${warned.join(', ')}`));
   const latencies = ran
-    .flatMap((r) => latencyObservations(r.observations ?? {}).slice(0, 1).map(([path, v]) => `${r.id} ${Math.round(v)}${/_ms$|latency$/.test(path) ? 'ms' : ''}`))
+    .flatMap((r) =>
+      latencyObservations(r.observations ?? {})
+        .slice(0, 1)
+        .map(([path, v]) => `${r.id} ${Math.round(v)}${/_ms$|latency$/.test(path) ? 'ms' : ''}`),
+    )
     .slice(0, 4);
   if (latencies.length) parts.push(c.dim(latencies.join(', ')));
   return parts.join(c.dim(' · '));
@@ -170,13 +206,20 @@ export function watchSummary(runs: WatchedRun[], reason: 'done' | 'failed' | 'in
     .map((v) => `${count(v)} ${v}`)
     .join(', ');
   const how = { done: 'Watch finished', failed: 'Stopped at the first failed run', interrupted: 'Stopped (interrupted)' }[reason];
-  const lines = [c.bold(`${how}: ${runs.length} run${runs.length === 1 ? '' : 's'} in ${formatDuration(elapsedMs)}${tally ? `, ${tally}` : ''}.`)];
+  const lines = [
+    c.bold(`${how}: ${runs.length} run${runs.length === 1 ? '' : 's'} in ${formatDuration(elapsedMs)}${tally ? `, ${tally}` : ''}.`),
+  ];
   const firstFailure = runs.find((r) => r.log.summary.verdict === 'failed');
   if (firstFailure) {
     const ids = [...firstFailure.log.summary.blocking.failed, ...firstFailure.log.summary.blocking.errored];
     lines.push(c.red(`First failure at ${clock(firstFailure.log.startedAt)} (run ${firstFailure.log.runId}): ${ids.join(', ')}`));
   }
-  const lastGood = firstFailure && runs.slice(0, runs.indexOf(firstFailure)).reverse().find((r) => r.log.summary.verdict === 'passed');
+  const lastGood =
+    firstFailure &&
+    runs
+      .slice(0, runs.indexOf(firstFailure))
+      .reverse()
+      .find((r) => r.log.summary.verdict === 'passed');
   if (firstFailure && lastGood) lines.push(c.dim(`What changed: sfdeploy diff ${lastGood.log.runId} ${firstFailure.log.runId}`));
   else if (runs.length) lines.push(c.dim(`Each run has its run log: sfdeploy report ${runs.at(-1)!.log.runId}`));
   return lines;

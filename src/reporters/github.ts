@@ -56,7 +56,13 @@ export function createGithubReporter(o: GithubReporterOptions): RunListener {
       try {
         await appendFile(o.summaryPath, renderStepSummary(log));
       } catch (e) {
-        o.stream.write(workflowCommand('warning', { title: 'sfdeploy' }, `could not write the step summary to ${o.summaryPath}: ${(e as Error).message}`));
+        o.stream.write(
+          workflowCommand(
+            'warning',
+            { title: 'sfdeploy' },
+            `could not write the step summary to ${o.summaryPath}: ${(e as Error).message}`,
+          ),
+        );
       }
     },
   };
@@ -107,21 +113,43 @@ export function renderStepSummary(log: RunLog): string {
   const failing = log.items.filter((r) => (r.status === 'fail' || r.status === 'error') && !r.optional);
   if (failing.length) {
     out.push(`### Failing items (${failing.length})`, '');
-    out.push(...mdTable(['Status', 'Item', 'Section', 'Message'], failing.map((r) => [statusCell(r.status), `${mdText(r.title)} ${mdCode(r.id)}`, mdText(r.sectionTitle), mdCode(r.message)])), '');
+    out.push(
+      ...mdTable(
+        ['Status', 'Item', 'Section', 'Message'],
+        failing.map((r) => [statusCell(r.status), `${mdText(r.title)} ${mdCode(r.id)}`, mdText(r.sectionTitle), mdCode(r.message)]),
+      ),
+      '',
+    );
   }
   const warned = log.items.filter((r) => r.status === 'warn');
   if (warned.length) {
     out.push(`### Warnings: optional items (${warned.length})`, '');
-    out.push(...mdTable(['Item', 'Section', 'Message'], warned.map((r) => [`${mdText(r.title)} ${mdCode(r.id)}`, mdText(r.sectionTitle), mdCode(r.message)])), '');
+    out.push(
+      ...mdTable(
+        ['Item', 'Section', 'Message'],
+        warned.map((r) => [`${mdText(r.title)} ${mdCode(r.id)}`, mdText(r.sectionTitle), mdCode(r.message)]),
+      ),
+      '',
+    );
   }
   const pending = log.items.filter((r) => r.status === 'pending');
   if (pending.length) {
     out.push(`### Pending sign-offs (${pending.length})`, '');
-    out.push(...mdTable(['Item', 'Section', 'Blocking'], pending.map((r) => [`${mdText(r.title)} ${mdCode(r.id)}`, mdText(r.sectionTitle), r.optional ? 'no (optional)' : 'yes'])), '');
+    out.push(
+      ...mdTable(
+        ['Item', 'Section', 'Blocking'],
+        pending.map((r) => [`${mdText(r.title)} ${mdCode(r.id)}`, mdText(r.sectionTitle), r.optional ? 'no (optional)' : 'yes']),
+      ),
+      '',
+    );
     if (s.verdict === 'pending') {
-      out.push('The gate exits 3 until these are signed: sign them with `sfdeploy signoff`, or run `sfdeploy check` interactively, then run the job again.', '');
+      out.push(
+        'The gate exits 3 until these are signed: sign them with `sfdeploy signoff`, or run `sfdeploy check` interactively, then run the job again.',
+        '',
+      );
     }
   }
-  if (!failing.length && !warned.length && !pending.length) out.push(`Nothing failed, warned or awaits sign-off (${countsText(s.counts, s.notRun)}).`, '');
+  if (!failing.length && !warned.length && !pending.length)
+    out.push(`Nothing failed, warned or awaits sign-off (${countsText(s.counts, s.notRun)}).`, '');
   return `${out.join('\n')}\n`;
 }

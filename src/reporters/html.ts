@@ -9,14 +9,16 @@ const MARKS: Record<ItemStatus, string> = { pass: '✔', signed: '✔', fail: '�
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&#39;')
+  );
 }
 
 const e = escapeHtml;
@@ -78,7 +80,8 @@ footer { margin-top: 28px; color: var(--dim); font-size: 12px; }
 `.trim();
 
 /** `2026-11-28T09:01:42.000Z` → `2026-11-28 09:01:42 UTC`, which wraps in a narrow column. */
-const readableTime = (iso: string): string => (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso);
+const readableTime = (iso: string): string =>
+  /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC` : iso;
 
 function evidence(item: ReceiptItem): string {
   if (item.filtered) return '<span class="dim">not selected (--only/--skip)</span>';
@@ -92,7 +95,9 @@ function evidence(item: ReceiptItem): string {
 /** The sign-off receipt as one self-contained HTML page (inline CSS, no external assets) that prints on A4. */
 export function renderHtmlReceipt(r: Receipt): string {
   const field = (name: string, value: string): string => `<tr><th scope="row">${e(name)}</th><td>${value}</td></tr>`;
-  const finished = r.finishedAt ? `${e(r.finishedAt)}${r.durationMs !== null ? ` <span class="dim">(${e(formatDuration(r.durationMs))})</span>` : ''}` : '<span class="warn">not finished</span>';
+  const finished = r.finishedAt
+    ? `${e(r.finishedAt)}${r.durationMs !== null ? ` <span class="dim">(${e(formatDuration(r.durationMs))})</span>` : ''}`
+    : '<span class="warn">not finished</span>';
   const none = '<span class="dim">not recorded</span>';
   const blockers = [...r.blocking.failed, ...r.blocking.errored];
   const body: string[] = [
@@ -118,7 +123,9 @@ export function renderHtmlReceipt(r: Receipt): string {
   ];
   for (const section of r.sections) {
     body.push(`<h3>${e(section.title)}</h3>`);
-    body.push('<table class="items"><colgroup><col class="c-status"><col class="c-item"><col class="c-kind"><col class="c-duration"><col></colgroup><thead><tr><th>Status</th><th>Item</th><th>Kind</th><th>Duration</th><th>Evidence</th></tr></thead><tbody>');
+    body.push(
+      '<table class="items"><colgroup><col class="c-status"><col class="c-item"><col class="c-kind"><col class="c-duration"><col></colgroup><thead><tr><th>Status</th><th>Item</th><th>Kind</th><th>Duration</th><th>Evidence</th></tr></thead><tbody>',
+    );
     for (const it of section.items) {
       body.push(
         `<tr><td class="status ${STATUS_CLASS[it.status]}">${e(`${MARKS[it.status]} ${STATUS_LABELS[it.status]}`)}</td>` +
@@ -132,7 +139,9 @@ export function renderHtmlReceipt(r: Receipt): string {
   if (!r.signoffs.length) {
     body.push('<p class="dim">No sign-offs were recorded in this run.</p>');
   } else {
-    body.push('<table class="signoffs"><colgroup><col class="s-item"><col class="s-decision"><col class="s-signer"><col class="s-role"><col class="s-time"><col><col class="s-record"></colgroup><thead><tr><th>Item</th><th>Decision</th><th>Signer</th><th>Role</th><th>Time</th><th>Note</th><th>Ledger record</th></tr></thead><tbody>');
+    body.push(
+      '<table class="signoffs"><colgroup><col class="s-item"><col class="s-decision"><col class="s-signer"><col class="s-role"><col class="s-time"><col><col class="s-record"></colgroup><thead><tr><th>Item</th><th>Decision</th><th>Signer</th><th>Role</th><th>Time</th><th>Note</th><th>Ledger record</th></tr></thead><tbody>',
+    );
     for (const s of r.signoffs) {
       const notes = [s.note, s.reason && `reason: ${s.reason}`, s.evidence && `evidence: ${s.evidence}`].filter((t): t is string => !!t);
       body.push(

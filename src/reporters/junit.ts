@@ -55,11 +55,17 @@ export function renderJunit(log: RunLog, sectionTitles: ReadonlyMap<string, stri
     for (const r of list) {
       const open = `    <testcase name="${escapeAttr(`${title} › ${r.title}`)}" classname="${escapeXml(log.checklist.id)}" time="${seconds(r.durationMs)}"`;
       const body: string[] = [];
-      if (r.status === 'fail') body.push(`      <failure message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</failure>`);
-      else if (r.status === 'error') body.push(`      <error message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</error>`);
-      else if (r.status === 'skip' || r.status === 'pending') body.push(`      <skipped message="${escapeAttr(r.status === 'pending' ? `pending sign-off: ${r.message}` : r.message)}"/>`);
+      if (r.status === 'fail')
+        body.push(`      <failure message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</failure>`);
+      else if (r.status === 'error')
+        body.push(`      <error message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</error>`);
+      else if (r.status === 'skip' || r.status === 'pending')
+        body.push(`      <skipped message="${escapeAttr(r.status === 'pending' ? `pending sign-off: ${r.message}` : r.message)}"/>`);
       else if (r.status === 'warn') body.push(`      <system-out>${escapeXml(`warning (optional item): ${r.message}`)}</system-out>`);
-      else if (r.status === 'signed' && r.signoff) body.push(`      <system-out>${escapeXml(`signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}`)}</system-out>`);
+      else if (r.status === 'signed' && r.signoff)
+        body.push(
+          `      <system-out>${escapeXml(`signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}`)}</system-out>`,
+        );
       out.push(body.length ? `${open}>\n${body.join('\n')}\n    </testcase>` : `${open}/>`);
     }
     out.push('  </testsuite>');

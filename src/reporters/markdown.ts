@@ -44,7 +44,13 @@ export function renderMarkdownReceipt(r: Receipt): string {
     ['Ledger head', r.ledgerHead ? mdCode(r.ledgerHead) : 'none recorded'],
     ['Verdict', `**${VERDICT_WORDS[r.verdict]}** (exit ${r.exitCode})`],
   ];
-  out.push(...mdTable(['Field', 'Value'], fields.map(([k, v]) => [k, v])), '');
+  out.push(
+    ...mdTable(
+      ['Field', 'Value'],
+      fields.map(([k, v]) => [k, v]),
+    ),
+    '',
+  );
   out.push(`**Items:** ${countsText(r.counts, r.notRun)}`, '');
   const blockers = [...r.blocking.failed, ...r.blocking.errored];
   if (blockers.length) out.push(`**Blocking:** ${blockers.map(mdCode).join(', ')}`, '');
@@ -73,7 +79,10 @@ export function renderMarkdownReceipt(r: Receipt): string {
       mdCode(s.by),
       s.role ? mdText(s.role) : '—',
       mdText(s.at),
-      [s.note, s.reason && `reason: ${s.reason}`, s.evidence && `evidence: ${s.evidence}`].filter(Boolean).map((t) => mdCode(t as string)).join(' · ') || '—',
+      [s.note, s.reason && `reason: ${s.reason}`, s.evidence && `evidence: ${s.evidence}`]
+        .filter(Boolean)
+        .map((t) => mdCode(t as string))
+        .join(' · ') || '—',
       s.record ? mdCode(s.record) : '—',
     ]);
     out.push(...mdTable(['Item', 'Decision', 'Signer', 'Role', 'Time', 'Note', 'Ledger record'], rows), '');

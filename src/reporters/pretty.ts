@@ -15,7 +15,6 @@ export interface PrettyOptions {
   logPath?: string | undefined;
 }
 
-
 /** Terminal output: a heading per section, a line per item in checklist order, a summary with the gate verdict. */
 export function createPrettyReporter(o: PrettyOptions): RunListener {
   const c: ChalkInstance = new Chalk({ level: o.color ? 1 : 0 });
@@ -70,7 +69,9 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
   return {
     onRunStart(log, planned) {
       items = planned;
-      write(`${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`);
+      write(
+        `${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`,
+      );
       if (o.spinner) {
         void import('ora').then((m) => {
           oraFactory = m.default;
@@ -116,7 +117,12 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
   };
   if (r.status === 'pass') return lines;
   if (r.status === 'signed') {
-    if (r.signoff) detail(c.dim(`signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`));
+    if (r.signoff)
+      detail(
+        c.dim(
+          `signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`,
+        ),
+      );
     return lines;
   }
   if (r.status === 'pending' && r.message === NO_SIGNOFF) return lines;
@@ -125,7 +131,6 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
   if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));
   return lines;
 }
-
 
 const MAX_LISTED = 12;
 

@@ -68,7 +68,8 @@ export function diffRuns(a: RunLog, b: RunLog): RunDiff {
       diff.added.push({ id: r.id, title: r.title, section: r.sectionTitle, status: r.status });
       continue;
     }
-    if (old.status !== r.status) diff.statusChanges.push({ id: r.id, title: r.title, section: r.sectionTitle, from: old.status, to: r.status, message: r.message });
+    if (old.status !== r.status)
+      diff.statusChanges.push({ id: r.id, title: r.title, section: r.sectionTitle, from: old.status, to: r.status, message: r.message });
     else diff.unchangedStatus++;
     const oldValues = numericObservations(old.observations ?? {});
     for (const [path, to] of numericObservations(r.observations ?? {})) {

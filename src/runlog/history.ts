@@ -8,7 +8,8 @@ import { resolveLogStore } from './store.js';
 export const DEFAULT_LOG_DIR = '.sfdeploy/runs';
 
 /** `--log-dir`, else `$SFDEPLOY_LOG_DIR`, else `.sfdeploy/runs`. */
-export const resolveLogDir = (flag: string | undefined, env: Env, cwd: string): string => resolve(cwd, flag ?? env.SFDEPLOY_LOG_DIR ?? DEFAULT_LOG_DIR);
+export const resolveLogDir = (flag: string | undefined, env: Env, cwd: string): string =>
+  resolve(cwd, flag ?? env.SFDEPLOY_LOG_DIR ?? DEFAULT_LOG_DIR);
 
 /**
  * The run history a command reads: the local log directory, merged with the team's log store when `--log-store`

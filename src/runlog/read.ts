@@ -26,7 +26,8 @@ export const localRuns = (dir: string): RunSource => ({ name: dir, read: () => r
 const sourceOf = (from: string | RunSource): RunSource => (typeof from === 'string' ? localRuns(from) : from);
 
 /** Newest first: by start time, then run id. */
-export const newestFirst = (a: RunLog, b: RunLog): number => (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId));
+export const newestFirst = (a: RunLog, b: RunLog): number =>
+  a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : b.runId.localeCompare(a.runId);
 
 /** Every readable run log in `dir`, newest first. Corrupt files are reported, never fatal. */
 export async function readRunHistory(dir: string): Promise<RunHistory> {

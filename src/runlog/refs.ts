@@ -9,7 +9,11 @@ export const RUN_REF_HELP = 'run id (or a unique prefix), latest, latest~N (N ru
  * Resolves a run reference: an id or unique id prefix, `latest`, `latest~N`, or `last-passed`
  * (the newest passed run, of `checklist` when given).
  */
-export async function resolveRunRef(from: string | RunSource, ref: string, o: { checklist?: string | undefined } = {}): Promise<{ run: RunLog; warnings: string[] }> {
+export async function resolveRunRef(
+  from: string | RunSource,
+  ref: string,
+  o: { checklist?: string | undefined } = {},
+): Promise<{ run: RunLog; warnings: string[] }> {
   const source = typeof from === 'string' ? localRuns(from) : from;
   const dir = source.name;
   const back = /^latest~(\d+)$/.exec(ref);
@@ -19,7 +23,12 @@ export async function resolveRunRef(from: string | RunSource, ref: string, o: { 
     const run = back ? pool[Number(back[1])] : pool.find((r) => r.status === 'passed');
     if (!run) {
       const scope = o.checklist ? ` of checklist ${o.checklist}` : '';
-      throw new SfdeployError('E_NO_RUN', back ? `no run ${ref} in ${dir}: only ${pool.length} run${pool.length === 1 ? '' : 's'}${scope} recorded` : `no passed run${scope} in ${dir}`);
+      throw new SfdeployError(
+        'E_NO_RUN',
+        back
+          ? `no run ${ref} in ${dir}: only ${pool.length} run${pool.length === 1 ? '' : 's'}${scope} recorded`
+          : `no passed run${scope} in ${dir}`,
+      );
     }
     return { run, warnings };
   }

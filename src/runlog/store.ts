@@ -30,7 +30,9 @@ export class RunLogStore {
 
   /** Every run log under the prefix; unreadable ones are warnings. */
   async read(): Promise<RunHistory> {
-    const listed = (await this.store.list(keyUnder(this.store.location, 'runs/'))).filter((o) => RUN_FILE.test(o.key.slice(o.key.lastIndexOf('/') + 1)));
+    const listed = (await this.store.list(keyUnder(this.store.location, 'runs/'))).filter((o) =>
+      RUN_FILE.test(o.key.slice(o.key.lastIndexOf('/') + 1)),
+    );
     const warnings: string[] = [];
     const runs = await mapLimit(listed, READ_CONCURRENCY, async (o) => {
       const where = `s3://${this.store.location.bucket}/${o.key}`;

@@ -123,6 +123,9 @@ export class RunLogWriter implements RunListener {
 
 /** A sortable, unique run id: `20261129T112656Z-3f9a1c`. */
 export function newRunId(now: Date, random: () => string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${random()}`;
 }

@@ -120,7 +120,9 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   else o.signal.addEventListener('abort', forward, { once: true });
   const waiting = new Set(items.map((it) => it.id));
   // Humans are asked once the probes that do not wait for a human have finished, then in checklist order.
-  const independentIds = new Set(items.filter((it) => it.probe && wanted.has(it.id) && !dependsOnManual(it, byId, new Set())).map((it) => it.id));
+  const independentIds = new Set(
+    items.filter((it) => it.probe && wanted.has(it.id) && !dependsOnManual(it, byId, new Set())).map((it) => it.id),
+  );
   let independentLeft = independentIds.size;
   const running = new Set<string>();
   let probesRunning = 0;
@@ -152,7 +154,11 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
           finish(item, immediate);
         } else if (unmetNeeds.get(item.id) === 0) {
           const queue = item.manual ? readyManual : readyProbes;
-          queue.splice(insertionPoint(queue, item.index, (q) => q.index), 0, item);
+          queue.splice(
+            insertionPoint(queue, item.index, (q) => q.index),
+            0,
+            item,
+          );
         }
       }
       while (readyProbes.length && probesRunning < o.concurrency) {
@@ -251,7 +257,12 @@ function settled(item: PlannedItem, status: ItemStatus, message: string, now: ()
 }
 
 /** Items decided without running anything: filtered, `when` false, needs unmet, variables missing. */
-function immediateResult(item: PlannedItem, wanted: ReadonlySet<string>, results: Map<string, ItemResult>, now: () => Date): ItemResult | undefined {
+function immediateResult(
+  item: PlannedItem,
+  wanted: ReadonlySet<string>,
+  results: Map<string, ItemResult>,
+  now: () => Date,
+): ItemResult | undefined {
   if (!wanted.has(item.id)) return { ...settled(item, 'skip', 'not selected (--only/--skip)', now), filtered: true };
   if (!item.enabled) return settled(item, 'skip', item.whenReason ?? 'when: is false', now);
   for (const dep of item.needs) {
@@ -281,7 +292,15 @@ function insertionPoint<T>(sorted: readonly T[], value: number, key: (t: T) => n
 }
 
 function describeStatus(s: ItemStatus): string {
-  return { fail: 'failing', error: 'in error', warn: 'failing (optional)', skip: 'skipped', pending: 'awaiting sign-off', pass: 'passing', signed: 'signed' }[s];
+  return {
+    fail: 'failing',
+    error: 'in error',
+    warn: 'failing (optional)',
+    skip: 'skipped',
+    pending: 'awaiting sign-off',
+    pass: 'passing',
+    signed: 'signed',
+  }[s];
 }
 
 /** Does an item wait, directly or through its needs, for a manual sign-off? */

@@ -24,7 +24,13 @@ export const NO_SIGNOFF = 'no sign-off yet';
  * The latest ledger record for this item, definition, release and environment decides: confirmed and not
  * expired → signed, declined → declined. Otherwise pending, saying why the closest earlier record does not count.
  */
-export function findSignoff(records: readonly SignoffRecord[], item: PlannedItem, checklist: LoadedChecklist, target: Target, now: Date): Assessment {
+export function findSignoff(
+  records: readonly SignoffRecord[],
+  item: PlannedItem,
+  checklist: LoadedChecklist,
+  target: Target,
+  now: Date,
+): Assessment {
   const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
   if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF };
   let r = forItem[0]!;
@@ -63,9 +69,7 @@ function explainMismatch(r: SignoffRecord, who: string, what: Mismatch[], target
   const scope = what.filter((m) => m !== 'definition');
   if (!scope.length) return changed;
   const show = (release: string | null, environment: string | null): string =>
-    scope
-      .map((m) => (m === 'release' ? (release ?? 'no release') : (environment ?? 'no environment')))
-      .join(' in ');
+    scope.map((m) => (m === 'release' ? (release ?? 'no release') : (environment ?? 'no environment'))).join(' in ');
   const text = `${verb} by ${who} for ${show(r.release, r.environment)}; this run is ${show(target.release, target.environment)}`;
   return what.includes('definition') ? `${text}, and ${changed}` : text;
 }

@@ -77,7 +77,24 @@ export function hashRecord(record: Omit<LedgerRecord, 'hash'> & { hash?: string 
 /** Chains a draft onto `prev` (the current head, or undefined for an empty ledger). */
 export function sealRecord(draft: RecordDraft, prev: Pick<LedgerRecord, 'seq' | 'hash'> | undefined): LedgerRecord {
   const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
-  const unsealed = { v: 1 as const, seq: (prev?.seq ?? 0) + 1, checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host, prev: prev?.hash ?? null };
+  const unsealed = {
+    v: 1 as const,
+    seq: (prev?.seq ?? 0) + 1,
+    checklist,
+    item,
+    definitionHash,
+    release,
+    environment,
+    decision,
+    signer,
+    role,
+    note,
+    reason,
+    evidence,
+    at,
+    host,
+    prev: prev?.hash ?? null,
+  };
   return { ...unsealed, hash: hashRecord(unsealed) };
 }
 

@@ -2,7 +2,17 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../checklist/interpolate.js';
 import { SfdeployError } from '../errors.js';
-import { formatRecord, parseLedger, sealRecord, verifyChain, type ChainBreak, type LedgerEntry, type LedgerRecord, type RecordDraft, type SignoffRecord } from './chain.js';
+import {
+  formatRecord,
+  parseLedger,
+  sealRecord,
+  verifyChain,
+  type ChainBreak,
+  type LedgerEntry,
+  type LedgerRecord,
+  type RecordDraft,
+  type SignoffRecord,
+} from './chain.js';
 import type { LinkedProblem } from './linked.js';
 import { withFileLock, type LockOptions } from './lock.js';
 
@@ -59,7 +69,10 @@ export function brokenLedgerWarning(snapshot: LedgerSnapshot, shown: string): st
   const problems = snapshot.problems ?? [];
   if (!problems.length) return undefined;
   return problems
-    .map((p) => `warning: ${shown}: ${p.message}${p.kind === 'edited' || p.kind === 'unreadable' ? '; it is ignored' : ''} (run \`sfdeploy verify\`)\n`)
+    .map(
+      (p) =>
+        `warning: ${shown}: ${p.message}${p.kind === 'edited' || p.kind === 'unreadable' ? '; it is ignored' : ''} (run \`sfdeploy verify\`)\n`,
+    )
     .join('');
 }
 
@@ -93,7 +106,10 @@ export class FileLedger implements Ledger {
         const text = await this.readText();
         const current = text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
         if (current.broken) {
-          throw new SfdeployError('E_LEDGER_BROKEN', `refusing to append to ${this.location}: ${current.broken.message}; run \`sfdeploy verify\``);
+          throw new SfdeployError(
+            'E_LEDGER_BROKEN',
+            `refusing to append to ${this.location}: ${current.broken.message}; run \`sfdeploy verify\``,
+          );
         }
         const drafts = build(current);
         const written: LedgerRecord[] = [];
@@ -107,7 +123,7 @@ export class FileLedger implements Ledger {
         const fh = await open(this.location, 'a', 0o644);
         try {
           const bytes = Buffer.from(separator + written.map(formatRecord).join(''), 'utf8');
-          for (let offset = 0; offset < bytes.length; ) offset += (await fh.write(bytes, offset)).bytesWritten;
+          for (let offset = 0; offset < bytes.length;) offset += (await fh.write(bytes, offset)).bytesWritten;
           await fh.sync();
         } finally {
           await fh.close();

@@ -32,7 +32,24 @@ export function hashLinked(record: Omit<LinkedRecord, 'hash'> & { hash?: string 
 /** Seals a draft: the record that names `seen` (hashes of what its signer read) and hashes itself. */
 export function sealLinked(draft: RecordDraft, id: string, seen: readonly string[]): LinkedRecord {
   const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
-  const unsealed = { v: 2 as const, id, checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host, seen: [...new Set(seen)].sort() };
+  const unsealed = {
+    v: 2 as const,
+    id,
+    checklist,
+    item,
+    definitionHash,
+    release,
+    environment,
+    decision,
+    signer,
+    role,
+    note,
+    reason,
+    evidence,
+    at,
+    host,
+    seen: [...new Set(seen)].sort(),
+  };
   return { ...unsealed, hash: hashLinked(unsealed) };
 }
 
@@ -172,10 +189,15 @@ export function causalOrder(records: readonly LinkedRecord[]): LinkedRecord[] {
 /** The records nobody else in `records` saw: what a new record names in `seen`. */
 export function headsOf(records: readonly { hash: string; seen?: readonly string[] }[]): string[] {
   const seenByOthers = new Set(records.flatMap((r) => r.seen ?? []));
-  return records.map((r) => r.hash).filter((h) => !seenByOthers.has(h)).sort();
+  return records
+    .map((r) => r.hash)
+    .filter((h) => !seenByOthers.has(h))
+    .sort();
 }
 
 /** SHA-256 over a set of record hashes (sorted, one per line): names exactly that set. */
 export function digestOf(hashes: readonly string[]): string {
-  return createHash('sha256').update([...new Set(hashes)].sort().join('\n')).digest('hex');
+  return createHash('sha256')
+    .update([...new Set(hashes)].sort().join('\n'))
+    .digest('hex');
 }

@@ -43,7 +43,10 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
     }
     if (Date.now() >= deadline) {
       const who = holder?.owner ? `process ${holder.owner.pid} on ${holder.owner.host} since ${holder.owner.at}` : 'another process';
-      throw new SfdeployError('E_LEDGER_LOCKED', `the ledger is locked by ${who} (${lockPath}); if no sfdeploy is running, remove that file`);
+      throw new SfdeployError(
+        'E_LEDGER_LOCKED',
+        `the ledger is locked by ${who} (${lockPath}); if no sfdeploy is running, remove that file`,
+      );
     }
     await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 25);
@@ -95,13 +98,24 @@ async function readOwner(lockPath: string): Promise<Holder | undefined> {
 
 async function isStale(lockPath: string, h: Holder, host: string, staleMs: number, isAlive: (pid: number) => boolean): Promise<boolean> {
   if (Date.now() - h.mtimeMs > staleMs) return true;
-  return !!h.owner && h.owner.host === host && !isAlive(h.owner.pid) && (await stat(lockPath).then((s) => s.ino === h.ino, () => false));
+  return (
+    !!h.owner &&
+    h.owner.host === host &&
+    !isAlive(h.owner.pid) &&
+    (await stat(lockPath).then(
+      (s) => s.ino === h.ino,
+      () => false,
+    ))
+  );
 }
 
 /** Renames the stale lock aside; if what was renamed turns out to be a newer lock, puts it back. */
 async function moveAside(lockPath: string, stale: Holder): Promise<void> {
   const aside = `${lockPath}.stale-${randomBytes(4).toString('hex')}`;
-  const renamed = await rename(lockPath, aside).then(() => true, () => false);
+  const renamed = await rename(lockPath, aside).then(
+    () => true,
+    () => false,
+  );
   if (!renamed) return;
   const moved = await stat(aside).catch(() => undefined);
   if (moved && moved.ino !== stale.ino) await link(aside, lockPath).catch(() => undefined);

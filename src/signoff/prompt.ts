@@ -26,18 +26,24 @@ export interface TerminalOptions {
  * which the runner turns into an interrupted run.
  */
 export function createTerminalQuestions(o: TerminalOptions): Questions {
-  const ask = async <T>(question: (p: typeof import('@inquirer/prompts'), context: object) => Promise<T>, signal: AbortSignal): Promise<T> => {
+  const ask = async <T>(
+    question: (p: typeof import('@inquirer/prompts'), context: object) => Promise<T>,
+    signal: AbortSignal,
+  ): Promise<T> => {
     const prompts = await import('@inquirer/prompts');
     try {
       return await question(prompts, { input: o.input, output: o.output, signal, clearPromptOnDone: false });
     } catch (e) {
       const name = (e as Error).name;
-      if (name === 'ExitPromptError' || name === 'AbortPromptError' || signal.aborted) throw new InterruptedError('interrupted at a sign-off prompt');
+      if (name === 'ExitPromptError' || name === 'AbortPromptError' || signal.aborted)
+        throw new InterruptedError('interrupted at a sign-off prompt');
       throw e;
     }
   };
   const text = (message: string, required: string | undefined, signal: AbortSignal) =>
-    ask(({ input }, ctx) => input({ message, validate: (v) => !required || v.trim() !== '' || required }, ctx), signal).then((v) => v.trim());
+    ask(({ input }, ctx) => input({ message, validate: (v) => !required || v.trim() !== '' || required }, ctx), signal).then((v) =>
+      v.trim(),
+    );
   return {
     show(lines) {
       for (const line of lines) o.output.write(`${line}\n`);
@@ -60,7 +66,11 @@ export function createTerminalQuestions(o: TerminalOptions): Questions {
       );
     },
     chooseRole(choices, signal) {
-      return ask(({ select }, ctx) => select<string>({ message: 'Sign as which role?', choices: choices.map((c) => ({ name: c.label, value: c.id })) }, ctx), signal);
+      return ask(
+        ({ select }, ctx) =>
+          select<string>({ message: 'Sign as which role?', choices: choices.map((c) => ({ name: c.label, value: c.id })) }, ctx),
+        signal,
+      );
     },
     reason(signal) {
       return text('Reason for declining:', 'a reason is required', signal);

@@ -36,10 +36,19 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
   const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now);
   const roles = o.checklist.definition.roles;
 
-  const ask = async (item: PlannedItem, found: Assessment, signal: AbortSignal, who: NonNullable<SignoffProviderOptions['interactive']>): Promise<ManualDecision> => {
+  const ask = async (
+    item: PlannedItem,
+    found: Assessment,
+    signal: AbortSignal,
+    who: NonNullable<SignoffProviderOptions['interactive']>,
+  ): Promise<ManualDecision> => {
     const { signer, questions } = who;
     const itemRoles = item.manual?.roles ?? [];
-    const lines = await describeManual(item, itemRoles.length ? itemRoles.map((r) => roleLabel(roles, r)).join(' or ') : undefined, who.color);
+    const lines = await describeManual(
+      item,
+      itemRoles.length ? itemRoles.map((r) => roleLabel(roles, r)).join(' or ') : undefined,
+      who.color,
+    );
     if (found.status === 'declined') lines.push(`  Declined earlier by ${found.record.signer}: ${found.record.reason ?? ''}`);
     else if (found.status === 'pending' && found.record) lines.push(`  An earlier sign-off no longer counts: ${found.reason}`);
     const refuse = (reason: string): ManualDecision => {
@@ -55,7 +64,10 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
     if (decision === 'pending') return { status: 'pending', message: `left pending at the prompt by ${signer.display}` };
     const role =
       choice.roles.length > 1
-        ? await questions.chooseRole(choice.roles.map((r) => ({ id: r!, label: roleLabel(roles, r!) })), signal)
+        ? await questions.chooseRole(
+            choice.roles.map((r) => ({ id: r!, label: roleLabel(roles, r!) })),
+            signal,
+          )
         : (choice.roles[0] ?? null);
     const evidenceRequired = item.manual?.evidence === 'required';
     const typed = decision === 'decline' ? await questions.reason(signal) : await questions.note(evidenceRequired, signal);

@@ -42,11 +42,21 @@ export class S3Ledger implements Ledger {
     const root = keyUnder(this.store.location, '');
     const scope = keyUnder(this.store.location, this.checklist ? checklistPath(this.checklist) : 'signoffs/');
     const listed = (await this.store.list(scope)).filter((o) => o.key.endsWith('.json'));
-    const read = await mapLimit(listed, READ_CONCURRENCY, async (o) => ({ path: o.key.slice(root.length), text: await this.store.get(o.key) }));
+    const read = await mapLimit(listed, READ_CONCURRENCY, async (o) => ({
+      path: o.key.slice(root.length),
+      text: await this.store.get(o.key),
+    }));
     // An object listed but gone when read was deleted meanwhile: records that saw it will say so.
     const history = verifyLinked(read.flatMap((o) => (o.text === undefined ? [] : [{ path: o.path, text: o.text }])));
     const hashes = history.records.map((r) => r.hash);
-    return { exists: listed.length > 0, entries: [], records: history.records, head: hashes.length ? digestOf(hashes) : null, broken: undefined, problems: history.problems };
+    return {
+      exists: listed.length > 0,
+      entries: [],
+      records: history.records,
+      head: hashes.length ? digestOf(hashes) : null,
+      broken: undefined,
+      problems: history.problems,
+    };
   }
 
   /** Seals drafts as records that saw `current`'s heads; nothing is written. */

@@ -46,7 +46,8 @@ export interface QueuedEntry {
 
 export const resolveOutbox = (cwd: string): string => resolve(cwd, DEFAULT_OUTBOX);
 
-const nameOf = (entry: OutboxEntry): string => (entry.kind === 'signoff' ? `signoff-${entry.record.hash.slice(0, 24)}.json` : `run-${entry.runId}.json`);
+const nameOf = (entry: OutboxEntry): string =>
+  entry.kind === 'signoff' ? `signoff-${entry.record.hash.slice(0, 24)}.json` : `run-${entry.runId}.json`;
 
 /** Queues a sign-off sealed offline; returns the entry's file. */
 export async function queueSignoff(dir: string, store: string, record: LinkedRecord, now: Date): Promise<string> {
@@ -94,7 +95,11 @@ export async function readOutbox(dir: string): Promise<QueuedEntry[]> {
     }
     const parsed = outboxEntrySchema.safeParse(data);
     if (parsed.success) out.push({ file, entry: parsed.data });
-    else out.push({ file, error: `not an outbox entry (${parsed.error.issues[0]?.path.join('.') || 'entry'}: ${parsed.error.issues[0]?.message})` });
+    else
+      out.push({
+        file,
+        error: `not an outbox entry (${parsed.error.issues[0]?.path.join('.') || 'entry'}: ${parsed.error.issues[0]?.message})`,
+      });
   }
   const when = (q: QueuedEntry): string => q.entry?.queuedAt ?? '';
   return out.sort((a, b) => (when(a) < when(b) ? -1 : when(a) > when(b) ? 1 : a.file.localeCompare(b.file)));

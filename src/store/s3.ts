@@ -27,10 +27,13 @@ export function parseS3Url(text: string, what: string): S3Location {
   const m = /^s3:\/\/([^/]*)(?:\/(.*))?$/i.exec(text.trim());
   const bucket = m?.[1] ?? '';
   if (!m || !BUCKET.test(bucket)) {
-    throw new UsageError(`${what} expects s3://bucket/prefix with a valid bucket name (3-63 lowercase letters, digits, dots, hyphens), got "${text}"`);
+    throw new UsageError(
+      `${what} expects s3://bucket/prefix with a valid bucket name (3-63 lowercase letters, digits, dots, hyphens), got "${text}"`,
+    );
   }
   const prefix = (m[2] ?? '').split('/').filter(Boolean).join('/');
-  if (prefix.split('/').some((s) => s === '.' || s === '..')) throw new UsageError(`${what}: the prefix of "${text}" may not contain . or .. segments`);
+  if (prefix.split('/').some((s) => s === '.' || s === '..'))
+    throw new UsageError(`${what}: the prefix of "${text}" may not contain . or .. segments`);
   return { bucket, prefix, url: `s3://${bucket}${prefix ? `/${prefix}` : ''}` };
 }
 
@@ -45,7 +48,8 @@ export interface ListedObject {
 /** What `putNew` did: wrote the object, or found the key taken (the store honoured `If-None-Match: *`). */
 export type PutResult = 'created' | 'exists';
 
-const NETWORK = /^(?:ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|EADDRNOTAVAIL|EPIPE|ECONNABORTED)$/;
+const NETWORK =
+  /^(?:ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ENETDOWN|EADDRNOTAVAIL|EPIPE|ECONNABORTED)$/;
 
 /** True when the store did not answer: a network error, a timeout, or a 5xx after the SDK's retries. */
 export function isUnreachable(error: unknown): boolean {
@@ -99,7 +103,10 @@ export class S3Objects {
   async get(key: string): Promise<string | undefined> {
     const { s3, client } = await this.connect();
     try {
-      const r = await this.call('GetObject', () => client.send(new s3.GetObjectCommand({ Bucket: this.location.bucket, Key: key })), ['NoSuchKey', 'NotFound']);
+      const r = await this.call('GetObject', () => client.send(new s3.GetObjectCommand({ Bucket: this.location.bucket, Key: key })), [
+        'NoSuchKey',
+        'NotFound',
+      ]);
       return await r.Body!.transformToString('utf8');
     } catch (e) {
       if (e === MISSING) return undefined;
@@ -156,10 +163,17 @@ export class S3Objects {
     this.client ??= (async () => {
       const s3 = await import('@aws-sdk/client-s3');
       const endpoint = this.endpoint();
-      const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken, AWS_PROFILE: profile } = this.env;
+      const {
+        AWS_ACCESS_KEY_ID: accessKeyId,
+        AWS_SECRET_ACCESS_KEY: secretAccessKey,
+        AWS_SESSION_TOKEN: sessionToken,
+        AWS_PROFILE: profile,
+      } = this.env;
       const client = new s3.S3Client({
         region: this.region(),
-        ...(endpoint ? { endpoint: endpoint.href, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+        ...(endpoint
+          ? { endpoint: endpoint.href, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+          : {}),
         forcePathStyle: endpoint !== undefined,
         ...(accessKeyId && secretAccessKey
           ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
@@ -168,7 +182,11 @@ export class S3Objects {
             : {}),
         followRegionRedirects: true,
         maxAttempts: 3,
-        requestHandler: { connectionTimeout: this.settings.connectTimeoutMs, requestTimeout: this.settings.requestTimeoutMs, throwOnRequestTimeout: true },
+        requestHandler: {
+          connectionTimeout: this.settings.connectTimeoutMs,
+          requestTimeout: this.settings.requestTimeoutMs,
+          throwOnRequestTimeout: true,
+        },
       });
       return { s3, client };
     })();
@@ -182,7 +200,13 @@ export class S3Objects {
     } catch (e) {
       const code = s3ErrorCode(e);
       if (code && expected.includes(code)) throw MISSING;
-      const described = describeS3Error(e, { bucket: this.location.bucket, where: this.where, region: this.region(), timeoutMs: this.settings.requestTimeoutMs, operation });
+      const described = describeS3Error(e, {
+        bucket: this.location.bucket,
+        where: this.where,
+        region: this.region(),
+        timeoutMs: this.settings.requestTimeoutMs,
+        operation,
+      });
       throw new StoreError(this.location.url, this.mask(described.message), isUnreachable(e));
     }
   }

@@ -6,11 +6,17 @@ const MAX_DEPTH = 4;
 const LATENCY = /(?:^|[._-])(?:latency|p50|p75|p90|p95|p99|ttfb|rtt)(?:$|[._-])|latency/i;
 
 /** Every scalar leaf of an observation tree, by dotted path, in document order. Lists are left out. */
-export function flattenObservations(obs: Record<string, unknown>, prefix = '', depth = 0, out: [string, ObservedScalar][] = []): [string, ObservedScalar][] {
+export function flattenObservations(
+  obs: Record<string, unknown>,
+  prefix = '',
+  depth = 0,
+  out: [string, ObservedScalar][] = [],
+): [string, ObservedScalar][] {
   for (const [k, v] of Object.entries(obs)) {
     const path = prefix ? `${prefix}.${k}` : k;
     if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out.push([path, v]);
-    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < MAX_DEPTH) flattenObservations(v as Record<string, unknown>, path, depth + 1, out);
+    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < MAX_DEPTH)
+      flattenObservations(v as Record<string, unknown>, path, depth + 1, out);
   }
   return out;
 }
@@ -26,7 +32,9 @@ export function numericObservations(obs: Record<string, unknown>): Map<string, n
  */
 export function keyObservations(obs: Record<string, unknown>, limit = 6): [string, ObservedScalar][] {
   return flattenObservations(obs)
-    .filter(([path, v]) => !NOISY_KEYS.has(path.split('.')[0]!) && !(typeof v === 'string' && (v === '' || v.length > 120 || v.includes('\n'))))
+    .filter(
+      ([path, v]) => !NOISY_KEYS.has(path.split('.')[0]!) && !(typeof v === 'string' && (v === '' || v.length > 120 || v.includes('\n'))),
+    )
     .slice(0, limit);
 }
 

@@ -72,9 +72,15 @@ describe('sfdeploy check', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/invalid-types-and-keys\.yaml:10:17 sections\[0\]\.items\[0\]\.probe\.kind: unknown probe kind "tcp-not-a-kind"/);
-    expect(lines[1]).toMatch(/invalid-types-and-keys\.yaml:13:9 sections\[0\]\.items\[1\]\.timout: unknown key "timout" \(did you mean "timeout"\?\)/);
-    expect(lines[2]).toMatch(/invalid-types-and-keys\.yaml:21:15 sections\[0\]\.items\[2\]\.probe\.expect\[0\]: unknown observation "statuscode"/);
+    expect(lines[0]).toMatch(
+      /invalid-types-and-keys\.yaml:10:17 sections\[0\]\.items\[0\]\.probe\.kind: unknown probe kind "tcp-not-a-kind"/,
+    );
+    expect(lines[1]).toMatch(
+      /invalid-types-and-keys\.yaml:13:9 sections\[0\]\.items\[1\]\.timout: unknown key "timout" \(did you mean "timeout"\?\)/,
+    );
+    expect(lines[2]).toMatch(
+      /invalid-types-and-keys\.yaml:21:15 sections\[0\]\.items\[2\]\.probe\.expect\[0\]: unknown observation "statuscode"/,
+    );
     expect(r.stderr).not.toMatch(/\bat .*\.js:\d+/);
     expect(existsSync(ws.dir) && readdirSync(ws.dir)).toEqual([]);
   });
@@ -122,7 +128,11 @@ describe('sfdeploy check', () => {
   it('--format junit writes XML a JUnit consumer can read: a suite per section, a case per item', async () => {
     const ws = workspace();
     const out = join(ws.dir, 'reports', 'junit.xml');
-    const r = await check('one-failure.yaml', ['--format', 'junit', '--output', out, '--release', 'v1.2.3', '--environment', 'staging'], ws.dir + '/runs');
+    const r = await check(
+      'one-failure.yaml',
+      ['--format', 'junit', '--output', out, '--release', 'v1.2.3', '--environment', 'staging'],
+      ws.dir + '/runs',
+    );
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Gate     FAILED');
     const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(readFileSync(out, 'utf8'));
@@ -139,7 +149,10 @@ describe('sfdeploy check', () => {
 
   it('SIGINT stops the run: the log keeps finished items, says interrupted, and the exit code is 130', async () => {
     const ws = workspace();
-    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], { cwd: FIXTURES, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], {
+      cwd: FIXTURES,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let sent = false;
     child.stdout.on('data', (d: Buffer) => {
@@ -159,7 +172,10 @@ describe('sfdeploy check', () => {
 
   it('a second SIGINT exits at once and still leaves a valid log that says interrupted', async () => {
     const ws = workspace();
-    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], { cwd: FIXTURES, env: { ...process.env, NO_COLOR: '1' } });
+    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], {
+      cwd: FIXTURES,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
     let stdout = '';
     let sent = 0;
     child.stdout.on('data', (d: Buffer) => {
@@ -184,11 +200,16 @@ describe('sfdeploy check', () => {
       'c.yaml',
       'id: c\ntitle: C\nsections:\n  - id: s\n    title: S\n    items:\n      - id: echo\n        title: Echo\n        probe: { kind: command, run: [node, -e, "console.log(process.argv.slice(1).join(\' \')); process.exit(1)", "${API_TOKEN}", "${GREETING}"] }\n',
     );
-    const r = await runCli(['check', 'c.yaml', '--env-file', 'prod.env', '--format', 'json', '--log-dir', 'runs'], { cwd: ws.dir, env: { GREETING: 'from-env' } });
+    const r = await runCli(['check', 'c.yaml', '--env-file', 'prod.env', '--format', 'json', '--log-dir', 'runs'], {
+      cwd: ws.dir,
+      env: { GREETING: 'from-env' },
+    });
     expect(r.code).toBe(1);
     const log = JSON.parse(r.stdout) as RunLog;
     expect(log.items[0]!.observations.stdout).toBe('*** from-env');
-    expect(r.stdout + r.stderr + readFileSync(join(ws.dir, 'runs', readdirSync(join(ws.dir, 'runs'))[0]!), 'utf8')).not.toContain('tok_sentinel_abc123');
+    expect(r.stdout + r.stderr + readFileSync(join(ws.dir, 'runs', readdirSync(join(ws.dir, 'runs'))[0]!), 'utf8')).not.toContain(
+      'tok_sentinel_abc123',
+    );
   });
 });
 
@@ -197,7 +218,12 @@ describe('sfdeploy start-up', () => {
     const ws = workspace();
     for (const args of [['--version'], ['--help'], ['check', '--help']]) {
       const trace = join(ws.dir, `${args.join('')}.txt`);
-      const r = await runCli(args, { env: { NODE_OPTIONS: `--import=${fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))}`, TRACE_IMPORTS_FILE: trace } });
+      const r = await runCli(args, {
+        env: {
+          NODE_OPTIONS: `--import=${fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))}`,
+          TRACE_IMPORTS_FILE: trace,
+        },
+      });
       expect(r.code).toBe(0);
       const loaded = readFileSync(trace, 'utf8');
       if (args[0] === '--version') expect(loaded).not.toContain('/node_modules/');

@@ -18,7 +18,8 @@ describe('sfdeploy validate', () => {
   it('passes the bundled checklists by default', async () => {
     const r = await runCli(['validate']);
     expect(r.code).toBe(0);
-    for (const name of ['pre', 'deploy', 'rollback', 'post']) expect(r.stdout).toMatch(new RegExp(`✔ checklists/${name}\\.yaml ${name}: \\d+ items`));
+    for (const name of ['pre', 'deploy', 'rollback', 'post'])
+      expect(r.stdout).toMatch(new RegExp(`✔ checklists/${name}\\.yaml ${name}: \\d+ items`));
   });
 
   it('exits 2 and lists each problem of each bad file with its position', async () => {
@@ -49,7 +50,10 @@ describe('sfdeploy probes', () => {
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(/^http\s+\S/m);
     const http = await runCli(['probes', 'http', '--json']);
-    const doc = JSON.parse(http.stdout) as { params: { name: string; type: string; default?: unknown; description: string; required: boolean }[]; observations: Record<string, string> };
+    const doc = JSON.parse(http.stdout) as {
+      params: { name: string; type: string; default?: unknown; description: string; required: boolean }[];
+      observations: Record<string, string>;
+    };
     expect(doc.params.find((p) => p.name === 'url')).toMatchObject({ type: 'string', required: true });
     expect(doc.params.find((p) => p.name === 'follow_redirects')).toMatchObject({ type: 'boolean', default: false });
     expect(doc.params.every((p) => p.description.length > 0)).toBe(true);
@@ -78,7 +82,9 @@ describe('sfdeploy runs and show', () => {
     expect(latest.code).toBe(0);
     expect(latest.stdout).toContain('One blocking failure and one optional warning');
     expect(latest.stdout).toContain('✖ Exits 3 fails');
-    const first = readdirSync(logDir).sort().find((f) => f.startsWith('2026') || f > '2021')!;
+    const first = readdirSync(logDir)
+      .sort()
+      .find((f) => f.startsWith('2026') || f > '2021')!;
     const prefix = first.slice(0, 22);
     const byPrefix = await runCli(['show', prefix, '--log-dir', logDir, '--format', 'json']);
     expect(byPrefix.code).toBe(0);

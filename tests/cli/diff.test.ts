@@ -16,10 +16,15 @@ describe('sfdeploy diff on two recorded runs', () => {
     tmp = tempDir();
     // healthy with p95 120 for the first run, degraded with p95 340 for the second
     server = await startLoopbackServer((n, _req, res) =>
-      n === 1 ? sendJson(res, 200, { status: 'healthy', latency: { p95: 120 }, queue: { depth: 3 } }) : sendJson(res, 503, { status: 'degraded', latency: { p95: 340 }, queue: { depth: 3 } }),
+      n === 1
+        ? sendJson(res, 200, { status: 'healthy', latency: { p95: 120 }, queue: { depth: 3 } })
+        : sendJson(res, 503, { status: 'degraded', latency: { p95: 340 }, queue: { depth: 3 } }),
     );
     const check = (file: string, release: string) =>
-      runCli(['check', join(FIXTURES, file), '--ci', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`, '--release', release], { cwd: tmp.dir });
+      runCli(
+        ['check', join(FIXTURES, file), '--ci', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`, '--release', release],
+        { cwd: tmp.dir },
+      );
     expect((await check('v1.yaml', 'v1')).code).toBe(0);
     expect((await check('v2.yaml', 'v2')).code).toBe(1);
     const listed = await runCli(['runs', '--json', '--log-dir', tmp.path('runs')]);
@@ -42,11 +47,18 @@ describe('sfdeploy diff on two recorded runs', () => {
       const end = lines.indexOf('', start);
       return lines.slice(start, end);
     };
-    expect(block('Status changes')).toEqual(['Status changes (1)', '  health        pass → fail  Health endpoint healthy', '                status == 200 (got 503)']);
+    expect(block('Status changes')).toEqual([
+      'Status changes (1)',
+      '  health        pass → fail  Health endpoint healthy',
+      '                status == 200 (got 503)',
+    ]);
     expect(block('New items')).toEqual(['New items (1)', '  + new-check     pass  New check']);
     expect(block('Removed items')).toEqual(['Removed items (1)', '  - legacy-check  pass  Legacy check']);
     const observed = block('Observation changes').filter((l) => !/\s(latency_ms|latency\.\w+)\s/.test(l));
-    expect(observed.slice(1)).toEqual(['  health        status            200 → 503', '  health        json.latency.p95  120 → 340  (+220, +183%)']);
+    expect(observed.slice(1)).toEqual([
+      '  health        status            200 → 503',
+      '  health        json.latency.p95  120 → 340  (+220, +183%)',
+    ]);
     expect(r.stdout).not.toContain('json.queue.depth');
     expect(lines.at(-2)).toBe('1 item kept their status.');
   });
@@ -57,7 +69,9 @@ describe('sfdeploy diff on two recorded runs', () => {
     const d = JSON.parse(r.stdout) as RunDiff;
     expect(d.a).toMatchObject({ runId: ids[0], release: 'v1', verdict: 'passed' });
     expect(d.b).toMatchObject({ runId: ids[1], release: 'v2', verdict: 'failed' });
-    expect(d.statusChanges).toEqual([{ id: 'health', title: 'Health endpoint healthy', section: 'API', from: 'pass', to: 'fail', message: 'status == 200 (got 503)' }]);
+    expect(d.statusChanges).toEqual([
+      { id: 'health', title: 'Health endpoint healthy', section: 'API', from: 'pass', to: 'fail', message: 'status == 200 (got 503)' },
+    ]);
     expect(d.added).toEqual([{ id: 'new-check', title: 'New check', section: 'API', status: 'pass' }]);
     expect(d.removed).toEqual([{ id: 'legacy-check', title: 'Legacy check', section: 'API', status: 'pass' }]);
     expect(d.observationChanges.filter((o) => !/^latency(_ms|\.)/.test(o.path))).toEqual([

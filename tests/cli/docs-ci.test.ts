@@ -7,11 +7,33 @@ import { BIN, REPO_ROOT } from '../support/cli.js';
 
 const doc = readFileSync(join(REPO_ROOT, 'docs/ci.md'), 'utf8');
 const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Record<string, unknown>);
-const github = yamlBlocks.find((b) => 'jobs' in b) as { env: Record<string, string>; jobs: Record<string, { needs?: string; if?: string; outputs?: Record<string, string>; environment?: string; steps: { id?: string; run?: string; uses?: string; if?: string; with?: Record<string, string> }[] }> };
-const gitlab = yamlBlocks.find((b) => 'stages' in b) as Record<string, { script?: string[]; needs?: string[]; when?: string; allow_failure?: { exit_codes: number[] }; artifacts?: { when: string; paths: string[]; reports: { junit: string } } }> & { variables: Record<string, string> };
+const github = yamlBlocks.find((b) => 'jobs' in b) as {
+  env: Record<string, string>;
+  jobs: Record<
+    string,
+    {
+      needs?: string;
+      if?: string;
+      outputs?: Record<string, string>;
+      environment?: string;
+      steps: { id?: string; run?: string; uses?: string; if?: string; with?: Record<string, string> }[];
+    }
+  >;
+};
+const gitlab = yamlBlocks.find((b) => 'stages' in b) as Record<
+  string,
+  {
+    script?: string[];
+    needs?: string[];
+    when?: string;
+    allow_failure?: { exit_codes: number[] };
+    artifacts?: { when: string; paths: string[]; reports: { junit: string } };
+  }
+> & { variables: Record<string, string> };
 
 /** The long options `sfdeploy <command> --help` documents. */
-const optionsOf = (command: string): Set<string> => new Set(execFileSync(process.execPath, [BIN, command, '--help'], { encoding: 'utf8' }).match(/--[a-z-]+/g));
+const optionsOf = (command: string): Set<string> =>
+  new Set(execFileSync(process.execPath, [BIN, command, '--help'], { encoding: 'utf8' }).match(/--[a-z-]+/g));
 
 describe('docs/ci.md', () => {
   it('has a GitHub Actions workflow that runs the gate, uploads the JUnit file and the run log, and gates the deploy job on it', () => {
@@ -27,7 +49,11 @@ describe('docs/ci.md', () => {
     const deploy = github.jobs.deploy!;
     expect(deploy.needs).toBe('gate');
     expect(deploy.if).toBe("needs.gate.outputs.verdict == 'passed' || needs.gate.outputs.verdict == 'pending'");
-    expect(deploy.steps.map((s) => s.run).filter(Boolean)).toEqual(['npm ci', 'npx sfdeploy check pre --ci --environment production', './scripts/deploy.sh']);
+    expect(deploy.steps.map((s) => s.run).filter(Boolean)).toEqual([
+      'npm ci',
+      'npx sfdeploy check pre --ci --environment production',
+      './scripts/deploy.sh',
+    ]);
   });
 
   it('has a GitLab CI job that reports JUnit, keeps the run log, lets exit 3 through as a warning, and a deploy job that needs it', () => {

@@ -26,7 +26,9 @@ function annotations(output: string): Annotation[] {
     .map((l) => {
       const m = /^::(\w+) ([^:]*)::(.*)$/.exec(l);
       if (!m) throw new Error(`not a workflow command: ${l}`);
-      const props = Object.fromEntries(m[2]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), unescapeProperty(kv.slice(kv.indexOf('=') + 1))]));
+      const props = Object.fromEntries(
+        m[2]!.split(',').map((kv) => [kv.slice(0, kv.indexOf('=')), unescapeProperty(kv.slice(kv.indexOf('=') + 1))]),
+      );
       return { level: m[1]!, props, message: unescapeProperty(m[3]!) };
     });
 }
@@ -62,10 +64,15 @@ describe('GitHub Actions integration (GITHUB_ACTIONS=true)', () => {
     expect(r.code).toBe(1);
     const summary = readFileSync(tmp.path('summary.md'), 'utf8');
     expect(summary.startsWith('## Earlier step\n\n## ❌ sfdeploy gate: FAILED\n')).toBe(true);
-    for (const row of ['| passed | 1 |', '| failed | 1 |', '| errored | 1 |', '| warned | 1 |', '| pending | 1 |']) expect(summary).toContain(row);
+    for (const row of ['| passed | 1 |', '| failed | 1 |', '| errored | 1 |', '| warned | 1 |', '| pending | 1 |'])
+      expect(summary).toContain(row);
     expect(summary).toContain('### Failing items (2)');
-    expect(summary).toContain('| ✖ FAIL | Disk: 95% full, second line `disk-full` | Checks: disk, tools | `sh exited with 1: usage 95% \\| limit: 90%` |');
-    expect(summary).toContain('| ✖ ERROR | Tool is installed `tool-missing` | Checks: disk, tools | `command not found: sfdeploy-test-no-such-tool (is it installed and on PATH?)` |');
+    expect(summary).toContain(
+      '| ✖ FAIL | Disk: 95% full, second line `disk-full` | Checks: disk, tools | `sh exited with 1: usage 95% \\| limit: 90%` |',
+    );
+    expect(summary).toContain(
+      '| ✖ ERROR | Tool is installed `tool-missing` | Checks: disk, tools | `command not found: sfdeploy-test-no-such-tool (is it installed and on PATH?)` |',
+    );
     expect(summary).toContain('### Warnings: optional items (1)');
     expect(summary).toContain('### Pending sign-offs (1)');
     expect(summary).toContain('| Release manager approves `release-manager` | Approvals | yes |');
@@ -107,6 +114,11 @@ describe('GitHub Actions integration (GITHUB_ACTIONS=true)', () => {
     writeFileSync(tmp.path('blocker'), '');
     const r = await run(['--only', 'passes'], { GITHUB_STEP_SUMMARY: tmp.path('blocker/summary.md') });
     expect(r.code).toBe(0);
-    expect(annotations(r.stdout)).toEqual([expect.objectContaining({ level: 'warning', message: expect.stringMatching(/^could not write the step summary to .*blocker\/summary\.md: /) })]);
+    expect(annotations(r.stdout)).toEqual([
+      expect.objectContaining({
+        level: 'warning',
+        message: expect.stringMatching(/^could not write the step summary to .*blocker\/summary\.md: /),
+      }),
+    ]);
   });
 });

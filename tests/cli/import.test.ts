@@ -21,11 +21,15 @@ describe('sfdeploy import', () => {
 
   it('turns every checkbox of the seed into a manual item of a checklist that validates', async () => {
     tmp = tempDir();
-    const checkboxes = readFileSync(SEED, 'utf8').split('\n').filter((l) => /^\s*[-*+] \[[ xX]\] /.test(l));
+    const checkboxes = readFileSync(SEED, 'utf8')
+      .split('\n')
+      .filter((l) => /^\s*[-*+] \[[ xX]\] /.test(l));
     expect(checkboxes).toHaveLength(187);
     const r = await runCli(['import', SEED, '-o', tmp.path('checklists/seed.yaml')], { cwd: tmp.dir });
     expect(r.code).toBe(0);
-    expect(r.stderr.split('\n').at(-2)).toBe('imported 187 manual items in 28 sections into checklists/seed.yaml; it validates (sfdeploy validate)');
+    expect(r.stderr.split('\n').at(-2)).toBe(
+      'imported 187 manual items in 28 sections into checklists/seed.yaml; it validates (sfdeploy validate)',
+    );
     const doc = parse(readFileSync(tmp.path('checklists/seed.yaml'), 'utf8')) as Imported;
     const items = doc.sections.flatMap((s) => s.items);
     expect(items.map((i) => i.title)).toEqual(checkboxes.map((l) => l.replace(/^\s*[-*+] \[[ xX]\] /, '').trim()));
@@ -51,7 +55,12 @@ describe('sfdeploy import', () => {
       'run-all-migrations',
       'verify-migrations-applied',
     ]);
-    expect(database.items[0]!.manual.commands).toEqual(['alembic current  # Check current version', 'alembic upgrade head  # Run migrations', 'psql -d socialflow -c "\\dt"  # Verify all tables created', 'psql -d socialflow -c "\\di"  # Verify indexes']);
+    expect(database.items[0]!.manual.commands).toEqual([
+      'alembic current  # Check current version',
+      'alembic upgrade head  # Run migrations',
+      'psql -d socialflow -c "\\dt"  # Verify all tables created',
+      'psql -d socialflow -c "\\di"  # Verify indexes',
+    ]);
     const ids = doc.sections.flatMap((s) => s.items.map((i) => i.id));
     expect(ids).toContain('health-checks-passing');
     expect(ids).toContain('verification-health-checks-passing');
@@ -181,11 +190,15 @@ describe('sfdeploy import', () => {
     const inside = mkdtempSync(join(REPO_ROOT, '.sfdeploy', 'import-test-'));
     try {
       expect((await runCli(['import', 'x.md', '-o', join(inside, 'x.yaml')], { cwd: tmp.dir })).code).toBe(0);
-      expect(readFileSync(join(inside, 'x.yaml'), 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=${relative(inside, join(REPO_ROOT, 'schema/checklist.schema.json'))}`);
+      expect(readFileSync(join(inside, 'x.yaml'), 'utf8').split('\n')[0]).toBe(
+        `# yaml-language-server: $schema=${relative(inside, join(REPO_ROOT, 'schema/checklist.schema.json'))}`,
+      );
     } finally {
       rmSync(inside, { recursive: true, force: true });
     }
     expect((await runCli(['import', 'x.md', '-o', 'x.yaml'], { cwd: tmp.dir })).code).toBe(0);
-    expect(readFileSync(tmp.path('x.yaml'), 'utf8').split('\n')[0]).toBe(`# yaml-language-server: $schema=${pathToFileURL(join(REPO_ROOT, 'schema/checklist.schema.json')).href}`);
+    expect(readFileSync(tmp.path('x.yaml'), 'utf8').split('\n')[0]).toBe(
+      `# yaml-language-server: $schema=${pathToFileURL(join(REPO_ROOT, 'schema/checklist.schema.json')).href}`,
+    );
   });
 });

@@ -19,7 +19,21 @@ describe('JUnit XML, as a CI test-report consumer reads it', () => {
   beforeAll(async () => {
     tmp = tempDir();
     const r = await runCli(
-      ['check', join(REPO_ROOT, 'tests/fixtures/failing-gate/checklist.yaml'), '--ci', '--format', 'junit', '--output', tmp.path('reports/junit.xml'), '--log-dir', tmp.path('runs'), '--release', 'v9.9.9', '--environment', 'staging'],
+      [
+        'check',
+        join(REPO_ROOT, 'tests/fixtures/failing-gate/checklist.yaml'),
+        '--ci',
+        '--format',
+        'junit',
+        '--output',
+        tmp.path('reports/junit.xml'),
+        '--log-dir',
+        tmp.path('runs'),
+        '--release',
+        'v9.9.9',
+        '--environment',
+        'staging',
+      ],
       { cwd: tmp.dir },
     );
     code = r.code;
@@ -30,7 +44,13 @@ describe('JUnit XML, as a CI test-report consumer reads it', () => {
   afterAll(() => tmp.remove());
 
   const parse = () =>
-    new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', htmlEntities: true, parseAttributeValue: false, isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name) }).parse(xml) as {
+    new XMLParser({
+      ignoreAttributes: false,
+      attributeNamePrefix: '',
+      htmlEntities: true,
+      parseAttributeValue: false,
+      isArray: (name) => ['testsuite', 'testcase', 'property'].includes(name),
+    }).parse(xml) as {
       testsuites: Attrs & { testsuite: (Attrs & { properties: { property: { name: string; value: string }[] }; testcase: Attrs[] })[] };
     };
 
@@ -67,7 +87,9 @@ describe('JUnit XML, as a CI test-report consumer reads it', () => {
     const doc = parse().testsuites;
     expect(doc).toMatchObject({ tests: '5', failures: '1', errors: '1', skipped: '1' });
     const byName = new Map(doc.testsuite.flatMap((s) => s.testcase).map((c) => [String(c.name).split(' › ')[1], c]));
-    expect(byName.get('Disk: 95% full,\nsecond line')).toMatchObject({ failure: { message: 'sh exited with 1: usage 95% | limit: 90%', type: 'command' } });
+    expect(byName.get('Disk: 95% full,\nsecond line')).toMatchObject({
+      failure: { message: 'sh exited with 1: usage 95% | limit: 90%', type: 'command' },
+    });
     expect(byName.get('Tool is installed')).toMatchObject({ error: { message: expect.stringContaining('command not found') } });
     expect(byName.get('Release manager approves')).toMatchObject({ skipped: { message: expect.stringMatching(/^pending sign-off: /) } });
     expect(byName.get('Optional check')).toMatchObject({ 'system-out': 'warning (optional item): sh exited with 2' });

@@ -104,7 +104,9 @@ beforeAll(async () => {
     res.end();
   });
   dns = await startDnsServer({ zone: { 'api.socialflow.test': { A: ['127.0.0.1'] } } });
-  prom = await startPrometheus({ queries: { [ERROR_RATE]: { resultType: 'vector', result: [{ metric: {}, value: [1767225600, '0.002'] }] } } });
+  prom = await startPrometheus({
+    queries: { [ERROR_RATE]: { resultType: 'vector', result: [{ metric: {}, value: [1767225600, '0.002'] }] } },
+  });
   repo = sandbox.repo('app', {
     '.gitignore': '.env\n',
     'CHANGELOG.md': '# Changelog\n\n## [2.1.0] - 2026-02-01\n- Canary deploys\n',
@@ -139,17 +141,25 @@ describe('sfdeploy check with network probes (built CLI)', () => {
     for (const id of ['git-release', 'health', 'https-redirect', 'certificate', 'api-port', 'dns', 'error-rate']) {
       expect({ id, status: byId[id]?.status, message: byId[id]?.message }).toMatchObject({ id, status: 'pass' });
     }
-    expect(byId['admin-basic-auth']).toMatchObject({ status: 'fail', message: `GET http://deployer:***@127.0.0.1:${api.port}/admin answered 401` });
+    expect(byId['admin-basic-auth']).toMatchObject({
+      status: 'fail',
+      message: `GET http://deployer:***@127.0.0.1:${api.port}/admin answered 401`,
+    });
     const runs = readdirSync(join(repo.dir, '.sfdeploy', 'runs')).filter((f) => f.endsWith('.json'));
     expect(runs.length).toBeGreaterThan(0);
     for (const f of runs) expect(readFileSync(join(repo.dir, '.sfdeploy', 'runs', f), 'utf8')).not.toContain(PASSWORD);
   });
 
   it('rejects a misspelt probe key at validation with a suggestion', async () => {
-    repo.write('typo.yaml', `id: typo\ntitle: Typo\nsections:\n  - id: s\n    title: S\n    items:\n      - id: redirect\n        title: Redirect\n        probe:\n          kind: http\n          url: http://127.0.0.1:1/\n          follow_redirect: true\n`);
+    repo.write(
+      'typo.yaml',
+      `id: typo\ntitle: Typo\nsections:\n  - id: s\n    title: S\n    items:\n      - id: redirect\n        title: Redirect\n        probe:\n          kind: http\n          url: http://127.0.0.1:1/\n          follow_redirect: true\n`,
+    );
     const r = await runCli(['validate', 'typo.yaml'], { cwd: repo.dir, env: cliEnv() });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('typo.yaml:12:11 sections[0].items[0].probe.follow_redirect: unknown key "follow_redirect" (did you mean "follow_redirects"?)');
+    expect(r.stderr).toContain(
+      'typo.yaml:12:11 sections[0].items[0].probe.follow_redirect: unknown key "follow_redirect" (did you mean "follow_redirects"?)',
+    );
   });
 
   it('documents each network probe in sfdeploy probes', async () => {

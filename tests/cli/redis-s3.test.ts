@@ -78,7 +78,11 @@ describe('sfdeploy check with redis and s3 items', () => {
   it('documents both probes from their schemas in `sfdeploy probes`', async () => {
     const result = await runCli(['probes', 's3', '--json']);
     expect(result.code).toBe(0);
-    const doc = JSON.parse(result.stdout) as { kind: string; params: { name: string; description: string; default?: unknown }[]; observations: Record<string, string> };
+    const doc = JSON.parse(result.stdout) as {
+      kind: string;
+      params: { name: string; description: string; default?: unknown }[];
+      observations: Record<string, string>;
+    };
     expect(doc.kind).toBe('s3');
     expect(doc.params.find((p) => p.name === 'bucket')).toMatchObject({ default: '${AWS_S3_BUCKET}' });
     expect(doc.params.every((p) => p.description !== '')).toBe(true);

@@ -90,7 +90,20 @@ describe('sfdeploy report', () => {
   });
   it('gives a stable Markdown receipt for a freshly recorded run once times, durations, ids and hashes are normalised', async () => {
     tmp = tempDir();
-    const checked = await runCli(['check', join(REPO_ROOT, 'tests/fixtures/failing-gate/checklist.yaml'), '--ci', '--log-dir', tmp.path('runs'), '--release', 'v2.0.0', '--environment', 'staging'], { cwd: tmp.dir });
+    const checked = await runCli(
+      [
+        'check',
+        join(REPO_ROOT, 'tests/fixtures/failing-gate/checklist.yaml'),
+        '--ci',
+        '--log-dir',
+        tmp.path('runs'),
+        '--release',
+        'v2.0.0',
+        '--environment',
+        'staging',
+      ],
+      { cwd: tmp.dir },
+    );
     expect(checked.code).toBe(1);
     const json = await runCli(['report', 'latest', '--format', 'json', '--log-dir', tmp.path('runs')], { cwd: tmp.dir });
     const receipt = JSON.parse(json.stdout) as { runId: string; user: string; host: string };
@@ -160,8 +173,20 @@ describe('sfdeploy report', () => {
       ledgerHead: 'c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef',
     });
     expect(receipt.sections.flatMap((s: { items: { id: string }[] }) => s.items.map((i) => i.id))).toHaveLength(7);
-    expect(receipt.sections[1].items[0]).toMatchObject({ id: 'api-health', durationMs: 1450, attempts: 2, evidence: [['status', 200], ['latency_ms', 143], ['json.status', 'healthy'], ['json.latency.p95', 120]] });
-    expect(receipt.signoffs.map((s: { item: string; by: string; role?: string; decision: string }) => [s.item, s.by, s.role, s.decision])).toEqual([
+    expect(receipt.sections[1].items[0]).toMatchObject({
+      id: 'api-health',
+      durationMs: 1450,
+      attempts: 2,
+      evidence: [
+        ['status', 200],
+        ['latency_ms', 143],
+        ['json.status', 'healthy'],
+        ['json.latency.p95', 120],
+      ],
+    });
+    expect(
+      receipt.signoffs.map((s: { item: string; by: string; role?: string; decision: string }) => [s.item, s.by, s.role, s.decision]),
+    ).toEqual([
       ['approval-engineering-lead', 'Ada Lovelace <ada@example.com>', 'engineering-lead', 'confirmed'],
       ['approval-devops-lead', 'Grace Hopper <grace@example.com>', 'devops-lead', 'confirmed'],
       ['approval-cto', 'Linus <linus@example.com>', undefined, 'declined'],
@@ -171,16 +196,27 @@ describe('sfdeploy report', () => {
   it('writes a self-contained HTML receipt that escapes every value and renders in headless Chromium without console errors', async () => {
     const chromium = findChromium();
     tmp = tempDir();
-    const r = await runCli(['report', SIGNED_RUN_ID, '--format', 'html', '--output', tmp.path('receipt.html'), '--log-dir', SIGNED_RUNS], { cwd: tmp.dir });
+    const r = await runCli(['report', SIGNED_RUN_ID, '--format', 'html', '--output', tmp.path('receipt.html'), '--log-dir', SIGNED_RUNS], {
+      cwd: tmp.dir,
+    });
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`wrote the html receipt of run ${SIGNED_RUN_ID} to receipt.html\n`);
     const html = readFileSync(tmp.path('receipt.html'), 'utf8');
     expect(html).toMatch(/^<!DOCTYPE html>/);
-    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;;`);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; style-src &#39;unsafe-inline&#39;;`,
+    );
     expect(html).not.toMatch(/<script|<link|<img|<iframe|\bsrc=|\bhref=|url\(|@import/i);
     expect(html).toContain('Escaping &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; | pipes');
     expect(html).toContain('API &lt;b&gt;health&lt;/b&gt; | status');
-    for (const text of ['9f2c4e7a1b3d5f6081726354a9b8c7d6e5f4031928374655aabbccddeeff0011', 'v1.4.0', '3f9a1c2b4d5e6f708192a3b4c5d6e7f809a1b2c3', 'c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef', 'Ada Lovelace &lt;ada@example.com&gt;', 'Reviewed PR #42 | all green']) {
+    for (const text of [
+      '9f2c4e7a1b3d5f6081726354a9b8c7d6e5f4031928374655aabbccddeeff0011',
+      'v1.4.0',
+      '3f9a1c2b4d5e6f708192a3b4c5d6e7f809a1b2c3',
+      'c0ffee00deadbeef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'Ada Lovelace &lt;ada@example.com&gt;',
+      'Reviewed PR #42 | all green',
+    ]) {
       expect(html).toContain(text);
     }
     expect(html).toMatch(/@media print/);

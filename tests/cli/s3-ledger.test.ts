@@ -56,11 +56,23 @@ const awsEnv = (endpoint = s3.endpoint, secret = S3RVER_SECRET_KEY) => ({
   AWS_REGION: 'us-east-1',
 });
 
-const sign = (m: { dir: string }, ledger: string, item: Item, extra: string[] = [], env: Record<string, string> = awsEnv()): Promise<CliResult> =>
-  runCli(['signoff', 'checklist.yaml', item, '--role', ROLES[item][0], '--by', ROLES[item][1], ...TARGET, '--ledger', ledger, ...extra], { cwd: m.dir, env });
+const sign = (
+  m: { dir: string },
+  ledger: string,
+  item: Item,
+  extra: string[] = [],
+  env: Record<string, string> = awsEnv(),
+): Promise<CliResult> =>
+  runCli(['signoff', 'checklist.yaml', item, '--role', ROLES[item][0], '--by', ROLES[item][1], ...TARGET, '--ledger', ledger, ...extra], {
+    cwd: m.dir,
+    env,
+  });
 
 const ciJson = async (m: { dir: string }, ledger: string, extra: string[] = [], env: Record<string, string> = awsEnv()) => {
-  const r = await runCli(['check', 'checklist.yaml', '--ci', '--format', 'json', ...TARGET, '--ledger', ledger, '--log-dir', 'runs', ...extra], { cwd: m.dir, env });
+  const r = await runCli(
+    ['check', 'checklist.yaml', '--ci', '--format', 'json', ...TARGET, '--ledger', ledger, '--log-dir', 'runs', ...extra],
+    { cwd: m.dir, env },
+  );
   return { ...r, log: JSON.parse(r.stdout) as RunLog };
 };
 
@@ -68,7 +80,8 @@ async function keys(prefix: string): Promise<string[]> {
   const r = await client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
   return (r.Contents ?? []).map((o) => o.Key!).sort();
 }
-const body = async (key: string): Promise<string> => (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
+const body = async (key: string): Promise<string> =>
+  (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 const record = async (key: string) => JSON.parse(await body(key)) as { hash: string; item: string; note: string | null; seen: string[] };
 
 /** A loopback port nobody listens on. */
@@ -86,7 +99,12 @@ describe('the team ledger on S3', () => {
     const items = Object.keys(ROLES) as Item[];
     const laptops = items.map(() => machine());
     const results = await Promise.all(
-      items.map((item, i) => sign(laptops[i]!, ledger, item, ['--note', `checked, token ${'tok_sentinel_4242'}`], { ...awsEnv(), DEPLOY_TOKEN: 'tok_sentinel_4242' })),
+      items.map((item, i) =>
+        sign(laptops[i]!, ledger, item, ['--note', `checked, token ${'tok_sentinel_4242'}`], {
+          ...awsEnv(),
+          DEPLOY_TOKEN: 'tok_sentinel_4242',
+        }),
+      ),
     );
     expect(results.map((r) => [r.code, r.stderr])).toEqual(items.map(() => [0, '']));
 
@@ -109,9 +127,13 @@ describe('the team ledger on S3', () => {
     const m = machine();
     expect((await sign(m, ledger, 'approval-engineering-lead')).code).toBe(0);
     expect((await sign(m, ledger, 'approval-cto')).code).toBe(0);
-    expect((await runCli(['verify', '--ledger', ledger], { cwd: m.dir, env: awsEnv() })).stdout).toContain('2 records, every hash intact, no record missing');
+    expect((await runCli(['verify', '--ledger', ledger], { cwd: m.dir, env: awsEnv() })).stdout).toContain(
+      '2 records, every hash intact, no record missing',
+    );
 
-    const cto = (await Promise.all((await keys('edited/')).map(async (k) => ({ k, r: await record(k) })))).find((x) => x.r.item === 'approval-cto')!;
+    const cto = (await Promise.all((await keys('edited/')).map(async (k) => ({ k, r: await record(k) })))).find(
+      (x) => x.r.item === 'approval-cto',
+    )!;
     const forged = (await body(cto.k)).replace('"note":null', '"note":"approved by the board"');
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: cto.k, Body: forged }));
 
@@ -129,7 +151,8 @@ describe('the team ledger on S3', () => {
   it('verify reports deleted objects: one a later record saw, and one only a run log relied on', async () => {
     const ledger = 's3://team/deleted';
     const m = machine();
-    for (const item of ['approval-engineering-lead', 'approval-devops-lead', 'approval-cto'] as const) expect((await sign(m, ledger, item)).code).toBe(0);
+    for (const item of ['approval-engineering-lead', 'approval-devops-lead', 'approval-cto'] as const)
+      expect((await sign(m, ledger, item)).code).toBe(0);
     const ci = await ciJson(m, ledger);
     expect(ci.log.items.filter((i) => i.status === 'signed')).toHaveLength(3);
     const ok = await runCli(['verify', '--ledger', ledger, '--log-dir', 'runs'], { cwd: m.dir, env: awsEnv() });
@@ -146,16 +169,22 @@ describe('the team ledger on S3', () => {
 
     const r = await runCli(['verify', '--ledger', ledger, '--log-dir', 'runs'], { cwd: m.dir, env: awsEnv() });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain(`✖ ${ledger}: ${middle.k.slice('deleted/'.length)} saw record ${first.r.hash.slice(0, 12)}, which is not in the ledger`);
+    expect(r.stdout).toContain(
+      `✖ ${ledger}: ${middle.k.slice('deleted/'.length)} saw record ${first.r.hash.slice(0, 12)}, which is not in the ledger`,
+    );
     expect(r.stdout).toContain(
       `✖ run ${ci.log.runId} relied on record ${first.r.hash.slice(0, 12)} (approval-engineering-lead, signed by Carol <carol@example.com>), which is not in ${ledger} (deleted`,
     );
-    expect(r.stdout).toContain(`✖ run ${ci.log.runId} relied on record ${last.r.hash.slice(0, 12)} (approval-cto, signed by Ana <ana@example.com>), which is not in ${ledger} (deleted`);
+    expect(r.stdout).toContain(
+      `✖ run ${ci.log.runId} relied on record ${last.r.hash.slice(0, 12)} (approval-cto, signed by Ana <ana@example.com>), which is not in ${ledger} (deleted`,
+    );
 
     const receipt = await runCli(['report', ci.log.runId, '--log-dir', 'runs', '--ledger', ledger], { cwd: m.dir, env: awsEnv() });
     expect(receipt.code).toBe(1);
     expect(receipt.stdout).toContain('approval-cto');
-    expect(receipt.stderr).toContain(`warning: run ${ci.log.runId}: the sign-off of approval-cto by Ana <ana@example.com> (record ${last.r.hash.slice(0, 12)}) is not in ${ledger}`);
+    expect(receipt.stderr).toContain(
+      `warning: run ${ci.log.runId}: the sign-off of approval-cto by Ana <ana@example.com> (record ${last.r.hash.slice(0, 12)}) is not in ${ledger}`,
+    );
     expect(receipt.stderr).not.toContain('approval-devops-lead');
   });
 
@@ -179,7 +208,9 @@ describe('the team ledger on S3', () => {
     expect(ci.log.items.map((i) => [i.status, i.message])).toEqual(
       Object.keys(ROLES).map(() => ['error', `ledger unreachable: connection refused at 127.0.0.1:${port} (${ledger})`]),
     );
-    expect(ci.stderr).toContain(`warning: ${ledger} is unreachable: connection refused at 127.0.0.1:${port}; manual items are errors in this run`);
+    expect(ci.stderr).toContain(
+      `warning: ${ledger} is unreachable: connection refused at 127.0.0.1:${port}; manual items are errors in this run`,
+    );
 
     const status = await runCli(['status', 'checklist.yaml', ...TARGET, '--ledger', ledger], { cwd: m.dir, env });
     expect(status.code).toBe(1);
@@ -193,7 +224,9 @@ describe('the team ledger on S3', () => {
     const ledger = 's3://team/offline';
     const queued = await sign(m, ledger, 'approval-cto', ['--offline'], down);
     expect(queued.code).toBe(0);
-    expect(queued.stdout).toMatch(/^⏸ approval-cto signed by Ana <ana@example.com> as CTO \(cto\) for v2.0.0 \(production\) · record [0-9a-f]{12} — queued, not yet in the ledger\n$/);
+    expect(queued.stdout).toMatch(
+      /^⏸ approval-cto signed by Ana <ana@example.com> as CTO \(cto\) for v2.0.0 \(production\) · record [0-9a-f]{12} — queued, not yet in the ledger\n$/,
+    );
     expect(queued.stderr).toContain('queued in .sfdeploy/outbox: run `sfdeploy sync` to upload');
     const outbox = m.path('.sfdeploy/outbox');
     const [entry] = readdirSync(outbox);
@@ -241,7 +274,10 @@ describe('--log-store', () => {
     const runs = await runCli(['runs', '--log-store', store], { cwd: fresh.dir, env: awsEnv() });
     expect(runs.code).toBe(0);
     expect(runs.stdout).toMatch(new RegExp(`^${ci.log.runId}\\s+\\S+ \\S+\\s+team\\s+v2\\.0\\.0\\s+production\\s+pending\\s+1/4 ok$`, 'm'));
-    const show = await runCli(['show', ci.log.runId.slice(0, 18), '--format', 'json'], { cwd: fresh.dir, env: { ...awsEnv(), SFDEPLOY_LOG_STORE: store } });
+    const show = await runCli(['show', ci.log.runId.slice(0, 18), '--format', 'json'], {
+      cwd: fresh.dir,
+      env: { ...awsEnv(), SFDEPLOY_LOG_STORE: store },
+    });
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout)).toEqual(ci.log);
     const withoutStore = await runCli(['runs'], { cwd: fresh.dir, env: awsEnv() });
@@ -251,7 +287,10 @@ describe('--log-store', () => {
   it('uploads an interrupted run (Ctrl-C); a second Ctrl-C during a hanging upload queues it for sync', async () => {
     const store = 's3://team/logs-interrupted';
     const check = (dir: string, env: Record<string, string>) =>
-      spawn(process.execPath, [BIN, 'check', SLOW, '--ci', '--log-dir', 'runs', '--log-store', store], { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env } });
+      spawn(process.execPath, [BIN, 'check', SLOW, '--ci', '--log-dir', 'runs', '--log-store', store], {
+        cwd: dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
+      });
     const exited = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => child.on('close', resolve));
 
     const once = machine();
@@ -308,7 +347,10 @@ describe('loading', () => {
     const trace = m.path('trace.txt');
     const r = await runCli(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs'], {
       cwd: m.dir,
-      env: { NODE_OPTIONS: `--import=${fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))}`, TRACE_IMPORTS_FILE: trace },
+      env: {
+        NODE_OPTIONS: `--import=${fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))}`,
+        TRACE_IMPORTS_FILE: trace,
+      },
     });
     expect(r.code).toBe(3);
     const loaded = readFileSync(trace, 'utf8');

@@ -12,7 +12,10 @@ import { REPO_ROOT, runCli } from '../support/cli.js';
 const Ajv = AjvModule.default;
 const BUNDLED = ['pre', 'deploy', 'rollback', 'post'];
 const committed = readFileSync(join(REPO_ROOT, SCHEMA_PATH), 'utf8');
-const schema = JSON.parse(committed) as { $schema: string; definitions: Record<string, { properties: Record<string, { description?: string; default?: unknown; enum?: string[] }> }> };
+const schema = JSON.parse(committed) as {
+  $schema: string;
+  definitions: Record<string, { properties: Record<string, { description?: string; default?: unknown; enum?: string[] }> }>;
+};
 const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
 
 /** What an editor says about a YAML document: the schema errors, as `path message`. */
@@ -30,7 +33,8 @@ function loaderAccepts(yaml: string, env: Record<string, string> = {}): boolean 
   }
 }
 
-const checklist = (item: string): string => `id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n${item.replace(/^/gm, '      ')}\n`;
+const checklist = (item: string): string =>
+  `id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n${item.replace(/^/gm, '      ')}\n`;
 
 describe('the checklist JSON Schema for editors', () => {
   it('is committed exactly as `sfdeploy schema` generates it now (run `npm run schema` when this fails)', async () => {
@@ -66,18 +70,44 @@ describe('the checklist JSON Schema for editors', () => {
   });
 
   it('accepts ${VAR} references where a probe expects a number or boolean, as the loader does', () => {
-    const yaml = checklist(`- id: a\n  title: A\n  probe:\n    kind: http\n    url: \${BASE}/health\n    max_redirects: \${MAX_REDIRECTS}\n    follow_redirects: "\${FOLLOW:-false}"\n- id: b\n  title: B\n  probe:\n    kind: env\n    vars: [JWT_SECRET_KEY]\n    min_length: \${MIN_LENGTH}`);
+    const yaml = checklist(
+      `- id: a\n  title: A\n  probe:\n    kind: http\n    url: \${BASE}/health\n    max_redirects: \${MAX_REDIRECTS}\n    follow_redirects: "\${FOLLOW:-false}"\n- id: b\n  title: B\n  probe:\n    kind: env\n    vars: [JWT_SECRET_KEY]\n    min_length: \${MIN_LENGTH}`,
+    );
     expect(editorErrors(yaml)).toEqual([]);
     expect(loaderAccepts(yaml, { BASE: 'http://127.0.0.1:1', MAX_REDIRECTS: '3', MIN_LENGTH: '32' })).toBe(true);
   });
 
   it.each([
-    ['a misspelt item key', `- id: a\n  title: A\n  severty: high\n  manual: { instructions: x }`, '/sections/0/items/0 must NOT have additional properties'],
-    ['a misspelt probe parameter', `- id: a\n  title: A\n  probe: { kind: http, urll: "http://127.0.0.1" }`, '/sections/0/items/0/probe must NOT have additional properties'],
-    ['an unknown probe kind', `- id: a\n  title: A\n  probe: { kind: htttp, url: "http://127.0.0.1" }`, '/sections/0/items/0/probe/kind must be equal to one of the allowed values'],
-    ['a number parameter that is neither a number nor a variable', `- id: a\n  title: A\n  probe: { kind: http, url: "http://127.0.0.1", max_redirects: many }`, '/sections/0/items/0/probe/max_redirects must be integer'],
-    ['an item with both probe and manual', `- id: a\n  title: A\n  probe: { kind: http, url: "http://127.0.0.1" }\n  manual: { instructions: x }`, '/sections/0/items/0 must match exactly one schema in oneOf'],
-    ['an item id that is not kebab-case', `- id: Not_Kebab\n  title: A\n  manual: { instructions: x }`, '/sections/0/items/0/id must match pattern "^[a-z0-9]+(?:-[a-z0-9]+)*$"'],
+    [
+      'a misspelt item key',
+      `- id: a\n  title: A\n  severty: high\n  manual: { instructions: x }`,
+      '/sections/0/items/0 must NOT have additional properties',
+    ],
+    [
+      'a misspelt probe parameter',
+      `- id: a\n  title: A\n  probe: { kind: http, urll: "http://127.0.0.1" }`,
+      '/sections/0/items/0/probe must NOT have additional properties',
+    ],
+    [
+      'an unknown probe kind',
+      `- id: a\n  title: A\n  probe: { kind: htttp, url: "http://127.0.0.1" }`,
+      '/sections/0/items/0/probe/kind must be equal to one of the allowed values',
+    ],
+    [
+      'a number parameter that is neither a number nor a variable',
+      `- id: a\n  title: A\n  probe: { kind: http, url: "http://127.0.0.1", max_redirects: many }`,
+      '/sections/0/items/0/probe/max_redirects must be integer',
+    ],
+    [
+      'an item with both probe and manual',
+      `- id: a\n  title: A\n  probe: { kind: http, url: "http://127.0.0.1" }\n  manual: { instructions: x }`,
+      '/sections/0/items/0 must match exactly one schema in oneOf',
+    ],
+    [
+      'an item id that is not kebab-case',
+      `- id: Not_Kebab\n  title: A\n  manual: { instructions: x }`,
+      '/sections/0/items/0/id must match pattern "^[a-z0-9]+(?:-[a-z0-9]+)*$"',
+    ],
   ])('flags %s, which the loader also rejects', (_what, item, error) => {
     const yaml = checklist(item);
     expect(editorErrors(yaml)).toContain(error);

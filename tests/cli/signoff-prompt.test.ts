@@ -20,7 +20,10 @@ describe('interactive sign-off in a terminal', () => {
   });
 
   const check = async (...args: string[]): Promise<TmuxSession> => {
-    tty = await TmuxSession.sfdeploy(['check', 'checklist.yaml', '--release', 'v1.0.0', '--signer', ANA, '--log-dir', 'runs', ...args], s.dir);
+    tty = await TmuxSession.sfdeploy(
+      ['check', 'checklist.yaml', '--release', 'v1.0.0', '--signer', ANA, '--log-dir', 'runs', ...args],
+      s.dir,
+    );
     return tty;
   };
   const runLog = (): RunLog => {
@@ -41,7 +44,14 @@ describe('interactive sign-off in a terminal', () => {
     await t.press('Enter');
     expect(await t.exitCode()).toBe(0);
     const [record] = ledger();
-    expect(record).toMatchObject({ item: 'release-notes', decision: 'confirmed', signer: ANA, note: 'reviewed with the PM', release: 'v1.0.0', seq: 1 });
+    expect(record).toMatchObject({
+      item: 'release-notes',
+      decision: 'confirmed',
+      signer: ANA,
+      note: 'reviewed with the PM',
+      release: 'v1.0.0',
+      seq: 1,
+    });
     const item = runLog().items.find((r) => r.id === 'release-notes')!;
     expect(item.status).toBe('signed');
     expect(item.signoff).toMatchObject({ source: 'prompt', record: record!.hash, note: 'reviewed with the PM' });
@@ -117,7 +127,9 @@ describe('interactive sign-off in a terminal', () => {
   });
 
   it('does not ask again for an item the ledger already holds a valid sign-off for', async () => {
-    const signed = await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Bo <bo@example.com>', '--release', 'v1.0.0'], { cwd: s.dir });
+    const signed = await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Bo <bo@example.com>', '--release', 'v1.0.0'], {
+      cwd: s.dir,
+    });
     expect(signed.code).toBe(0);
     const t = await check('--only', 'release-notes');
     expect(await t.exitCode()).toBe(0);

@@ -14,7 +14,8 @@ let s: ReturnType<typeof signoffScenario>;
 afterEach(() => s?.remove());
 
 const sign = (...args: string[]): Promise<CliResult> => runCli(['signoff', 'checklist.yaml', ...args], { cwd: s.dir });
-const ci = (...args: string[]): Promise<CliResult> => runCli(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs', ...args], { cwd: s.dir });
+const ci = (...args: string[]): Promise<CliResult> =>
+  runCli(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs', ...args], { cwd: s.dir });
 const ciJson = async (...args: string[]): Promise<{ code: number | null; log: RunLog }> => {
   const r = await ci('--format', 'json', ...args);
   return { code: r.code, log: JSON.parse(r.stdout) as RunLog };
@@ -71,7 +72,21 @@ describe('sfdeploy signoff, reused by check --ci', () => {
     const item = checklist.items[0]!;
     const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000).toISOString();
     await new FileLedger(s.path('.sfdeploy/signoffs.jsonl')).append(() => [
-      { checklist: 'expiring', item: item.id, definitionHash: item.definitionHash, release: 'v2', environment: null, decision: 'confirmed', signer: ANA, role: null, note: null, reason: null, evidence: null, at: threeHoursAgo, host: 'laptop' },
+      {
+        checklist: 'expiring',
+        item: item.id,
+        definitionHash: item.definitionHash,
+        release: 'v2',
+        environment: null,
+        decision: 'confirmed',
+        signer: ANA,
+        role: null,
+        note: null,
+        reason: null,
+        evidence: null,
+        at: threeHoursAgo,
+        host: 'laptop',
+      },
     ]);
     const r = await ci('--release', 'v2');
     expect(r.code).toBe(3);
@@ -133,7 +148,9 @@ describe('roles and approvals', () => {
     s = signoffScenario('unknown-role');
     const r = await runCli(['validate', 'checklist.yaml'], { cwd: s.dir });
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe('checklist.yaml:14:19 sections[0].items[0].manual.roles[0]: unknown role "ctoo" (did you mean "cto"?); declared roles: cto');
+    expect(r.stderr.trim()).toBe(
+      'checklist.yaml:14:19 sections[0].items[0].manual.roles[0]: unknown role "ctoo" (did you mean "cto"?); declared roles: cto',
+    );
   });
 });
 
@@ -141,26 +158,47 @@ describe('sfdeploy status', () => {
   it('lists signed, declined and pending manual items with who, and why pending', async () => {
     s = signoffScenario('approvals-two-person');
     expect((await sign('approval-engineering-lead', '--by', CAROL, '--release', 'v1', '--note', 'LGTM')).code).toBe(0);
-    expect((await sign('approval-devops-lead', '--decline', '--reason', 'backups unverified', '--by', BOB, '--release', 'v1')).code).toBe(0);
+    expect((await sign('approval-devops-lead', '--decline', '--reason', 'backups unverified', '--by', BOB, '--release', 'v1')).code).toBe(
+      0,
+    );
     const r = await runCli(['status', 'checklist.yaml', '--release', 'v1'], { cwd: s.dir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/✔ approval-engineering-lead\s+signed by Carol <carol@example.com> as Engineering Lead \(eng-lead\) .* — LGTM/);
-    expect(r.stdout).toMatch(/✖ approval-devops-lead\s+declined by Bob <bob@example.com> as DevOps Lead \(devops-lead\) .*: backups unverified/);
+    expect(r.stdout).toMatch(
+      /✔ approval-engineering-lead\s+signed by Carol <carol@example.com> as Engineering Lead \(eng-lead\) .* — LGTM/,
+    );
+    expect(r.stdout).toMatch(
+      /✖ approval-devops-lead\s+declined by Bob <bob@example.com> as DevOps Lead \(devops-lead\) .*: backups unverified/,
+    );
     expect(r.stdout).toMatch(/⏸ approval-cto\s+pending: no sign-off yet/);
     expect(r.stdout).toContain('3 manual items: 1 signed · 1 declined · 1 pending');
     const other = await runCli(['status', 'checklist.yaml', '--release', 'v2', '--json'], { cwd: s.dir });
     const rows = (JSON.parse(other.stdout) as { items: { id: string; status: string; reason: string }[] }).items;
-    expect(rows.find((row) => row.id === 'approval-engineering-lead')).toMatchObject({ status: 'pending', reason: 'signed by Carol for v1; this run is v2' });
+    expect(rows.find((row) => row.id === 'approval-engineering-lead')).toMatchObject({
+      status: 'pending',
+      reason: 'signed by Carol for v1; this run is v2',
+    });
   });
 });
 
 describe('bad input: one line on stderr, exit 2, nothing written', () => {
   const cases: [string, string[], string][] = [
-    ['an unknown item id', ['release-note', '--by', ANA], 'error: unknown item "release-note" in checklist release (did you mean "release-notes"?); its manual items are release-notes'],
-    ['an automated item', ['readme-present', '--by', ANA], 'error: readme-present is an automated item (probe file): only manual items take a sign-off'],
+    [
+      'an unknown item id',
+      ['release-note', '--by', ANA],
+      'error: unknown item "release-note" in checklist release (did you mean "release-notes"?); its manual items are release-notes',
+    ],
+    [
+      'an automated item',
+      ['readme-present', '--by', ANA],
+      'error: readme-present is an automated item (probe file): only manual items take a sign-off',
+    ],
     ['an unknown role', ['release-notes', '--role', 'cto', '--by', ANA], 'error: unknown role "cto": checklist release declares no roles'],
     ['--decline without --reason', ['release-notes', '--decline', '--by', ANA], 'error: --decline needs --reason "why it is not done"'],
-    ['--reason without --decline', ['release-notes', '--reason', 'x', '--by', ANA], 'error: --reason goes with --decline; to comment on a confirmation use --note'],
+    [
+      '--reason without --decline',
+      ['release-notes', '--reason', 'x', '--by', ANA],
+      'error: --reason goes with --decline; to comment on a confirmation use --note',
+    ],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
     s = signoffScenario('release-notes');

@@ -16,8 +16,19 @@ beforeEach(async () => {
   ledgerPath = s.path('.sfdeploy/signoffs.jsonl');
   const item = (await loadChecklistFile(s.checklist, { env: {} })).items.find((it) => it.id === 'release-notes')!;
   const draft = (release: string): RecordDraft => ({
-    checklist: 'release', item: item.id, definitionHash: item.definitionHash, release, environment: 'production', decision: 'confirmed',
-    signer: 'Ana <ana@example.com>', role: null, note: null, reason: null, evidence: null, at: new Date().toISOString(), host: 'laptop',
+    checklist: 'release',
+    item: item.id,
+    definitionHash: item.definitionHash,
+    release,
+    environment: 'production',
+    decision: 'confirmed',
+    signer: 'Ana <ana@example.com>',
+    role: null,
+    note: null,
+    reason: null,
+    evidence: null,
+    at: new Date().toISOString(),
+    host: 'laptop',
   });
   records = await new FileLedger(ledgerPath).append(() => ['v1', 'v2', 'v3', 'v4'].map(draft));
 });
@@ -30,8 +41,22 @@ const rewrite = (next: string[]): void => writeFileSync(ledgerPath, `${next.join
 describe('sfdeploy verify', () => {
   it('exits 0 on a ledger written by sfdeploy signoff', async () => {
     const other = s.path('other.jsonl');
-    expect((await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v1', '--ledger', other], { cwd: s.dir })).code).toBe(0);
-    expect((await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Bob <bob@example.com>', '--release', 'v1', '--ledger', other], { cwd: s.dir })).code).toBe(0);
+    expect(
+      (
+        await runCli(
+          ['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v1', '--ledger', other],
+          { cwd: s.dir },
+        )
+      ).code,
+    ).toBe(0);
+    expect(
+      (
+        await runCli(
+          ['signoff', 'checklist.yaml', 'release-notes', '--by', 'Bob <bob@example.com>', '--release', 'v1', '--ledger', other],
+          { cwd: s.dir },
+        )
+      ).code,
+    ).toBe(0);
     const r = await runCli(['verify', '--ledger', 'other.jsonl'], { cwd: s.dir });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('other.jsonl: 2 records, chain intact');
@@ -51,10 +76,22 @@ describe('sfdeploy verify', () => {
       },
       'record 3 (line 3) was inserted: the record after it links to the one before it',
     ],
-    ['a copied record inserted', () => rewrite([...lines().slice(0, 3), lines()[0]!, ...lines().slice(3)]), 'record 1 (line 4) was inserted'],
+    [
+      'a copied record inserted',
+      () => rewrite([...lines().slice(0, 3), lines()[0]!, ...lines().slice(3)]),
+      'record 1 (line 4) was inserted',
+    ],
     ['a deleted record', () => rewrite(lines().filter((_, i) => i !== 1)), 'record 2 was deleted: record 3 (line 2) follows record 1'],
-    ['two records swapped', () => rewrite([lines()[0]!, lines()[2]!, lines()[1]!, lines()[3]!]), 'record 3 (line 2) is out of order: record 2 should come before it'],
-    ['a line that is no longer JSON', () => rewrite(lines().map((l, i) => (i === 2 ? l.slice(0, 40) : l))), 'line 3 was edited: it is not a ledger record (the line is not valid JSON)'],
+    [
+      'two records swapped',
+      () => rewrite([lines()[0]!, lines()[2]!, lines()[1]!, lines()[3]!]),
+      'record 3 (line 2) is out of order: record 2 should come before it',
+    ],
+    [
+      'a line that is no longer JSON',
+      () => rewrite(lines().map((l, i) => (i === 2 ? l.slice(0, 40) : l))),
+      'line 3 was edited: it is not a ledger record (the line is not valid JSON)',
+    ],
   ];
 
   it('exits 0 on the untouched ledger', async () => {
@@ -72,23 +109,39 @@ describe('sfdeploy verify', () => {
 
   it('makes check ignore sign-offs from the break on, with a warning, and refuses to append', async () => {
     rewrite(lines().map((l, i) => (i === 2 ? l.replace('"host":"laptop"', '"host":"elsewhere"') : l)));
-    const late = await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v4', '--environment', 'production', '--log-dir', 'runs'], { cwd: s.dir });
+    const late = await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v4', '--environment', 'production', '--log-dir', 'runs'], {
+      cwd: s.dir,
+    });
     expect(late.code).toBe(3);
     expect(late.stderr).toContain('warning: .sfdeploy/signoffs.jsonl: record 3 (line 3) was edited');
-    const early = await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v2', '--environment', 'production', '--log-dir', 'runs'], { cwd: s.dir });
+    const early = await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v2', '--environment', 'production', '--log-dir', 'runs'], {
+      cwd: s.dir,
+    });
     expect(early.code).toBe(0);
-    const append = await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v5'], { cwd: s.dir });
+    const append = await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v5'], {
+      cwd: s.dir,
+    });
     expect(append.code).toBe(2);
     expect(append.stderr).toContain('refusing to append to');
     expect(lines()).toHaveLength(4);
   });
 
   it('warns when a run log relied on a ledger head that is gone (records deleted from the end)', async () => {
-    expect((await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v4', '--environment', 'production', '--log-dir', 'runs'], { cwd: s.dir })).code).toBe(0);
+    expect(
+      (
+        await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v4', '--environment', 'production', '--log-dir', 'runs'], {
+          cwd: s.dir,
+        })
+      ).code,
+    ).toBe(0);
     rewrite(lines().slice(0, 3));
     const r = await runCli(['verify', '--log-dir', 'runs'], { cwd: s.dir });
     expect(r.stdout).toContain('3 records, chain intact');
-    expect(r.stderr).toMatch(new RegExp(`^warning: run \\S+ relied on ledger head ${records[3]!.hash.slice(0, 12)}, which .sfdeploy/signoffs.jsonl does not contain`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^warning: run \\S+ relied on ledger head ${records[3]!.hash.slice(0, 12)}, which .sfdeploy/signoffs.jsonl does not contain`,
+      ),
+    );
   });
 
   it('exits 2 when there is no ledger', async () => {
@@ -103,7 +156,10 @@ describe('concurrent sign-offs', () => {
     const ledger = s.path('concurrent.jsonl');
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', `Signer ${i} <s${i}@example.com>`, '--release', 'v1', '--ledger', ledger], { cwd: s.dir, timeoutMs: 60_000 }),
+        runCli(
+          ['signoff', 'checklist.yaml', 'release-notes', '--by', `Signer ${i} <s${i}@example.com>`, '--release', 'v1', '--ledger', ledger],
+          { cwd: s.dir, timeoutMs: 60_000 },
+        ),
       ),
     );
     expect(results.map((r) => r.code)).toEqual(Array(20).fill(0));

@@ -11,7 +11,9 @@ const TIMELINE = /^\d\d:\d\d:\d\dZ {2}(?:✔ passed|✖ FAILED|■ stopped|⏸ p
 
 /** Healthy for the first `healthy` requests, then 503 and degraded. */
 const healthUntil = (healthy: number) =>
-  startLoopbackServer((n, _req, res) => (n <= healthy ? sendJson(res, 200, { status: 'healthy' }) : sendJson(res, 503, { status: 'degraded' })));
+  startLoopbackServer((n, _req, res) =>
+    n <= healthy ? sendJson(res, 200, { status: 'healthy' }) : sendJson(res, 503, { status: 'degraded' }),
+  );
 
 describe('watch mode', () => {
   let tmp: ReturnType<typeof tempDir>;
@@ -26,7 +28,10 @@ describe('watch mode', () => {
   it('runs every 1s for 3s, one timeline line and one run log per run, and exits 1 when the server goes unhealthy mid-window', async () => {
     tmp = tempDir();
     server = await healthUntil(2);
-    const r = await runCli(['check', CHECKLIST, '--every', '1s', '--for', '3s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`], { cwd: tmp.dir });
+    const r = await runCli(
+      ['check', CHECKLIST, '--every', '1s', '--for', '3s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`],
+      { cwd: tmp.dir },
+    );
     expect(r.code).toBe(1);
     const timeline = r.stdout.split('\n').filter((l) => TIMELINE.test(l));
     expect(timeline).toHaveLength(3);
@@ -44,7 +49,10 @@ describe('watch mode', () => {
   it('exits 0 when every run passed', async () => {
     tmp = tempDir();
     server = await healthUntil(100);
-    const r = await runCli(['check', CHECKLIST, '--every', '1s', '--for', '2s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`], { cwd: tmp.dir });
+    const r = await runCli(
+      ['check', CHECKLIST, '--every', '1s', '--for', '2s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`],
+      { cwd: tmp.dir },
+    );
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').filter((l) => TIMELINE.test(l))).toHaveLength(2);
     expect(r.stdout).toContain('2 passed.');
@@ -53,9 +61,17 @@ describe('watch mode', () => {
   it('stops at the first failed run with --until-fail', async () => {
     tmp = tempDir();
     server = await healthUntil(1);
-    const r = await runCli(['check', CHECKLIST, '--every', '1s', '--until-fail', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`], { cwd: tmp.dir });
+    const r = await runCli(
+      ['check', CHECKLIST, '--every', '1s', '--until-fail', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`],
+      { cwd: tmp.dir },
+    );
     expect(r.code).toBe(1);
-    expect(r.stdout.split('\n').filter((l) => TIMELINE.test(l)).map((l) => l.slice(11, 19))).toEqual(['✔ passed', '✖ FAILED']);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((l) => TIMELINE.test(l))
+        .map((l) => l.slice(11, 19)),
+    ).toEqual(['✔ passed', '✖ FAILED']);
     expect(r.stdout).toContain('Stopped at the first failed run: 2 runs');
   });
 
@@ -66,7 +82,10 @@ describe('watch mode', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toBe('Watching Health watch (watch-health): every 1s for 2s, then every 1s for 1s');
-    const shape = lines.slice(1).filter((l) => TIMELINE.test(l) || / for \ds$/.test(l)).map((l) => (TIMELINE.test(l) ? 'run' : l));
+    const shape = lines
+      .slice(1)
+      .filter((l) => TIMELINE.test(l) || / for \ds$/.test(l))
+      .map((l) => (TIMELINE.test(l) ? 'run' : l));
     expect(shape).toEqual(['Warm-up: every 1s for 2s', 'run', 'run', 'Steady: every 1s for 1s', 'run']);
     expect(runs()).toHaveLength(3);
     const starts = lines.filter((l) => TIMELINE.test(l)).map((l) => Date.parse(`1970-01-01T${l.slice(0, 9)}`));
@@ -76,10 +95,14 @@ describe('watch mode', () => {
   it('stops cleanly on Ctrl-C with a summary and the interrupted exit code', async () => {
     tmp = tempDir();
     server = await healthUntil(100);
-    const child = spawn(process.execPath, [BIN, 'check', CHECKLIST, '--every', '1s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`], {
-      cwd: tmp.dir,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'check', CHECKLIST, '--every', '1s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`],
+      {
+        cwd: tmp.dir,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
+      },
+    );
     let stdout = '';
     const firstRun = new Promise<void>((resolve) => {
       child.stdout.on('data', (d: Buffer) => {
@@ -97,7 +120,9 @@ describe('watch mode', () => {
 
   it('refuses --format and --output in watch mode, and --for without --every', async () => {
     tmp = tempDir();
-    const withFormat = await runCli(['check', CHECKLIST, '--every', '1s', '--format', 'junit', '--log-dir', tmp.path('runs')], { cwd: tmp.dir });
+    const withFormat = await runCli(['check', CHECKLIST, '--every', '1s', '--format', 'junit', '--log-dir', tmp.path('runs')], {
+      cwd: tmp.dir,
+    });
     expect(withFormat.code).toBe(2);
     expect(withFormat.stderr).toMatch(/^error: watch mode prints a timeline/);
     const forOnly = await runCli(['check', CHECKLIST, '--for', '1h', '--log-dir', tmp.path('runs')], { cwd: tmp.dir });
@@ -107,7 +132,8 @@ describe('watch mode', () => {
 
   it('rejects a schedule phase whose only: selects nothing before the first run', async () => {
     tmp = tempDir({
-      'checklist.yaml': 'id: x\ntitle: X\nschedule: [{ for: 1h, every: 5m, only: ["section:nope"] }]\nsections:\n  - id: s\n    title: S\n    items:\n      - { id: a, title: A, probe: { kind: command, run: [sh, -c, "exit 0"] } }\n',
+      'checklist.yaml':
+        'id: x\ntitle: X\nschedule: [{ for: 1h, every: 5m, only: ["section:nope"] }]\nsections:\n  - id: s\n    title: S\n    items:\n      - { id: a, title: A, probe: { kind: command, run: [sh, -c, "exit 0"] } }\n',
     });
     const r = await runCli(['watch', 'checklist.yaml', '--log-dir', tmp.path('runs')], { cwd: tmp.dir });
     expect(r.code).toBe(2);

@@ -35,7 +35,11 @@ async function database(versions?: string[]): Promise<string> {
   const name = `app_${++databases}`;
   await server.createDatabase(name, 'app');
   if (versions) {
-    await server.sql('create table alembic_version (version_num varchar(32) not null primary key); alter table alembic_version owner to app', [], name);
+    await server.sql(
+      'create table alembic_version (version_num varchar(32) not null primary key); alter table alembic_version owner to app',
+      [],
+      name,
+    );
     for (const v of versions) await server.sql('insert into alembic_version values ($1)', [v], name);
   }
   return server.urlFor({ user: 'app', password: APP_PASSWORD, database: name });
@@ -66,7 +70,10 @@ async function failure(params: Record<string, unknown>, ctx: Partial<ProbeContex
 
 /** The real Alembic CLI, in a fixture project, writing nothing into it. */
 async function realAlembic(project: string, args: string[], databaseUrl: string): Promise<void> {
-  await execFile('alembic', args, { cwd: fixture(project), env: { ...process.env, DATABASE_URL: databaseUrl, PYTHONDONTWRITEBYTECODE: '1' } });
+  await execFile('alembic', args, {
+    cwd: fixture(project),
+    env: { ...process.env, DATABASE_URL: databaseUrl, PYTHONDONTWRITEBYTECODE: '1' },
+  });
 }
 
 function linear(url: string, extra: Record<string, unknown> = {}) {
@@ -82,7 +89,9 @@ async function requireAlembic(): Promise<void> {
     const interpreter = python?.[1]?.endsWith('/env') ? python[2]! : (python?.[1] ?? 'python3');
     await execFile(interpreter, ['-c', 'import psycopg2']);
   } catch {
-    throw new Error('the alembic CLI with psycopg2 is missing: install it with `apt-get install -y alembic python3-psycopg2` (or run scripts/install-test-deps.sh)');
+    throw new Error(
+      'the alembic CLI with psycopg2 is missing: install it with `apt-get install -y alembic python3-psycopg2` (or run scripts/install-test-deps.sh)',
+    );
   }
 }
 
@@ -151,7 +160,9 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
 
   it('flags a database revision the scripts do not know (code older than the database)', async () => {
     const outcome = await probe(linear(await database(['ffff00000000'])));
-    expect(outcome.problems).toEqual(['database is at ffff00000000, which these migrations do not know: deployed code older than the database?']);
+    expect(outcome.problems).toEqual([
+      'database is at ffff00000000, which these migrations do not know: deployed code older than the database?',
+    ]);
     expect(outcome.observations).toMatchObject({ current: ['ffff00000000'], at_head: false });
     expect(outcome.observations).not.toHaveProperty('pending');
   });
@@ -168,7 +179,9 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
   it('follows a branch and its merge: pending in upgrade order, two rows while both branches are applied', async () => {
     const cwd = fixture('branch-and-merge');
     const onBilling = await probe({ database_url: await database(['b1a000000001']) }, { cwd });
-    expect(onBilling.problems).toEqual(['3 pending: b2c000000001 add_media, e0e000000001 merge_billing_and_media, f00000000001 add_invoices']);
+    expect(onBilling.problems).toEqual([
+      '3 pending: b2c000000001 add_media, e0e000000001 merge_billing_and_media, f00000000001 add_invoices',
+    ]);
     const onBoth = await probe({ database_url: await database(['b1a000000001', 'b2c000000001']) }, { cwd });
     expect(onBoth.observations).toMatchObject({
       current: ['b1a000000001', 'b2c000000001'],
@@ -180,7 +193,10 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
   });
 
   it('resolves a relative script_location in alembic.ini against the working directory, as alembic does', async () => {
-    const error = await failure({ mode: 'native', config: join(fixture('branch-and-merge'), 'alembic.ini'), database_url: await database([]) }, { cwd: fixture('.') });
+    const error = await failure(
+      { mode: 'native', config: join(fixture('branch-and-merge'), 'alembic.ini'), database_url: await database([]) },
+      { cwd: fixture('.') },
+    );
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toBe(
       `cannot read the migration scripts: script_location migrations not found (a relative script_location resolves against the working directory ${fixture('.')}, as alembic does)`,
@@ -223,14 +239,19 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
     try {
       const error = await failure({ database_url: 'postgresql://app@127.0.0.1/x' }, { cwd: dir.dir });
       expect(error).toBeInstanceOf(ProbeError);
-      expect(error.message).toBe('no alembic config at alembic.ini: give config: (the path to alembic.ini) or script_location: (the migrations folder)');
+      expect(error.message).toBe(
+        'no alembic config at alembic.ini: give config: (the path to alembic.ini) or script_location: (the migrations folder)',
+      );
     } finally {
       dir.remove();
     }
   });
 
   it('reads a script_location given directly, without any alembic.ini', async () => {
-    const outcome = await probe({ script_location: join(fixture('linear-history'), 'migrations'), database_url: await database([LINEAR[3]]) });
+    const outcome = await probe({
+      script_location: join(fixture('linear-history'), 'migrations'),
+      database_url: await database([LINEAR[3]]),
+    });
     expect(outcome.observations).toMatchObject({ mode: 'native', at_head: true });
   });
 });
@@ -251,10 +272,12 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
     expect(outcome.problems).toEqual(['2 pending: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes']);
   });
 
-  it('turns alembic\'s failure on an unknown database revision into the same message', async () => {
+  it("turns alembic's failure on an unknown database revision into the same message", async () => {
     const url = await database(['ffff00000000']);
     const outcome = await probe(linear('', { mode: 'cli' }), { env: { DATABASE_URL: url } });
-    expect(outcome.problems).toEqual(['database is at ffff00000000, which these migrations do not know: deployed code older than the database?']);
+    expect(outcome.problems).toEqual([
+      'database is at ffff00000000, which these migrations do not know: deployed code older than the database?',
+    ]);
   });
 
   it('says when the database has no revision', async () => {
@@ -269,7 +292,9 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
     const config = join(fixture('broken-graph-missing-down-revision'), 'alembic.ini');
     const url = await database(['0c0000000003']);
     const outcome = await probe({ config, mode: 'cli' }, { env: { DATABASE_URL: url } });
-    expect(outcome.problems).toEqual([expect.stringMatching(/^0b0000000002 add_posts \(.*\) has down_revision 0dead0000000, which no migration defines$/)]);
+    expect(outcome.problems).toEqual([
+      expect.stringMatching(/^0b0000000002 add_posts \(.*\) has down_revision 0dead0000000, which no migration defines$/),
+    ]);
     expect(JSON.stringify(outcome)).not.toMatch(/Traceback|KeyError/);
   });
 
@@ -289,7 +314,12 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
   it('chooses cli in auto mode when script_location is a Python package resource, reading pending from alembic history', async () => {
     const url = await database(['5ba5e0000001']);
     const outcome = await probe({ database_url: url }, { cwd: fixture('package-resource-script-location'), env: { DATABASE_URL: url } });
-    expect(outcome.observations).toMatchObject({ mode: 'cli', current: ['5ba5e0000001'], heads: ['5a1000000002'], pending: [{ revision: '5a1000000002', slug: 'add_likes', message: 'add likes' }] });
+    expect(outcome.observations).toMatchObject({
+      mode: 'cli',
+      current: ['5ba5e0000001'],
+      heads: ['5a1000000002'],
+      pending: [{ revision: '5a1000000002', slug: 'add_likes', message: 'add likes' }],
+    });
     expect(outcome.problems).toEqual(['1 pending: 5a1000000002 add_likes']);
   });
 
@@ -387,7 +417,11 @@ describe('alembic items in a checklist', () => {
         timeout: 2s
         probe: { kind: alembic, mode: cli }
 `),
-      { ALEMBIC_CONFIG: join(fixture('linear-history'), 'alembic.ini'), DATABASE_URL: `postgresql://app:${WRONG_PASSWORD}@${silent.address}/app`, PATH: process.env.PATH },
+      {
+        ALEMBIC_CONFIG: join(fixture('linear-history'), 'alembic.ini'),
+        DATABASE_URL: `postgresql://app:${WRONG_PASSWORD}@${silent.address}/app`,
+        PATH: process.env.PATH,
+      },
     );
     expect(log.items.map((i) => [i.id, i.status, i.message])).toEqual([
       ['native', 'fail', 'timed out after 500ms'],
@@ -406,7 +440,10 @@ describe('alembic items in a checklist', () => {
 `),
     });
     try {
-      const result = await runCli(['check', 'db.yaml', '--ci', '--log-dir', dir.path('runs')], { cwd: dir.dir, env: { DATABASE_URL: url } });
+      const result = await runCli(['check', 'db.yaml', '--ci', '--log-dir', dir.path('runs')], {
+        cwd: dir.dir,
+        env: { DATABASE_URL: url },
+      });
       expect(result.stdout).toContain('1 pending: 4d5e6f7a8b9c add_indexes');
       expect(result.stdout + result.stderr).not.toContain(APP_PASSWORD);
       expect(result.code).toBe(1);

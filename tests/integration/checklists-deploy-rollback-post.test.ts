@@ -47,7 +47,11 @@ function workspace(): string {
 }
 
 /** `sfdeploy check <name> --ci --format json` from an empty folder (no .env), with only `env` set. */
-async function check(name: Name, env: Record<string, string>, extra: string[] = []): Promise<{ code: number | null; log: RunLog; stderr: string }> {
+async function check(
+  name: Name,
+  env: Record<string, string>,
+  extra: string[] = [],
+): Promise<{ code: number | null; log: RunLog; stderr: string }> {
   const dir = workspace();
   const r = await runCli(['check', name, '--ci', '--format', 'json', '--log-dir', join(dir, 'runs'), ...extra], { cwd: dir, env });
   let log: RunLog;
@@ -127,7 +131,10 @@ function prometheusHandler(state: FakePrometheusState) {
       state.queries.push(query);
       const value = state.values[query];
       const now = Date.now() / 1000;
-      return send(200, { status: 'success', data: { resultType: 'vector', result: value === undefined ? [] : [{ metric: {}, value: [now, value] }] } });
+      return send(200, {
+        status: 'success',
+        data: { resultType: 'vector', result: value === undefined ? [] : [{ metric: {}, value: [now, value] }] },
+      });
     }
     if (url.pathname === '/api/v1/rules' && url.searchParams.get('type') === 'alert') {
       return send(200, {
@@ -138,7 +145,19 @@ function prometheusHandler(state: FakePrometheusState) {
               name: 'api',
               file: '/etc/prometheus/rules/api.yml',
               interval: 30,
-              rules: [{ state: 'inactive', name: 'HighErrorRate', query: 'job:errors:rate5m > 0.01', duration: 300, labels: { severity: 'critical' }, annotations: {}, alerts: [], health: 'ok', type: 'alerting' }],
+              rules: [
+                {
+                  state: 'inactive',
+                  name: 'HighErrorRate',
+                  query: 'job:errors:rate5m > 0.01',
+                  duration: 300,
+                  labels: { severity: 'critical' },
+                  annotations: {},
+                  alerts: [],
+                  health: 'ok',
+                  type: 'alerting',
+                },
+              ],
             },
           ],
         },
@@ -159,7 +178,13 @@ describe('smoke and monitoring items against a loopback API and Prometheus', () 
     api = await startHttp((req, res) => {
       if (req.url === '/api/v1/health') {
         res.writeHead(apiHealth === 'down' ? 503 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: apiHealth === 'down' ? 'unhealthy' : apiHealth, version: '1.0.0', checks: { database: apiHealth === 'down' ? 'down' : 'up' } }));
+        res.end(
+          JSON.stringify({
+            status: apiHealth === 'down' ? 'unhealthy' : apiHealth,
+            version: '1.0.0',
+            checks: { database: apiHealth === 'down' ? 'down' : 'up' },
+          }),
+        );
         return;
       }
       res.writeHead(404, { 'content-type': 'application/json' });
@@ -198,7 +223,17 @@ describe('smoke and monitoring items against a loopback API and Prometheus', () 
 
   const SELECTED: Record<Name, { items: string[]; health: string[]; errorRate: string[] }> = {
     deploy: {
-      items: ['health-checks-passing', 'smoke-health', 'api-response-times', 'error-rate', 'no-alerts-triggered', 'success-health-endpoints-200', 'success-p95-latency', 'success-error-rate', 'success-no-5xx'],
+      items: [
+        'health-checks-passing',
+        'smoke-health',
+        'api-response-times',
+        'error-rate',
+        'no-alerts-triggered',
+        'success-health-endpoints-200',
+        'success-p95-latency',
+        'success-error-rate',
+        'success-no-5xx',
+      ],
       health: ['health-checks-passing', 'smoke-health', 'success-health-endpoints-200'],
       errorRate: ['error-rate', 'success-error-rate'],
     },
@@ -217,57 +252,65 @@ describe('smoke and monitoring items against a loopback API and Prometheus', () 
     post: ['health-every-5-minutes'],
   };
 
-  it.each(NAMES)('%s: the items pass against a healthy API; an unhealthy health endpoint fails exactly the health items, a degraded body the body checks', async (name) => {
-    const { items, health } = SELECTED[name];
-    const configItems = ['env-api-base-url', 'env-prometheus-url'];
-    apiHealth = 'healthy';
-    healthyMetrics(name);
+  it.each(NAMES)(
+    '%s: the items pass against a healthy API; an unhealthy health endpoint fails exactly the health items, a degraded body the body checks',
+    async (name) => {
+      const { items, health } = SELECTED[name];
+      const configItems = ['env-api-base-url', 'env-prometheus-url'];
+      apiHealth = 'healthy';
+      healthyMetrics(name);
 
-    const ok = await check(name, env(), ['--only', items.join(',')]);
-    expect(byStatus(ok.log, 'pass'), JSON.stringify(ok.log.items.filter((i) => i.status !== 'pass' && !i.filtered).map((i) => [i.id, i.message]))).toEqual(
-      [...items, ...configItems].sort(),
-    );
-    expect(ok.code).toBe(0);
-    // Every PromQL query was sent to Prometheus exactly as written in the checklist.
-    expect(new Set(promState.queries)).toEqual(new Set(Object.keys(promState.values)));
+      const ok = await check(name, env(), ['--only', items.join(',')]);
+      expect(
+        byStatus(ok.log, 'pass'),
+        JSON.stringify(ok.log.items.filter((i) => i.status !== 'pass' && !i.filtered).map((i) => [i.id, i.message])),
+      ).toEqual([...items, ...configItems].sort());
+      expect(ok.code).toBe(0);
+      // Every PromQL query was sent to Prometheus exactly as written in the checklist.
+      expect(new Set(promState.queries)).toEqual(new Set(Object.keys(promState.values)));
 
-    apiHealth = 'down';
-    const bad = await check(name, env(), ['--only', items.join(',')]);
-    expect(bad.code).toBe(1);
-    expect(byStatus(bad.log, 'fail')).toEqual([...health].sort());
-    expect(byStatus(bad.log, 'pass')).toEqual([...items, ...configItems].filter((id) => !health.includes(id)).sort());
-    for (const id of health) {
-      expect(bad.log.items.find((i) => i.id === id)!.message).toMatch(/status == 200 \(got 503\)/);
-    }
+      apiHealth = 'down';
+      const bad = await check(name, env(), ['--only', items.join(',')]);
+      expect(bad.code).toBe(1);
+      expect(byStatus(bad.log, 'fail')).toEqual([...health].sort());
+      expect(byStatus(bad.log, 'pass')).toEqual([...items, ...configItems].filter((id) => !health.includes(id)).sort());
+      for (const id of health) {
+        expect(bad.log.items.find((i) => i.id === id)!.message).toMatch(/status == 200 \(got 503\)/);
+      }
 
-    // A 200 whose body is not healthy fails the items that read the body; "200 OK" alone still passes.
-    apiHealth = 'degraded';
-    const degraded = await check(name, env(), ['--only', items.join(',')]);
-    const bodyChecked = HEALTH_BODY[name];
-    expect(byStatus(degraded.log, 'fail')).toEqual([...bodyChecked].sort());
-    for (const id of bodyChecked) {
-      expect(degraded.log.items.find((i) => i.id === id)!.message).toMatch(/^json\.status == "healthy" \(got "degraded"\)/);
-    }
-  }, 90_000); // three runs, the failing ones wait for the health items' retries
+      // A 200 whose body is not healthy fails the items that read the body; "200 OK" alone still passes.
+      apiHealth = 'degraded';
+      const degraded = await check(name, env(), ['--only', items.join(',')]);
+      const bodyChecked = HEALTH_BODY[name];
+      expect(byStatus(degraded.log, 'fail')).toEqual([...bodyChecked].sort());
+      for (const id of bodyChecked) {
+        expect(degraded.log.items.find((i) => i.id === id)!.message).toMatch(/^json\.status == "healthy" \(got "degraded"\)/);
+      }
+    },
+    90_000,
+  ); // three runs, the failing ones wait for the health items' retries
 
-  it.each(NAMES)('%s: an error rate of 2.3 percent (and, for deploy, 5xx errors and a p95 of 350 ms) fails exactly those gates', async (name) => {
-    const { items, errorRate } = SELECTED[name];
-    apiHealth = 'healthy';
-    healthyMetrics(name);
-    const q = promQueries(name);
-    for (const id of errorRate) promState.values[q[id]!] = '0.023';
-    if (name === 'deploy') {
-      promState.values[q['success-no-5xx']!] = '12';
-      promState.values[q['success-p95-latency']!] = '350';
-    }
-    const expected = name === 'deploy' ? [...errorRate, 'success-no-5xx', 'success-p95-latency'] : errorRate;
+  it.each(NAMES)(
+    '%s: an error rate of 2.3 percent (and, for deploy, 5xx errors and a p95 of 350 ms) fails exactly those gates',
+    async (name) => {
+      const { items, errorRate } = SELECTED[name];
+      apiHealth = 'healthy';
+      healthyMetrics(name);
+      const q = promQueries(name);
+      for (const id of errorRate) promState.values[q[id]!] = '0.023';
+      if (name === 'deploy') {
+        promState.values[q['success-no-5xx']!] = '12';
+        promState.values[q['success-p95-latency']!] = '350';
+      }
+      const expected = name === 'deploy' ? [...errorRate, 'success-no-5xx', 'success-p95-latency'] : errorRate;
 
-    const r = await check(name, env(), ['--only', items.join(',')]);
-    expect(r.code).toBe(1);
-    expect(byStatus(r.log, 'fail')).toEqual([...expected].sort());
-    for (const id of errorRate) expect(r.log.items.find((i) => i.id === id)!.message).toBe('value < 1% (got 0.023)');
-    if (name === 'deploy') expect(r.log.items.find((i) => i.id === 'success-p95-latency')!.message).toBe('value < 200ms (got 350)');
-  });
+      const r = await check(name, env(), ['--only', items.join(',')]);
+      expect(r.code).toBe(1);
+      expect(byStatus(r.log, 'fail')).toEqual([...expected].sort());
+      for (const id of errorRate) expect(r.log.items.find((i) => i.id === id)!.message).toBe('value < 1% (got 0.023)');
+      if (name === 'deploy') expect(r.log.items.find((i) => i.id === 'success-p95-latency')!.message).toBe('value < 200ms (got 350)');
+    },
+  );
 
   it('deploy: the SSL item fails on a plain-HTTP API, naming the scheme', async () => {
     apiHealth = 'healthy';
@@ -300,9 +343,10 @@ describe('database and Redis items against a throwaway PostgreSQL and Redis', ()
     for (const name of ['deploy', 'post'] as const) {
       const items = ITEMS[name]!;
       const r = await check(name, env(), ['--only', items.join(',')]);
-      expect(byStatus(r.log, 'pass'), JSON.stringify(r.log.items.filter((i) => i.status !== 'pass' && !i.filtered).map((i) => [i.id, i.message]))).toEqual(
-        [...items, 'env-database-url', 'env-redis-url'].sort(),
-      );
+      expect(
+        byStatus(r.log, 'pass'),
+        JSON.stringify(r.log.items.filter((i) => i.status !== 'pass' && !i.filtered).map((i) => [i.id, i.message])),
+      ).toEqual([...items, 'env-database-url', 'env-redis-url'].sort());
     }
     const client = new Redis(redis.url);
     try {

@@ -83,7 +83,11 @@ describe('postgres probe against a real server', () => {
                 join pg_attribute att on att.attrelid = x.indrelid and att.attnum = any(x.indkey) join pg_type t on t.oid = att.atttypid
                where a.amname = 'gin' and t.typname = 'tsvector'`,
     });
-    expect(gin.observations).toMatchObject({ row_count: 1, value: 'ix_posts_search', rows: [{ index: 'ix_posts_search', method: 'gin', type: 'tsvector' }] });
+    expect(gin.observations).toMatchObject({
+      row_count: 1,
+      value: 'ix_posts_search',
+      rows: [{ index: 'ix_posts_search', method: 'gin', type: 'tsvector' }],
+    });
   });
 
   it('tells an application role from a superuser', async () => {
@@ -96,7 +100,8 @@ describe('postgres probe against a real server', () => {
     expect((await probe({ url: appUrl, query: 'select count(*) from pg_stat_replication' })).observations.value).toBe(0);
     const settings = await probe({
       url: appUrl,
-      query: "select current_setting('max_connections')::int as max_connections, current_setting('max_connections')::int >= $1::int * $2::int as fits",
+      query:
+        "select current_setting('max_connections')::int as max_connections, current_setting('max_connections')::int >= $1::int * $2::int as fits",
       params: ['10', 2],
     });
     expect(settings.observations.rows).toEqual([{ max_connections: 30, fits: true }]);
@@ -262,22 +267,28 @@ describe('postgres items in a checklist', () => {
   });
 
   it('fails naming DATABASE_URL when it is not set', async () => {
-    const log = await run(checklist(`
+    const log = await run(
+      checklist(`
       - id: db-connect
         title: Database reachable
         probe: { kind: postgres }
-`), {});
+`),
+      {},
+    );
     expect(log.items[0]).toMatchObject({ status: 'fail', message: 'DATABASE_URL is not set' });
   });
 
   it('ends an item against a silent server with "timed out after"', async () => {
     const started = Date.now();
-    const log = await run(checklist(`
+    const log = await run(
+      checklist(`
       - id: db-connect
         title: Database reachable
         timeout: 500ms
         probe: { kind: postgres }
-`), { DATABASE_URL: `postgresql://app:${WRONG_PASSWORD}@${silent.address}/socialflow` });
+`),
+      { DATABASE_URL: `postgresql://app:${WRONG_PASSWORD}@${silent.address}/socialflow` },
+    );
     expect(log.items[0]).toMatchObject({ status: 'fail', message: 'timed out after 500ms' });
     expect(Date.now() - started).toBeLessThan(5000);
   });

@@ -33,10 +33,14 @@ const PRE_YAML = join(REPO_ROOT, 'checklists', 'pre.yaml');
 const SKIPPED: Record<string, string> = {
   'lb-domain': 'the dns probe asks the system resolver, never /etc/hosts; no resolver here has a record for the local API host',
   'docs-support-email': 'MX records of the support domain need a real DNS resolver',
-  'cdn-certificate': 'the tls probe connects to the CDN domain on port 443 (no port parameter), which a test cannot bind, and requires an Amazon-issued certificate',
-  's3-bucket-policy': 's3rver does not implement GetBucketPolicy (the probe is tested against AWS documents in tests/integration/s3.test.ts)',
-  's3-lifecycle': 's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/s3.test.ts)',
-  'backup-retention': 's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/s3.test.ts)',
+  'cdn-certificate':
+    'the tls probe connects to the CDN domain on port 443 (no port parameter), which a test cannot bind, and requires an Amazon-issued certificate',
+  's3-bucket-policy':
+    's3rver does not implement GetBucketPolicy (the probe is tested against AWS documents in tests/integration/s3.test.ts)',
+  's3-lifecycle':
+    's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/s3.test.ts)',
+  'backup-retention':
+    's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/s3.test.ts)',
   'backup-s3-versioning': 's3rver does not implement GetBucketVersioning (tested against AWS documents in tests/integration/s3.test.ts)',
 };
 
@@ -47,9 +51,19 @@ const SKIPPED_BY_WHEN: Record<string, string> = {
   'docker-image-pushed': 'DOCKER_IMAGE not set',
   'docker-security-scan': 'DOCKER_IMAGE not set',
   ...Object.fromEntries(
-    ['k8s-cluster', 'k8s-kubectl-access', 'k8s-namespace', 'k8s-secrets', 'k8s-configmaps', 'k8s-volumes', 'k8s-ingress-controller', 'k8s-certificates', 'k8s-resource-limits', 'k8s-hpa', 'k8s-network-policies'].map(
-      (id) => [id, 'K8S_NAMESPACE not set'],
-    ),
+    [
+      'k8s-cluster',
+      'k8s-kubectl-access',
+      'k8s-namespace',
+      'k8s-secrets',
+      'k8s-configmaps',
+      'k8s-volumes',
+      'k8s-ingress-controller',
+      'k8s-certificates',
+      'k8s-resource-limits',
+      'k8s-hpa',
+      'k8s-network-policies',
+    ].map((id) => [id, 'K8S_NAMESPACE not set']),
   ),
   'celery-workers': 'CELERY_APP not set',
   'celery-task-timeout': 'CELERY_APP not set',
@@ -68,7 +82,10 @@ const LAST_REVISION = '6e1b3a8c5f06 add_stripe_customer_to_users';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 const pick = (chars: string, n: number): string => Array.from({ length: n }, () => chars[randomInt(chars.length)]).join('');
-const hex = (n: number): string => randomBytes(Math.ceil(n / 2)).toString('hex').slice(0, n);
+const hex = (n: number): string =>
+  randomBytes(Math.ceil(n / 2))
+    .toString('hex')
+    .slice(0, n);
 
 const SECRETS = {
   DB_PASSWORD: pick(ALNUM, 28),
@@ -163,20 +180,44 @@ function stripeRoute(req: IncomingMessage, res: ServerResponse, path: string): v
     return sendJson(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
   }
   if (path === '/stripe/v1/account') {
-    return sendJson(res, 200, { id: 'acct_1PsFq2Socialflow', object: 'account', country: 'US', charges_enabled: true, payouts_enabled: true, details_submitted: true });
+    return sendJson(res, 200, {
+      id: 'acct_1PsFq2Socialflow',
+      object: 'account',
+      country: 'US',
+      charges_enabled: true,
+      payouts_enabled: true,
+      details_submitted: true,
+    });
   }
   if (path === '/stripe/v1/prices') {
     return sendJson(res, 200, {
       object: 'list',
       url: '/v1/prices',
       has_more: false,
-      data: [{ id: 'price_1PsFqRSocialflowPro', object: 'price', active: true, currency: 'usd', unit_amount: 999, type: 'recurring', recurring: { interval: 'month', interval_count: 1 } }],
+      data: [
+        {
+          id: 'price_1PsFqRSocialflowPro',
+          object: 'price',
+          active: true,
+          currency: 'usd',
+          unit_amount: 999,
+          type: 'recurring',
+          recurring: { interval: 'month', interval_count: 1 },
+        },
+      ],
     });
   }
   if (path === '/stripe/v1/tax/settings') {
-    return sendJson(res, 200, { object: 'tax.settings', status: 'active', defaults: { tax_behavior: 'exclusive', tax_code: 'txcd_10000000' }, livemode: true });
+    return sendJson(res, 200, {
+      object: 'tax.settings',
+      status: 'active',
+      defaults: { tax_behavior: 'exclusive', tax_code: 'txcd_10000000' },
+      livemode: true,
+    });
   }
-  return sendJson(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (GET: ${path.slice('/stripe'.length)}).` } });
+  return sendJson(res, 404, {
+    error: { type: 'invalid_request_error', message: `Unrecognized request URL (GET: ${path.slice('/stripe'.length)}).` },
+  });
 }
 
 /** Prometheus's HTTP API under /prometheus, in its real JSON format. */
@@ -201,7 +242,15 @@ function prometheusRoute(url: URL, res: ServerResponse, path: string): void {
       lastEvaluation: new Date().toISOString(),
       type: 'alerting',
     };
-    const group = { name: 'socialflow-api', file: '/etc/prometheus/rules/api.yml', rules: [rule], interval: 30, limit: 0, evaluationTime: 0.0005, lastEvaluation: new Date().toISOString() };
+    const group = {
+      name: 'socialflow-api',
+      file: '/etc/prometheus/rules/api.yml',
+      rules: [rule],
+      interval: 30,
+      limit: 0,
+      evaluationTime: 0.0005,
+      lastEvaluation: new Date().toISOString(),
+    };
     return sendJson(res, 200, { status: 'success', data: { groups: [group] } });
   }
   res.writeHead(404, { 'content-type': 'text/plain' });
@@ -230,7 +279,16 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (path === '/grafana/api/search') {
     if (req.headers.authorization !== `Bearer ${SECRETS.GRAFANA_TOKEN}`) return sendJson(res, 401, { message: 'Unauthorized' });
     return sendJson(res, 200, [
-      { id: 7, uid: 'socialflow-api', title: 'Social Flow API', uri: 'db/social-flow-api', url: '/d/socialflow-api/social-flow-api', type: 'dash-db', tags: ['api'], isStarred: false },
+      {
+        id: 7,
+        uid: 'socialflow-api',
+        title: 'Social Flow API',
+        uri: 'db/social-flow-api',
+        url: '/d/socialflow-api/social-flow-api',
+        type: 'dash-db',
+        tags: ['api'],
+        isStarred: false,
+      },
     ]);
   }
   if (path === '/docs' || path === '/status') {
@@ -242,7 +300,11 @@ async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
 }
 
 async function alembic(...args: string[]): Promise<void> {
-  await execFile('alembic', args, { cwd: repo.dir, env: { ...process.env, DATABASE_URL: databaseUrl, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 30_000 });
+  await execFile('alembic', args, {
+    cwd: repo.dir,
+    env: { ...process.env, DATABASE_URL: databaseUrl, PYTHONDONTWRITEBYTECODE: '1' },
+    timeout: 30_000,
+  });
 }
 
 /** The application's repository: the alembic project, a changelog, CI, .gitignore; tagged v1.2.0. */
@@ -373,7 +435,9 @@ beforeAll(async () => {
     credentials: { accessKeyId: AWS_ACCESS_KEY_ID, secretAccessKey: SECRETS.AWS_SECRET_ACCESS_KEY },
   });
   const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
-  await client.send(new PutObjectCommand({ Bucket: 'socialflow-backups', Key: `db/backup_${today}.sql`, Body: '-- PostgreSQL database dump\n' }));
+  await client.send(
+    new PutObjectCommand({ Bucket: 'socialflow-backups', Key: `db/backup_${today}.sql`, Body: '-- PostgreSQL database dump\n' }),
+  );
   client.destroy();
 
   repo = makeAppRepo();
@@ -444,7 +508,9 @@ function changes(from: RunLog, to: RunLog): Record<string, ItemStatus> {
 /** The changed items with their messages, for the assertion message. */
 function explainChanges(from: RunLog, to: RunLog): string {
   const before = new Map(from.items.map((i) => [i.id, i.status]));
-  const lines = to.items.filter((i) => i.status !== before.get(i.id)).map((i) => `${i.id}: ${before.get(i.id)} -> ${i.status} (${i.message})`);
+  const lines = to.items
+    .filter((i) => i.status !== before.get(i.id))
+    .map((i) => `${i.id}: ${before.get(i.id)} -> ${i.status} (${i.message})`);
   return `items that changed from the baseline run:\n${lines.join('\n')}`;
 }
 
@@ -483,7 +549,8 @@ describe('sfdeploy check pre against a local production stack', () => {
 
     expect(statuses(run.log, expected)).toEqual(expected);
     for (const [id, reason] of Object.entries(SKIPPED_BY_WHEN)) expect(item(run.log, id).message, id).toBe(reason);
-    for (const id of Object.keys(SKIPPED)) expect(item(run.log, id)).toMatchObject({ filtered: true, message: 'not selected (--only/--skip)' });
+    for (const id of Object.keys(SKIPPED))
+      expect(item(run.log, id)).toMatchObject({ filtered: true, message: 'not selected (--only/--skip)' });
     expect(item(run.log, 'db-read-replicas').message).toBe('value >= 1 (got 0)');
     expect(run.log.summary.blocking).toMatchObject({ failed: [], errored: [] });
     expect(run.log.summary.verdict).toBe('pending');
@@ -500,7 +567,10 @@ describe('sfdeploy check pre against a local production stack', () => {
     } finally {
       await alembic('upgrade', 'head');
     }
-    expect(changes(before, run.log), explainChanges(before, run.log)).toEqual({ 'db-migrations-at-head': 'fail', 'db-migrations-current': 'skip' });
+    expect(changes(before, run.log), explainChanges(before, run.log)).toEqual({
+      'db-migrations-at-head': 'fail',
+      'db-migrations-current': 'skip',
+    });
     expect(item(run.log, 'db-migrations-at-head').message).toBe(`1 pending: ${LAST_REVISION}`);
     expect(item(run.log, 'db-migrations-current').message).toBe('needs db-migrations-at-head, which is failing');
     expect(run.result.code).toBe(1);
@@ -508,7 +578,13 @@ describe('sfdeploy check pre against a local production stack', () => {
 
   it('Redis without auth (requirepass ""): only redis-auth fails', async () => {
     const before = theBaseline();
-    const admin = new Redis({ host: '127.0.0.1', port: redis.port, password: SECRETS.REDIS_PASSWORD, lazyConnect: true, maxRetriesPerRequest: 1 });
+    const admin = new Redis({
+      host: '127.0.0.1',
+      port: redis.port,
+      password: SECRETS.REDIS_PASSWORD,
+      lazyConnect: true,
+      maxRetriesPerRequest: 1,
+    });
     await admin.connect();
     let run: Run;
     try {

@@ -91,11 +91,16 @@ describe('redis probe against a redis-server with requirepass and appendonly', (
   });
 
   it('authenticates an ACL user given in the URL and notes that CONFIG GET is refused', async () => {
-    const out = await runProbe('redis', { url: `redis://limited:${encodeURIComponent(`${PASSWORD}-limited`)}@127.0.0.1:${secured.port}`, config: ['maxmemory-policy'] });
+    const out = await runProbe('redis', {
+      url: `redis://limited:${encodeURIComponent(`${PASSWORD}-limited`)}@127.0.0.1:${secured.port}`,
+      config: ['maxmemory-policy'],
+    });
     expect(out.problems).toEqual([]);
     expect(out.observations.config).toEqual({});
     expect(out.observations.protected_mode).toBeUndefined();
-    expect(out.observations.notes).toEqual([expect.stringMatching(/^CONFIG GET refused \(NOPERM.*\): config\.\* and protected_mode not observed$/)]);
+    expect(out.observations.notes).toEqual([
+      expect.stringMatching(/^CONFIG GET refused \(NOPERM.*\): config\.\* and protected_mode not observed$/),
+    ]);
   });
 
   it('fails its default check when a queue key is not a list', async () => {
@@ -133,14 +138,18 @@ describe('redis probe over TLS (rediss://)', () => {
 
   it('fails with a certificate message when the CA is not trusted, and passes with insecure: true', async () => {
     const message = await failureOf(runProbe('redis', { url: tls.url }));
-    expect(message).toMatch(new RegExp(`^certificate of 127\\.0\\.0\\.1:${tls.port} is (self-signed and not trusted|not signed by a trusted CA)$`));
+    expect(message).toMatch(
+      new RegExp(`^certificate of 127\\.0\\.0\\.1:${tls.port} is (self-signed and not trusted|not signed by a trusted CA)$`),
+    );
     const out = await runProbe('redis', { url: tls.url, insecure: true });
     expect(out.observations.pong).toBe(true);
   });
 
   it('hints at TLS when rediss:// meets a plain-text port', async () => {
     const message = await failureOf(runProbe('redis', { url: `rediss://127.0.0.1:${plain.port}`, insecure: true }, { timeoutMs: 500 }));
-    expect(message).toBe(`connection to redis at 127.0.0.1:${plain.port} timed out after 500ms (with rediss://, check that this port serves TLS)`);
+    expect(message).toBe(
+      `connection to redis at 127.0.0.1:${plain.port} timed out after 500ms (with rediss://, check that this port serves TLS)`,
+    );
   });
 });
 
@@ -157,7 +166,9 @@ describe('redis probe timeouts and server states', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted by test')), 100);
     const started = Date.now();
-    const message = await failureOf(runProbe('redis', { url: `redis://127.0.0.1:${silent.port}` }, { timeoutMs: 60_000, signal: controller.signal }));
+    const message = await failureOf(
+      runProbe('redis', { url: `redis://127.0.0.1:${silent.port}` }, { timeoutMs: 60_000, signal: controller.signal }),
+    );
     expect(message).toBe('interrupted by test');
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -166,7 +177,9 @@ describe('redis probe timeouts and server states', () => {
     const loading = await startLoadingRedis();
     try {
       const message = await failureOf(runProbe('redis', { url: loading.url }));
-      expect(message).toBe(`redis at 127.0.0.1:${loading.port} is still loading its dataset into memory (LOADING); retry when loading has finished`);
+      expect(message).toBe(
+        `redis at 127.0.0.1:${loading.port} is still loading its dataset into memory (LOADING); retry when loading has finished`,
+      );
     } finally {
       await loading.stop();
     }
@@ -221,7 +234,10 @@ sections:
     const byId = Object.fromEntries(log.items.map((i) => [i.id, i]));
     expect(byId['redis-ping']!.status).toBe('pass');
     expect(byId['redis-auth-persistence']!.status).toBe('pass');
-    expect(byId['redis-maxmemory']).toMatchObject({ status: 'fail', message: 'info.memory.maxmemory_policy == "allkeys-lru" (got "noeviction")' });
+    expect(byId['redis-maxmemory']).toMatchObject({
+      status: 'fail',
+      message: 'info.memory.maxmemory_policy == "allkeys-lru" (got "noeviction")',
+    });
     expect(byId['redis-hung']).toMatchObject({ status: 'fail', message: 'timed out after 400ms' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(JSON.stringify(log)).not.toContain(PASSWORD);
@@ -245,7 +261,12 @@ describe('redis probe module', () => {
   });
 
   it('parses INFO into sections with numbers and key=value lists', () => {
-    const info = parseInfo('# Server\r\nredis_version:7.2.4\r\nuptime_in_seconds:42\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n');
-    expect(info).toEqual({ server: { redis_version: '7.2.4', uptime_in_seconds: 42 }, keyspace: { db0: { keys: 3, expires: 1, avg_ttl: 0 } } });
+    const info = parseInfo(
+      '# Server\r\nredis_version:7.2.4\r\nuptime_in_seconds:42\r\n\r\n# Keyspace\r\ndb0:keys=3,expires=1,avg_ttl=0\r\n',
+    );
+    expect(info).toEqual({
+      server: { redis_version: '7.2.4', uptime_in_seconds: 42 },
+      keyspace: { db0: { keys: 3, expires: 1, avg_ttl: 0 } },
+    });
   });
 });

@@ -24,10 +24,13 @@ beforeAll(async () => {
     if (url.pathname === '/slow') {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
-      setTimeout(() => {
-        inFlight--;
-        res.end('ok');
-      }, Number(url.searchParams.get('ms') ?? 150));
+      setTimeout(
+        () => {
+          inFlight--;
+          res.end('ok');
+        },
+        Number(url.searchParams.get('ms') ?? 150),
+      );
       return;
     }
     if (url.pathname === '/flaky') {
@@ -57,7 +60,16 @@ afterAll(async () => {
 const checklistOf = (items: string, env: Record<string, string> = {}) =>
   parseChecklist(`id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n${items}`, 't.yaml', { env });
 
-async function run(items: string, o: { env?: Record<string, string>; concurrency?: number; signoff?: SignoffProvider; listeners?: RunListener[]; signal?: AbortSignal } = {}): Promise<RunLog> {
+async function run(
+  items: string,
+  o: {
+    env?: Record<string, string>;
+    concurrency?: number;
+    signoff?: SignoffProvider;
+    listeners?: RunListener[];
+    signal?: AbortSignal;
+  } = {},
+): Promise<RunLog> {
   const env = { BASE: http.url, ...o.env };
   return runChecklist({
     runId: 'test',
@@ -78,7 +90,10 @@ const byId = (log: RunLog) => Object.fromEntries(log.items.map((r) => [r.id, r])
 describe('runner', () => {
   it('never runs more probes at once than --concurrency allows', async () => {
     maxInFlight = 0;
-    const items = Array.from({ length: 9 }, (_, i) => `      - id: slow-${i}\n        title: Slow ${i}\n        probe: { kind: http, url: "\${BASE}/slow?ms=120" }\n`).join('');
+    const items = Array.from(
+      { length: 9 },
+      (_, i) => `      - id: slow-${i}\n        title: Slow ${i}\n        probe: { kind: http, url: "\${BASE}/slow?ms=120" }\n`,
+    ).join('');
     const log = await run(items, { concurrency: 3 });
     expect(log.summary.counts.pass).toBe(9);
     expect(maxInFlight).toBe(3);
@@ -92,13 +107,17 @@ describe('runner', () => {
   });
 
   it('fails an item whose probe outlives its timeout, with the timeout in the message', async () => {
-    const log = await run(`      - id: hang\n        title: Hang\n        timeout: 300ms\n        probe: { kind: http, url: "http://127.0.0.1:${silentPort}/" }\n`);
+    const log = await run(
+      `      - id: hang\n        title: Hang\n        timeout: 300ms\n        probe: { kind: http, url: "http://127.0.0.1:${silentPort}/" }\n`,
+    );
     expect(byId(log).hang).toMatchObject({ status: 'fail', message: 'timed out after 300ms' });
   });
 
   it('retries a failing probe after the delay and records every attempt', async () => {
     flakyCalls = 0;
-    const log = await run(`      - id: flaky\n        title: Flaky\n        retry: { attempts: 3, delay: 50ms }\n        probe: { kind: http, url: "\${BASE}/flaky", expect: [status == 200] }\n`);
+    const log = await run(
+      `      - id: flaky\n        title: Flaky\n        retry: { attempts: 3, delay: 50ms }\n        probe: { kind: http, url: "\${BASE}/flaky", expect: [status == 200] }\n`,
+    );
     const r = byId(log).flaky!;
     expect(r.status).toBe('pass');
     expect(r.attempts.map((a) => a.status)).toEqual(['fail', 'fail', 'pass']);
@@ -125,7 +144,9 @@ describe('runner', () => {
   });
 
   it('skips an item whose when: is empty, saying which variable is not set', async () => {
-    const log = await run(`      - id: k8s\n        title: K8s\n        when: \${K8S_NAMESPACE}\n        probe: { kind: command, run: [kubectl, version] }\n`);
+    const log = await run(
+      `      - id: k8s\n        title: K8s\n        when: \${K8S_NAMESPACE}\n        probe: { kind: command, run: [kubectl, version] }\n`,
+    );
     expect(byId(log).k8s).toMatchObject({ status: 'skip', message: 'K8S_NAMESPACE not set' });
     expect(log.summary.exitCode).toBe(0);
   });
@@ -135,7 +156,11 @@ describe('runner', () => {
     expect((await run(items)).summary).toMatchObject({ verdict: 'pending', exitCode: 3, blocking: { pending: ['approve'] } });
     const signing: SignoffProvider = {
       async resolve() {
-        return { status: 'signed', message: 'signed by ana', signoff: { decision: 'confirmed', by: 'ana', at: 'now', host: 'h', source: 'prompt' } };
+        return {
+          status: 'signed',
+          message: 'signed by ana',
+          signoff: { decision: 'confirmed', by: 'ana', at: 'now', host: 'h', source: 'prompt' },
+        };
       },
     };
     expect((await run(items, { signoff: signing })).summary).toMatchObject({ verdict: 'passed', exitCode: 0 });
@@ -168,7 +193,14 @@ describe('runner', () => {
       `      - id: slow\n        title: Slow\n        probe: { kind: http, url: "\${BASE}/slow?ms=250" }\n      - id: first-approval\n        title: First\n        manual: { instructions: one }\n      - id: after-approval\n        title: Probe after a sign-off\n        needs: [second-approval]\n        probe: { kind: http, url: "\${BASE}/health" }\n      - id: second-approval\n        title: Second\n        manual: { instructions: two }\n`,
       { signoff, listeners: [{ onItemEnd: (item) => order.push(`end:${item.id}`) }] },
     );
-    expect(order).toEqual(['end:slow', 'prompt:first-approval', 'end:first-approval', 'prompt:second-approval', 'end:second-approval', 'end:after-approval']);
+    expect(order).toEqual([
+      'end:slow',
+      'prompt:first-approval',
+      'end:first-approval',
+      'prompt:second-approval',
+      'end:second-approval',
+      'end:after-approval',
+    ]);
     expect(log.summary.verdict).toBe('passed');
   });
 
@@ -187,7 +219,10 @@ describe('runner', () => {
     const seen: ItemResult[] = [];
     const log = await run(
       `      - id: echo\n        title: Echo\n        probe: { kind: command, run: [node, -e, "console.log(process.argv[1]); process.exit(1)", "\${DATABASE_URL} \${STRIPE_API_KEY}"] }\n`,
-      { env: { DATABASE_URL: 'postgres://app:hunter2-secret@db:5432/x', STRIPE_API_KEY: 'sk_live_sentinel123' }, listeners: [{ onItemEnd: (_i, r) => seen.push(r) }] },
+      {
+        env: { DATABASE_URL: 'postgres://app:hunter2-secret@db:5432/x', STRIPE_API_KEY: 'sk_live_sentinel123' },
+        listeners: [{ onItemEnd: (_i, r) => seen.push(r) }],
+      },
     );
     const text = JSON.stringify(log) + JSON.stringify(seen);
     expect(text).not.toContain('hunter2-secret');

@@ -4,7 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import s3Probe from '../../src/probes/s3/index.js';
 import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
 import { failureOf, runChecklistText, runProbe } from '../support/probe-run.js';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, s3Fixture, startBucketConfigServer, startS3rver, type BucketConfigServer, type S3rverInstance } from '../support/s3.js';
+import {
+  S3RVER_ACCESS_KEY,
+  S3RVER_SECRET_KEY,
+  s3Fixture,
+  startBucketConfigServer,
+  startS3rver,
+  type BucketConfigServer,
+  type S3rverInstance,
+} from '../support/s3.js';
 
 /** s3rver does not verify V4 signatures, so a distinctive secret key still works against it. */
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCY-sfdeploy-9d2e';
@@ -57,7 +65,9 @@ beforeAll(async () => {
   await admin.send(
     new PutBucketCorsCommand({
       Bucket: 'socialflow-media',
-      CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://app.socialflow.com'], AllowedMethods: ['GET', 'PUT'], MaxAgeSeconds: 3000 }] },
+      CORSConfiguration: {
+        CORSRules: [{ AllowedOrigins: ['https://app.socialflow.com'], AllowedMethods: ['GET', 'PUT'], MaxAgeSeconds: 3000 }],
+      },
     }),
   );
 });
@@ -135,7 +145,11 @@ describe('s3 probe against s3rver', () => {
 
   it('says the access key is unknown, and never shows the secret key', async () => {
     const message = await failureOf(
-      runProbe('s3', { bucket: 'socialflow-media', endpoint: s3rver.endpoint }, { env: { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: SECRET_KEY } }),
+      runProbe(
+        's3',
+        { bucket: 'socialflow-media', endpoint: s3rver.endpoint },
+        { env: { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: SECRET_KEY } },
+      ),
     );
     expect(message).toBe(`the AWS access key id is not known to 127.0.0.1:${s3rver.port} (InvalidAccessKeyId)`);
   });
@@ -155,7 +169,9 @@ describe('s3 probe against s3rver', () => {
 
   it('gives up on an endpoint that accepts and never answers, with a "timed out" message', async () => {
     const started = Date.now();
-    const message = await failureOf(runProbe('s3', { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` }, { env: credentials(), timeoutMs: 300 }));
+    const message = await failureOf(
+      runProbe('s3', { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` }, { env: credentials(), timeoutMs: 300 }),
+    );
     expect(message).toBe(`127.0.0.1:${silent.port} did not answer within 300ms (timed out)`);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -165,7 +181,11 @@ describe('s3 probe against s3rver', () => {
     setTimeout(() => controller.abort(new Error('interrupted by test')), 100);
     const started = Date.now();
     const message = await failureOf(
-      runProbe('s3', { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` }, { env: credentials(), timeoutMs: 60_000, signal: controller.signal }),
+      runProbe(
+        's3',
+        { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` },
+        { env: credentials(), timeoutMs: 60_000, signal: controller.signal },
+      ),
     );
     expect(message).toBe('interrupted by test');
     expect(Date.now() - started).toBeLessThan(5000);
@@ -189,8 +209,21 @@ describe('s3 probe on AWS bucket-configuration documents', () => {
       encryption: 'aws:kms',
       lifecycle_rules: 1,
       lifecycle: [
-        { id: 'expire-tmp-uploads', status: 'Enabled', prefix: 'tmp/', expiration_days: 7, abort_incomplete_multipart_days: 2, transitions: [] },
-        { id: 'archive-backups', status: 'Disabled', prefix: 'backups/', noncurrent_expiration_days: 90, transitions: [{ days: 30, storage_class: 'GLACIER' }] },
+        {
+          id: 'expire-tmp-uploads',
+          status: 'Enabled',
+          prefix: 'tmp/',
+          expiration_days: 7,
+          abort_incomplete_multipart_days: 2,
+          transitions: [],
+        },
+        {
+          id: 'archive-backups',
+          status: 'Disabled',
+          prefix: 'backups/',
+          noncurrent_expiration_days: 90,
+          transitions: [{ days: 30, storage_class: 'GLACIER' }],
+        },
       ],
       policy: { exists: true, public_read_prefixes: ['public/'], whole_bucket_public: false, conditional_read_prefixes: [] },
     });
@@ -218,7 +251,12 @@ describe('s3 probe on AWS bucket-configuration documents', () => {
     ['socialflow-office', [], false, ['*']],
   ])('analyses the policy of %s', async (bucket, prefixes, whole, conditional) => {
     const out = await onFake({ bucket, read: ['policy'] });
-    expect(out.observations.policy).toEqual({ exists: true, public_read_prefixes: prefixes, whole_bucket_public: whole, conditional_read_prefixes: conditional });
+    expect(out.observations.policy).toEqual({
+      exists: true,
+      public_read_prefixes: prefixes,
+      whole_bucket_public: whole,
+      conditional_read_prefixes: conditional,
+    });
   });
 
   it('follows list pages to the newest object', async () => {
@@ -226,7 +264,11 @@ describe('s3 probe on AWS bucket-configuration documents', () => {
     const out = await onFake({ bucket: 'socialflow-backups', prefix: 'db/' });
     expect(fake.requests.slice(before).filter((r) => r.includes('list-type'))).toHaveLength(2);
     expect(out.observations.objects).toBe(3);
-    expect(out.observations.newest).toMatchObject({ key: 'db/backup_20250115.sql', last_modified: '2025-01-15T02:00:03.000Z', size: 1052000 });
+    expect(out.observations.newest).toMatchObject({
+      key: 'db/backup_20250115.sql',
+      last_modified: '2025-01-15T02:00:03.000Z',
+      size: 1052000,
+    });
   });
 
   it('stops listing at max_objects and says so', async () => {
@@ -242,7 +284,9 @@ describe('s3 probe on AWS bucket-configuration documents', () => {
 
   it('names a wrong secret key without showing it', async () => {
     const message = await failureOf(onFake({ bucket: 'bad-signature' }));
-    expect(message).toBe(`the AWS secret access key does not match the access key id (SignatureDoesNotMatch at ${new URL(fake.endpoint).host})`);
+    expect(message).toBe(
+      `the AWS secret access key does not match the access key id (SignatureDoesNotMatch at ${new URL(fake.endpoint).host})`,
+    );
     expect(message).not.toContain(SECRET_KEY);
   });
 });
@@ -283,11 +327,19 @@ sections:
 
   it('uses AWS_S3_BUCKET, AWS_ENDPOINT_URL and the credential variables, and ends a hung item with "timed out"', async () => {
     const started = Date.now();
-    const log = await runChecklistText(checklist, { AWS_S3_BUCKET: 'socialflow-media', AWS_ENDPOINT_URL: fake.endpoint, HUNG_PORT: String(silent.port), ...credentials() });
+    const log = await runChecklistText(checklist, {
+      AWS_S3_BUCKET: 'socialflow-media',
+      AWS_ENDPOINT_URL: fake.endpoint,
+      HUNG_PORT: String(silent.port),
+      ...credentials(),
+    });
     const byId = Object.fromEntries(log.items.map((i) => [i.id, i]));
     expect(byId['s3-bucket']).toMatchObject({ status: 'pass', message: 'bucket socialflow-media exists in eu-west-1' });
     expect(byId['s3-policy']!.status).toBe('pass');
-    expect(byId['s3-versioning']).toMatchObject({ status: 'fail', message: 'versioning == "Enabled" (got "Disabled"); lifecycle_rules > 0 (got 0)' });
+    expect(byId['s3-versioning']).toMatchObject({
+      status: 'fail',
+      message: 'versioning == "Enabled" (got "Disabled"); lifecycle_rules > 0 (got 0)',
+    });
     expect(byId['s3-hung']).toMatchObject({ status: 'fail', message: 'timed out after 400ms' });
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(JSON.stringify(log)).not.toContain(SECRET_KEY);
@@ -300,7 +352,10 @@ describe('s3 probe reads what the conditions name', () => {
       `id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n      - id: media\n        title: Media bucket\n        probe:\n          kind: s3\n          expect: ['versioning == "Enabled"', 'policy.public_read_prefixes == ["public/"]']\n`,
       { AWS_S3_BUCKET: 'socialflow-media', AWS_ENDPOINT_URL: fake.endpoint, ...credentials() },
     );
-    expect(log.items[0]).toMatchObject({ status: 'pass', observations: { versioning: 'Enabled', policy: { public_read_prefixes: ['public/'] } } });
+    expect(log.items[0]).toMatchObject({
+      status: 'pass',
+      observations: { versioning: 'Enabled', policy: { public_read_prefixes: ['public/'] } },
+    });
   });
 });
 
@@ -316,6 +371,12 @@ describe('s3 probe module', () => {
 
   it('describes every parameter and defaults to the AWS variables', () => {
     for (const [name, field] of Object.entries(s3Probe.params.shape)) expect(field.description, name).toBeTruthy();
-    expect(s3Probe.params.parse({})).toMatchObject({ bucket: '${AWS_S3_BUCKET}', region: '${AWS_REGION:-us-east-1}', endpoint: '${AWS_ENDPOINT_URL:-}', read: [], write_test: false });
+    expect(s3Probe.params.parse({})).toMatchObject({
+      bucket: '${AWS_S3_BUCKET}',
+      region: '${AWS_REGION:-us-east-1}',
+      endpoint: '${AWS_ENDPOINT_URL:-}',
+      read: [],
+      write_test: false,
+    });
   });
 });

@@ -155,7 +155,8 @@ const FAULTS: Fault[] = [
   })),
 ];
 
-const item = (id: string, probe: string): string => `      - id: ${id}\n        title: ${id}\n        timeout: ${TIMEOUT_MS}ms\n        probe: ${probe}\n`;
+const item = (id: string, probe: string): string =>
+  `      - id: ${id}\n        title: ${id}\n        timeout: ${TIMEOUT_MS}ms\n        probe: ${probe}\n`;
 
 function expectFailedInTime(result: ItemResult, message: string): void {
   expect({ status: result.status, message: result.message }).toEqual({ status: 'fail', message });
@@ -173,7 +174,10 @@ describe(`each fault ends within its timeout (${TIMEOUT_MS}ms + 10% + ${ALLOWANC
     const loading = await startLoadingRedis();
     try {
       const { item: result } = await runItems(item('fault', `{ kind: redis, url: "${loading.url}/0" }`));
-      expectFailedInTime(result('fault'), `redis at 127.0.0.1:${loading.port} is still loading its dataset into memory (LOADING); retry when loading has finished`);
+      expectFailedInTime(
+        result('fault'),
+        `redis at 127.0.0.1:${loading.port} is still loading its dataset into memory (LOADING); retry when loading has finished`,
+      );
     } finally {
       await loading.stop();
     }

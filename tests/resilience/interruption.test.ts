@@ -37,7 +37,10 @@ describe('interrupted runs', () => {
   it('SIGINT, SIGTERM or SIGKILL at random moments across 50 runs always leave a valid run log and no temp files', async () => {
     const t = tempDir();
     cleanups.push(t.remove);
-    const plans = fc.sample(fc.tuple(fc.constantFrom('SIGINT', 'SIGTERM', 'SIGKILL') as fc.Arbitrary<NodeJS.Signals>, fc.integer({ min: 0, max: 700 })), { numRuns: 50, seed: 20261129 });
+    const plans = fc.sample(
+      fc.tuple(fc.constantFrom('SIGINT', 'SIGTERM', 'SIGKILL') as fc.Arbitrary<NodeJS.Signals>, fc.integer({ min: 0, max: 700 })),
+      { numRuns: 50, seed: 20261129 },
+    );
     let interrupted = 0;
     const killedMidWrite: string[] = [];
     for (const [n, [signal, delay]] of plans.entries()) {
@@ -56,7 +59,10 @@ describe('interrupted runs', () => {
       })();
       const context = `run ${n}: ${signal} after ${delay}ms, exit ${code}, files ${files.join(',')}`;
       const temp = files.filter((f) => /^\..+\.\d+\.tmp$/.test(f));
-      expect(files.filter((f) => !/^\d{8}T\d{6}Z-[0-9a-f]{6}\.json$/.test(f) && !temp.includes(f)), context).toEqual([]);
+      expect(
+        files.filter((f) => !/^\d{8}T\d{6}Z-[0-9a-f]{6}\.json$/.test(f) && !temp.includes(f)),
+        context,
+      ).toEqual([]);
       if (temp.length) {
         // only a kill that cannot be handled may leave a temp file; the next sfdeploy in that directory removes it
         expect(signal, context).toBe('SIGKILL');
@@ -91,7 +97,10 @@ describe('interrupted runs', () => {
     expect(interrupted).toBeGreaterThan(5);
     for (const dir of killedMidWrite) {
       expect((await runCli(['runs', '--log-dir', dir])).code).toBe(0);
-      expect(readdirSync(dir).filter((f) => f.endsWith('.tmp')), dir).toEqual([]);
+      expect(
+        readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+        dir,
+      ).toEqual([]);
     }
   }, 150_000);
 

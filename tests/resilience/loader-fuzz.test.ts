@@ -49,12 +49,45 @@ function assertCleanOutcome(input: string | Buffer): void {
   }
 }
 
-const scalar = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('${X}', '${NOPE}', '10s', 'kebab-id', 'http://127.0.0.1:1/'));
+const scalar = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constantFrom('${X}', '${NOPE}', '10s', 'kebab-id', 'http://127.0.0.1:1/'),
+);
 const anyValue = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, scalar, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 4 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    scalar,
+    fc.array(tie('value'), { maxLength: 4 }),
+    fc.dictionary(fc.string({ maxLength: 8 }), tie('value'), { maxKeys: 4 }),
+  ),
 })).value;
 
-const KEYS = ['id', 'title', 'sections', 'items', 'probe', 'kind', 'expect', 'manual', 'needs', 'timeout', 'retry', 'severity', 'optional', 'when', 'vars', 'url', 'run', 'shell', 'attempts', 'delay'];
+const KEYS = [
+  'id',
+  'title',
+  'sections',
+  'items',
+  'probe',
+  'kind',
+  'expect',
+  'manual',
+  'needs',
+  'timeout',
+  'retry',
+  'severity',
+  'optional',
+  'when',
+  'vars',
+  'url',
+  'run',
+  'shell',
+  'attempts',
+  'delay',
+];
 
 function mutate(doc: unknown, path: (string | number)[], value: unknown): unknown {
   if (path.length === 0) return value;
@@ -86,9 +119,33 @@ describe('loader under hostile input', () => {
 
   it('never throws anything but a located ChecklistError for mutated text', () => {
     fc.assert(
-      fc.property(fc.nat(VALID.length), fc.nat(40), fc.oneof(fc.string(), fc.constantFrom('\t', ': :', '- ', '&a ', '*a', '{', '[', '"', "'", '\n  id: a\n', '\u0000', '%YAML 1.1\n', '---\n', '!!binary ', '<<: *a\n')), (at, cut, insert) => {
-        assertCleanOutcome(VALID.slice(0, at) + insert + VALID.slice(at + cut));
-      }),
+      fc.property(
+        fc.nat(VALID.length),
+        fc.nat(40),
+        fc.oneof(
+          fc.string(),
+          fc.constantFrom(
+            '\t',
+            ': :',
+            '- ',
+            '&a ',
+            '*a',
+            '{',
+            '[',
+            '"',
+            "'",
+            '\n  id: a\n',
+            '\u0000',
+            '%YAML 1.1\n',
+            '---\n',
+            '!!binary ',
+            '<<: *a\n',
+          ),
+        ),
+        (at, cut, insert) => {
+          assertCleanOutcome(VALID.slice(0, at) + insert + VALID.slice(at + cut));
+        },
+      ),
       { numRuns: 600 },
     );
   });
@@ -103,14 +160,21 @@ describe('loader under hostile input', () => {
   });
 
   it('reports duplicate keys instead of silently keeping the last one', () => {
-    expect(() => parseChecklist(VALID.replace('title: Fuzz', 'title: Fuzz\ntitle: Again'), 'fuzz.yaml', { env: {} })).toThrow(/fuzz\.yaml:3:1: duplicate key/);
+    expect(() => parseChecklist(VALID.replace('title: Fuzz', 'title: Fuzz\ntitle: Again'), 'fuzz.yaml', { env: {} })).toThrow(
+      /fuzz\.yaml:3:1: duplicate key/,
+    );
   });
 
   it('survives deep nesting, huge strings and alias bombs', () => {
     assertCleanOutcome(`id: a\ntitle: ${'['.repeat(5000)}\n`);
     assertCleanOutcome(`id: a\ntitle: ${'x'.repeat(3_000_000)}\nsections: []\n`);
     const bomb = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 10; i++) bomb.push(`${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9).fill(`*${'abcdefghij'[i - 1]}`).join(',')}]`);
+    for (let i = 1; i < 10; i++)
+      bomb.push(
+        `${'abcdefghij'[i]}: &${'abcdefghij'[i]} [${Array(9)
+          .fill(`*${'abcdefghij'[i - 1]}`)
+          .join(',')}]`,
+      );
     expect(() => parseChecklist(bomb.join('\n'), 'fuzz.yaml', { env: {} })).toThrow(/too many alias expansions/);
   });
 

@@ -92,13 +92,29 @@ beforeAll(async () => {
     return r;
   };
   const common = ['--log-dir', 'runs', '--ledger', 'ledger.jsonl', '--release', 'v1.0.0'];
-  await run('signoff', ['signoff', 'c.yaml', 'approve', '--by', 'Ana <ana@example.com>', '--note', `checked with ${secrets.token}`, '--ledger', 'ledger.jsonl', '--release', 'v1.0.0']);
+  await run('signoff', [
+    'signoff',
+    'c.yaml',
+    'approve',
+    '--by',
+    'Ana <ana@example.com>',
+    '--note',
+    `checked with ${secrets.token}`,
+    '--ledger',
+    'ledger.jsonl',
+    '--release',
+    'v1.0.0',
+  ]);
   await run('check pretty', ['check', 'c.yaml', '--ci', ...common]);
   await run('check json', ['check', 'c.yaml', '--ci', '--format', 'json', ...common]);
   await run('check junit', ['check', 'c.yaml', '--ci', '--format', 'junit', '--output', 'junit.xml', ...common]);
   await run('check passing', ['check', 'c.yaml', '--ci', '--only', 'echo-passes,url-password,approve', ...common]);
-  await run('check github', ['check', 'c.yaml', '--ci', ...common], { GITHUB_ACTIONS: 'true', GITHUB_STEP_SUMMARY: join(ws.dir, 'step-summary.md') });
-  for (const format of ['markdown', 'html', 'json']) await run(`report ${format}`, ['report', 'latest', '--format', format, '--log-dir', 'runs']);
+  await run('check github', ['check', 'c.yaml', '--ci', ...common], {
+    GITHUB_ACTIONS: 'true',
+    GITHUB_STEP_SUMMARY: join(ws.dir, 'step-summary.md'),
+  });
+  for (const format of ['markdown', 'html', 'json'])
+    await run(`report ${format}`, ['report', 'latest', '--format', format, '--log-dir', 'runs']);
   await run('report file', ['report', 'latest', '--format', 'html', '--output', 'receipt.html', '--log-dir', 'runs']);
   await run('show', ['show', 'latest', '--log-dir', 'runs']);
   await run('show json', ['show', 'latest', '--format', 'json', '--log-dir', 'runs']);
@@ -130,7 +146,9 @@ describe('secrets in every output', () => {
     expect(names.some((n) => n.endsWith('step-summary.md'))).toBe(true);
     expect(outputs.find((o) => o.what === 'check github stdout')!.text).toContain('::error');
     expect(names.filter((n) => /runs\/.*\.json$/.test(n)).length).toBeGreaterThanOrEqual(5);
-    const json = JSON.parse(outputs.find((o) => o.what === 'check json stdout')!.text) as { items: { id: string; status: string; message: string; observations: Record<string, unknown> }[] };
+    const json = JSON.parse(outputs.find((o) => o.what === 'check json stdout')!.text) as {
+      items: { id: string; status: string; message: string; observations: Record<string, unknown> }[];
+    };
     const byId = Object.fromEntries(json.items.map((i) => [i.id, i]));
     expect(byId['echo-fails']!.observations.stdout).toBe('*** ***');
     expect(byId['echo-passes']).toMatchObject({ status: 'pass', observations: { stdout: 'key=***' } });
@@ -140,7 +158,9 @@ describe('secrets in every output', () => {
   });
 
   it('never shows a password, key or token: not in the terminal, formats, reports, run logs nor the ledger', () => {
-    const leaks = outputs.filter((o) => o.text.includes(MARK)).map((o) => `${o.what}: …${o.text.slice(Math.max(0, o.text.indexOf(MARK) - 60), o.text.indexOf(MARK) + 20)}…`);
+    const leaks = outputs
+      .filter((o) => o.text.includes(MARK))
+      .map((o) => `${o.what}: …${o.text.slice(Math.max(0, o.text.indexOf(MARK) - 60), o.text.indexOf(MARK) + 20)}…`);
     expect(leaks).toEqual([]);
   });
 });

@@ -37,29 +37,41 @@ const leafExtensions = (altNames: { type: 2 | 7; value?: string; ip?: string }[]
 ];
 
 async function leaf(cn: string, ca: KeyAndCert | undefined, from: Date, to: Date, altNames = LOOPBACK_NAMES): Promise<KeyAndCert> {
-  const pems = await generate([{ name: 'commonName', value: cn }, { name: 'organizationName', value: 'sfdeploy tests' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    notBeforeDate: from,
-    notAfterDate: to,
-    extensions: leafExtensions(altNames),
-    ...(ca ? { ca: { key: ca.key, cert: ca.cert } } : {}),
-  });
+  const pems = await generate(
+    [
+      { name: 'commonName', value: cn },
+      { name: 'organizationName', value: 'sfdeploy tests' },
+    ],
+    {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      notBeforeDate: from,
+      notAfterDate: to,
+      extensions: leafExtensions(altNames),
+      ...(ca ? { ca: { key: ca.key, cert: ca.cert } } : {}),
+    },
+  );
   return { key: pems.private, cert: pems.cert };
 }
 
 /** Generates the CA and every leaf (EC keys, well under a second). */
 export async function makeTestCertificates(now = Date.now()): Promise<TestCertificates> {
-  const caPems = await generate([{ name: 'commonName', value: 'sfdeploy test CA' }, { name: 'organizationName', value: 'sfdeploy tests' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    notBeforeDate: new Date(now - 60 * DAY),
-    notAfterDate: new Date(now + 3650 * DAY),
-    extensions: [
-      { name: 'basicConstraints', cA: true, critical: true },
-      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+  const caPems = await generate(
+    [
+      { name: 'commonName', value: 'sfdeploy test CA' },
+      { name: 'organizationName', value: 'sfdeploy tests' },
     ],
-  });
+    {
+      keyType: 'ec',
+      algorithm: 'sha256',
+      notBeforeDate: new Date(now - 60 * DAY),
+      notAfterDate: new Date(now + 3650 * DAY),
+      extensions: [
+        { name: 'basicConstraints', cA: true, critical: true },
+        { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+      ],
+    },
+  );
   const ca = { key: caPems.private, cert: caPems.cert };
   const [valid, expired, expiringSoon, wrongHost, selfSigned] = await Promise.all([
     leaf('localhost', ca, new Date(now - DAY), new Date(now + 90 * DAY)),

@@ -14,7 +14,9 @@ export function findChromium(): string {
       // try the next name
     }
   }
-  throw new Error(`headless Chromium is needed to check the HTML report: install it with \`${CHROMIUM_INSTALL}\` (scripts/install-test-deps.sh does)`);
+  throw new Error(
+    `headless Chromium is needed to check the HTML report: install it with \`${CHROMIUM_INSTALL}\` (scripts/install-test-deps.sh does)`,
+  );
 }
 
 export interface ChromiumResult {

@@ -25,7 +25,13 @@ export interface TestRepo {
 }
 
 /** A scratch folder holding repositories; `remove()` deletes it all. */
-export function gitSandbox(): { root: string; repo(name: string, files?: Record<string, string>): TestRepo; bare(name: string): string; clone(from: string, name: string): TestRepo; remove(): void } {
+export function gitSandbox(): {
+  root: string;
+  repo(name: string, files?: Record<string, string>): TestRepo;
+  bare(name: string): string;
+  clone(from: string, name: string): TestRepo;
+  remove(): void;
+} {
   const root = mkdtempSync(join(tmpdir(), 'sfdeploy-git-'));
   const run = (cwd: string, args: string[]): string =>
     execFileSync('git', args, { cwd, env: { ...process.env, ...GIT_ENV }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();

@@ -11,7 +11,9 @@ export interface LoopbackServer {
 }
 
 /** An HTTP server on 127.0.0.1 with an ephemeral port; `handler` gets the 1-based request number. */
-export async function startLoopbackServer(handler: (n: number, req: IncomingMessage, res: ServerResponse) => void): Promise<LoopbackServer> {
+export async function startLoopbackServer(
+  handler: (n: number, req: IncomingMessage, res: ServerResponse) => void,
+): Promise<LoopbackServer> {
   let count = 0;
   const server = createServer((req, res) => handler(++count, req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

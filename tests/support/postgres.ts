@@ -1,5 +1,17 @@
 import { execFile as execFileCb } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { freePort } from './ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +57,8 @@ function findBinaries(): Binaries {
     : [];
   if (versions[0]) return { initdb: join(root, versions[0], 'bin', 'initdb'), pgCtl: join(root, versions[0], 'bin', 'pg_ctl') };
   for (const dir of (process.env.PATH ?? '').split(':')) {
-    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) return { initdb: join(dir, 'initdb'), pgCtl: join(dir, 'pg_ctl') };
+    if (dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl')))
+      return { initdb: join(dir, 'initdb'), pgCtl: join(dir, 'pg_ctl') };
   }
   throw new Error(`PostgreSQL server binaries (initdb, pg_ctl) not found: install them with \`${INSTALL_HINT}\``);
 }
@@ -64,7 +77,12 @@ async function serverUser(): Promise<{ uid: number; gid: number } | undefined> {
 
 async function runAs(owner: { uid: number; gid: number } | undefined, file: string, args: string[]): Promise<void> {
   try {
-    await execFile(file, args, { ...(owner ?? {}), env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' }, cwd: '/', timeout: 60_000 });
+    await execFile(file, args, {
+      ...(owner ?? {}),
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
+      cwd: '/',
+      timeout: 60_000,
+    });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; message: string };
     throw new Error(`${file} ${args.join(' ')} failed: ${(err.stderr || err.stdout || err.message).trim()}`);
@@ -101,15 +119,32 @@ async function templateCluster(root: string, bin: Binaries, owner: { uid: number
   own(pwfile, owner);
   try {
     await runAs(owner, bin.initdb, [
-      '-D', work, '-U', 'postgres', '--auth-local=trust', '--auth-host=scram-sha-256', `--pwfile=${pwfile}`,
-      '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync',
+      '-D',
+      work,
+      '-U',
+      'postgres',
+      '--auth-local=trust',
+      '--auth-host=scram-sha-256',
+      `--pwfile=${pwfile}`,
+      '-E',
+      'UTF8',
+      '--locale=C.UTF-8',
+      '--no-sync',
     ]);
   } finally {
     rmSync(pwfile, { force: true });
   }
   appendFileSync(
     join(work, 'postgresql.conf'),
-    ["listen_addresses = '127.0.0.1'", 'max_connections = 30', 'shared_buffers = 16MB', 'fsync = off', 'synchronous_commit = off', 'full_page_writes = off', ''].join('\n'),
+    [
+      "listen_addresses = '127.0.0.1'",
+      'max_connections = 30',
+      'shared_buffers = 16MB',
+      'fsync = off',
+      'synchronous_commit = off',
+      'full_page_writes = off',
+      '',
+    ].join('\n'),
   );
   try {
     renameSync(work, template);
@@ -118,7 +153,6 @@ async function templateCluster(root: string, bin: Binaries, owner: { uid: number
   }
   return template;
 }
-
 
 let clusters = 0;
 
@@ -140,7 +174,9 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresSe
   await execFile('cp', ['-a', template, dir]);
   const socketDir = join(dir, 'socket');
   mkdirSync(socketDir, { mode: 0o755 });
-  const settings = Object.entries(o.settings ?? {}).map(([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}\n`);
+  const settings = Object.entries(o.settings ?? {}).map(
+    ([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}\n`,
+  );
   if (settings.length) appendFileSync(join(dir, 'postgresql.conf'), settings.join(''));
   own(socketDir, owner);
   let port = 0;
@@ -174,7 +210,8 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresSe
   const literal = (text: string): string => `'${text.replace(/'/g, "''")}'`;
   const urlFor = (o: { user?: string; password?: string; database?: string }): string => {
     const user = encodeURIComponent(o.user ?? 'postgres');
-    const password = o.password === undefined ? (o.user ? '' : `:${encodeURIComponent(SUPERUSER_PASSWORD)}`) : `:${encodeURIComponent(o.password)}`;
+    const password =
+      o.password === undefined ? (o.user ? '' : `:${encodeURIComponent(SUPERUSER_PASSWORD)}`) : `:${encodeURIComponent(o.password)}`;
     return `postgresql://${user}${password}@127.0.0.1:${port}/${encodeURIComponent(o.database ?? 'postgres')}`;
   };
   let stopped = false;

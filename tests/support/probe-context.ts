@@ -38,7 +38,11 @@ export async function runProbe(probe: Probe, raw: Record<string, unknown>, o: Pr
 }
 
 /** Runs a probe expecting it to throw; returns the error and how long it took. */
-export async function runProbeError(probe: Probe, raw: Record<string, unknown>, o: ProbeRunOptions = {}): Promise<{ error: Error; ms: number }> {
+export async function runProbeError(
+  probe: Probe,
+  raw: Record<string, unknown>,
+  o: ProbeRunOptions = {},
+): Promise<{ error: Error; ms: number }> {
   const started = performance.now();
   try {
     await runProbe(probe, raw, o);

@@ -40,7 +40,12 @@ export async function startPrometheus(o: PrometheusOptions): Promise<FakePrometh
     if (req.method === 'POST') for (const [k, v] of new URLSearchParams(await readBody(req))) params.set(k, v);
     requests.push(Object.fromEntries(params));
     const query = params.get('query');
-    if (!query) return sendJson(res, 400, { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": unknown position: parse error: no expression found in input' });
+    if (!query)
+      return sendJson(res, 400, {
+        status: 'error',
+        errorType: 'bad_data',
+        error: 'invalid parameter "query": unknown position: parse error: no expression found in input',
+      });
     const answer = o.queries[query] ?? { resultType: 'vector', result: [] };
     if ('error' in answer) return sendJson(res, answer.status, { status: 'error', errorType: answer.errorType, error: answer.error });
     sendJson(res, 200, { status: 'success', data: answer, ...(o.warnings ? { warnings: o.warnings } : {}) });

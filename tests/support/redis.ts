@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 
-export const REDIS_INSTALL_HINT = 'redis-server is not installed: run `apt-get install -y redis-server` (or `bash scripts/install-test-deps.sh`)';
+export const REDIS_INSTALL_HINT =
+  'redis-server is not installed: run `apt-get install -y redis-server` (or `bash scripts/install-test-deps.sh`)';
 
 export interface RedisServerOptions {
   /** `requirepass`: clients must AUTH with it. */
@@ -52,7 +53,20 @@ export async function startRedis(o: RedisServerOptions = {}): Promise<RedisServe
 
 function launch(port: number, dir: string, ownDir: boolean, o: RedisServerOptions): Promise<RedisServer> {
   const ports = o.tls
-    ? ['--port', '0', '--tls-port', String(port), '--tls-cert-file', o.tls.certFile, '--tls-key-file', o.tls.keyFile, '--tls-ca-cert-file', o.tls.caFile, '--tls-auth-clients', 'no']
+    ? [
+        '--port',
+        '0',
+        '--tls-port',
+        String(port),
+        '--tls-cert-file',
+        o.tls.certFile,
+        '--tls-key-file',
+        o.tls.keyFile,
+        '--tls-ca-cert-file',
+        o.tls.caFile,
+        '--tls-auth-clients',
+        'no',
+      ]
     : ['--port', String(port)];
   const args = [...ports, '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--daemonize', 'no', '--logfile', ''];
   if (o.password !== undefined) args.push('--requirepass', o.password);
@@ -171,6 +185,22 @@ export function createTestCertificates(): TestCertificates {
   };
   openssl(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=sfdeploy test CA']);
   openssl(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
-  openssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.crt'), '-days', '2', '-extfile', f('san.ext')]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    f('server.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    f('server.crt'),
+    '-days',
+    '2',
+    '-extfile',
+    f('san.ext'),
+  ]);
   return { dir, caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }

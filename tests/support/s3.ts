@@ -35,7 +35,13 @@ export interface S3rverInstance {
 /** s3rver in-process on a free loopback port, storing in a temp directory, with the buckets given. */
 export async function startS3rver(buckets: string[]): Promise<S3rverInstance> {
   const dir = mkdtempSync(join(tmpdir(), 'sfdeploy-s3rver-'));
-  const server = new S3rver({ port: 0, address: '127.0.0.1', directory: dir, silent: true, configureBuckets: buckets.map((name) => ({ name })) });
+  const server = new S3rver({
+    port: 0,
+    address: '127.0.0.1',
+    directory: dir,
+    silent: true,
+    configureBuckets: buckets.map((name) => ({ name })),
+  });
   const { port } = (await server.run()) as { port: number };
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -86,7 +92,8 @@ const MISSING: Record<string, [number, string, string]> = {
   cors: [404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist'],
 };
 
-const EMPTY_VERSIONING = '<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>';
+const EMPTY_VERSIONING =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>';
 
 /**
  * A loopback HTTP server answering the bucket-configuration calls s3rver lacks (versioning, lifecycle,

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /** A temporary directory with files; remove() when done. */
-export function tempDir(files: Record<string, string> = {}): { dir: string; path: (p: string) => string; write: (p: string, text: string) => string; remove: () => void } {
+export function tempDir(files: Record<string, string> = {}): {
+  dir: string;
+  path: (p: string) => string;
+  write: (p: string, text: string) => string;
+  remove: () => void;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'sfdeploy-test-'));
   const write = (p: string, text: string): string => {
     const full = join(dir, p);

@@ -4,7 +4,8 @@ import { iniOption, parseIni } from '../../src/probes/alembic/config.js';
 import { buildGraph, pendingRevisions } from '../../src/probes/alembic/graph.js';
 import { parseLiteral, parseMigration, type Migration } from '../../src/probes/alembic/scripts.js';
 
-const script = (body: string, doc = 'add users'): string => `"""${doc}\n\nRevision ID: x\nRevises: y\n"""\nfrom alembic import op\n\n${body}\n\ndef upgrade():\n    pass\n`;
+const script = (body: string, doc = 'add users'): string =>
+  `"""${doc}\n\nRevision ID: x\nRevises: y\n"""\nfrom alembic import op\n\n${body}\n\ndef upgrade():\n    pass\n`;
 
 function migration(source: string, file = 'versions/a1b2c3_add_users.py'): Migration {
   const m = parseMigration(source, file);
@@ -16,7 +17,10 @@ describe('reading migration scripts without Python', () => {
   it('reads revision ids in single, double and triple quotes, plain or annotated', () => {
     expect(migration(script(`revision = 'a1b2c3'\ndown_revision = None`)).revision).toBe('a1b2c3');
     expect(migration(script(`revision = "a1b2c3"`)).revision).toBe('a1b2c3');
-    expect(migration(script(`revision: str = "a1b2c3"\ndown_revision: Union[str, None] = 'f0f0f0'`))).toMatchObject({ revision: 'a1b2c3', downRevisions: ['f0f0f0'] });
+    expect(migration(script(`revision: str = "a1b2c3"\ndown_revision: Union[str, None] = 'f0f0f0'`))).toMatchObject({
+      revision: 'a1b2c3',
+      downRevisions: ['f0f0f0'],
+    });
     expect(migration(script(`revision = """a1b2c3"""`)).revision).toBe('a1b2c3');
     expect(migration(script(`revision = r'a1b2c3'  # id`)).revision).toBe('a1b2c3');
   });
@@ -31,9 +35,14 @@ describe('reading migration scripts without Python', () => {
   });
 
   it('reads branch_labels and depends_on as strings, sequences or None', () => {
-    const m = migration(script(`revision = 'r1'\ndown_revision = None\nbranch_labels: Union[str, Sequence[str], None] = ('billing',)\ndepends_on = 'x9'`));
+    const m = migration(
+      script(`revision = 'r1'\ndown_revision = None\nbranch_labels: Union[str, Sequence[str], None] = ('billing',)\ndepends_on = 'x9'`),
+    );
     expect(m).toMatchObject({ downRevisions: [], branchLabels: ['billing'], dependsOn: ['x9'] });
-    expect(migration(script(`revision = 'r1'\nbranch_labels = None\ndepends_on = None`))).toMatchObject({ branchLabels: [], dependsOn: [] });
+    expect(migration(script(`revision = 'r1'\nbranch_labels = None\ndepends_on = None`))).toMatchObject({
+      branchLabels: [],
+      dependsOn: [],
+    });
   });
 
   it('ignores assignments inside functions and text inside docstrings', () => {
@@ -48,8 +57,12 @@ describe('reading migration scripts without Python', () => {
   });
 
   it('names the file and line of values it cannot read, and files without a revision', () => {
-    expect(parseMigration(script(`revision = make_id()`), 'versions/x.py')).toBe('versions/x.py:8: cannot read revision (expected a string, a tuple or list of strings, or None)');
-    expect(parseMigration(script(`down_revision = None`), 'versions/helpers.py')).toBe('versions/helpers.py declares no revision (alembic refuses a migration without revision = "...")');
+    expect(parseMigration(script(`revision = make_id()`), 'versions/x.py')).toBe(
+      'versions/x.py:8: cannot read revision (expected a string, a tuple or list of strings, or None)',
+    );
+    expect(parseMigration(script(`down_revision = None`), 'versions/helpers.py')).toBe(
+      'versions/helpers.py declares no revision (alembic refuses a migration without revision = "...")',
+    );
   });
 
   it('evaluates only literals', () => {
@@ -91,7 +104,14 @@ describe('the revision graph', () => {
   });
 
   it('reports every defect at once: missing parents and dependencies, duplicates, cycles', () => {
-    const graph = buildGraph([m('a'), m('b', ['gone']), m('c', ['a'], { dependsOn: ['nolabel'] }), m('a', [], { file: 'copy.py' }), m('x', ['y']), m('y', ['x'])]);
+    const graph = buildGraph([
+      m('a'),
+      m('b', ['gone']),
+      m('c', ['a'], { dependsOn: ['nolabel'] }),
+      m('a', [], { file: 'copy.py' }),
+      m('x', ['y']),
+      m('y', ['x']),
+    ]);
     expect(graph.errors).toEqual([
       'revision a is defined twice: a.py and copy.py',
       'b slug_b (b.py) has down_revision gone, which no migration defines',
@@ -126,7 +146,9 @@ describe('reading the alembic CLI', () => {
   });
 
   it('turns a failure into one line: FAILED lines, the last exception, driver errors reworded', () => {
-    expect(describeAlembicFailure('', "FAILED: Can't locate revision identified by 'ffff'")).toBe("Can't locate revision identified by 'ffff'");
+    expect(describeAlembicFailure('', "FAILED: Can't locate revision identified by 'ffff'")).toBe(
+      "Can't locate revision identified by 'ffff'",
+    );
     const traceback = [
       'Traceback (most recent call last):',
       '  File "/usr/bin/alembic", line 33, in <module>',
@@ -136,14 +158,18 @@ describe('reading the alembic CLI', () => {
       '(Background on this error at: https://sqlalche.me/e/14/e3q8)',
     ].join('\n');
     expect(describeAlembicFailure(traceback, '')).toBe('connection refused at 127.0.0.1:5999');
-    expect(describeAlembicFailure('Traceback (most recent call last):\n  File "x"\nKeyError: \'0dead\'', '')).toBe('a migration names revision 0dead, which no migration defines');
+    expect(describeAlembicFailure('Traceback (most recent call last):\n  File "x"\nKeyError: \'0dead\'', '')).toBe(
+      'a migration names revision 0dead, which no migration defines',
+    );
     expect(describeAlembicFailure('ValueError: bad url postgresql://app:hunter2@db/x', '')).toBe('bad url postgresql://app:***@db/x');
   });
 });
 
 describe('alembic.ini', () => {
   it('interpolates %(here)s, other options and %% like ConfigParser', () => {
-    const ini = parseIni('[DEFAULT]\nroot = /srv\n\n[alembic]\nScript_Location = %(here)s/migrations\nversion_locations = %(root)s/a\n  %(root)s/b\nfile_template = %%(rev)s\n# comment = no\n');
+    const ini = parseIni(
+      '[DEFAULT]\nroot = /srv\n\n[alembic]\nScript_Location = %(here)s/migrations\nversion_locations = %(root)s/a\n  %(root)s/b\nfile_template = %%(rev)s\n# comment = no\n',
+    );
     const defaults = { here: '/app' };
     expect(iniOption(ini, 'alembic', 'script_location', defaults)).toBe('/app/migrations');
     expect(iniOption(ini, 'alembic', 'version_locations', defaults)).toBe('/srv/a\n/srv/b');

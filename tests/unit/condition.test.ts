@@ -28,7 +28,13 @@ describe('condition language', () => {
   });
 
   it('evaluates against observations and explains a failure with the observed value', () => {
-    const obs = { status: 503, headers: { 'x-frame-options': 'DENY' }, json: { status: 'degraded', checks: { db: true } }, tracked: { '.env': false }, pending: ['a1', 'b2'] };
+    const obs = {
+      status: 503,
+      headers: { 'x-frame-options': 'DENY' },
+      json: { status: 'degraded', checks: { db: true } },
+      tracked: { '.env': false },
+      pending: ['a1', 'b2'],
+    };
     expect(evaluateCondition(parseCondition('status == 200'), obs)).toMatchObject({ ok: false, message: 'status == 200 (got 503)' });
     expect(evaluateCondition(parseCondition('status >= 500'), obs).ok).toBe(true);
     expect(evaluateCondition(parseCondition('headers.X-Frame-Options == "DENY"'), obs).ok).toBe(true);
@@ -36,7 +42,10 @@ describe('condition language', () => {
     expect(evaluateCondition(parseCondition('tracked..env == false'), obs).ok).toBe(true);
     expect(evaluateCondition(parseCondition('pending.length == 2'), obs).ok).toBe(true);
     expect(evaluateCondition(parseCondition('pending contains "b2"'), obs).ok).toBe(true);
-    expect(evaluateCondition(parseCondition('json.missing == 1'), obs)).toMatchObject({ ok: false, message: 'json.missing == 1 (json.missing was not observed)' });
+    expect(evaluateCondition(parseCondition('json.missing == 1'), obs)).toMatchObject({
+      ok: false,
+      message: 'json.missing == 1 (json.missing was not observed)',
+    });
     expect(evaluateCondition(parseCondition('json.status matches /^heal/'), obs).ok).toBe(false);
   });
 

@@ -60,7 +60,11 @@ describe('.env.example', () => {
 
   it('holds only placeholders for secrets and endpoints, so a copied .env.example never passes for configured', () => {
     const mustBeReplaced = Object.entries(example).filter(
-      ([name, value]) => value !== '' && !/^\d+$/.test(value) && (SECRET_NAME.test(name) || /_(URL|DSN|HOST|DOMAIN|ID|SID|CREDENTIALS)$|ORIGINS$|_BUCKET$/.test(name)) && !/^(STRIPE_API_BASE|AWS_ENDPOINT_URL|K8S_SECRET)$/.test(name),
+      ([name, value]) =>
+        value !== '' &&
+        !/^\d+$/.test(value) &&
+        (SECRET_NAME.test(name) || /_(URL|DSN|HOST|DOMAIN|ID|SID|CREDENTIALS)$|ORIGINS$|_BUCKET$/.test(name)) &&
+        !/^(STRIPE_API_BASE|AWS_ENDPOINT_URL|K8S_SECRET)$/.test(name),
     );
     expect(mustBeReplaced.length).toBeGreaterThan(20);
     expect(mustBeReplaced.filter(([, value]) => !isPlaceholder(value)).map(([name]) => name)).toEqual([]);

@@ -32,7 +32,8 @@ describe('checklist loader', () => {
   });
 
   it('reports a wrong type at its line and column with what was expected', () => {
-    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n        probe: { kind: http, url: "http://x", follow_redirects: maybe }\n`)).toMatchInlineSnapshot(`
+    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n        probe: { kind: http, url: "http://x", follow_redirects: maybe }\n`))
+      .toMatchInlineSnapshot(`
       [
         "c.yaml:9:65 sections[0].items[0].probe.follow_redirects: expected true or false, got "maybe"",
       ]
@@ -40,7 +41,8 @@ describe('checklist loader', () => {
   });
 
   it('reports unknown keys with a did-you-mean hint at the key itself', () => {
-    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n        timout: 5s\n        probe: { kind: env, vars: [X] }\n`)).toMatchInlineSnapshot(`
+    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n        timout: 5s\n        probe: { kind: env, vars: [X] }\n`))
+      .toMatchInlineSnapshot(`
       [
         "c.yaml:9:9 sections[0].items[0].timout: unknown key "timout" (did you mean "timeout"?)",
       ]
@@ -78,19 +80,24 @@ describe('checklist loader', () => {
     const errors = errorsOf(
       `${HEAD}      - id: a\n        title: A\n        probe: { kind: htpp, url: x }\n      - id: b\n        title: B\n        probe:\n          kind: http\n          url: http://127.0.0.1\n          expect: [statuss == 200, status 200]\n      - id: c\n        title: C\n        probe: { kind: env, vars: [X], expect: [] }\n`,
     );
-    expect(errors[0]).toMatch(/^c\.yaml:9:24 sections\[0\]\.items\[0\]\.probe\.kind: unknown probe kind "htpp" \(did you mean "http"\?\); known kinds: [a-z0-9, ]*\bhttp\b/);
+    expect(errors[0]).toMatch(
+      /^c\.yaml:9:24 sections\[0\]\.items\[0\]\.probe\.kind: unknown probe kind "htpp" \(did you mean "http"\?\); known kinds: [a-z0-9, ]*\bhttp\b/,
+    );
     expect(errors.slice(1)).toEqual([
-      'c.yaml:15:20 sections[0].items[1].probe.expect[0]: unknown observation "statuss" for probe http; it observes ' + Object.keys(httpProbe.observations).join(', '),
+      'c.yaml:15:20 sections[0].items[1].probe.expect[0]: unknown observation "statuss" for probe http; it observes ' +
+        Object.keys(httpProbe.observations).join(', '),
       'c.yaml:15:36 sections[0].items[1].probe.expect[1]: expected "<observation> <op> <value>" with op one of == != <= >= < > contains matches exists, got "status 200"',
       'c.yaml:18:48 sections[0].items[2].probe.expect: an empty expect list checks nothing: remove it to use the built-in check, or add a condition',
     ]);
   });
 
   it('requires exactly one of probe and manual', () => {
-    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n`)).toEqual(['c.yaml:7:9 sections[0].items[0]: an item needs a probe: or a manual: block']);
-    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n        manual: { instructions: x }\n        probe: { kind: env, vars: [X] }\n`)).toEqual([
-      'c.yaml:7:9 sections[0].items[0]: an item has either probe: or manual:, not both',
+    expect(errorsOf(`${HEAD}      - id: a\n        title: A\n`)).toEqual([
+      'c.yaml:7:9 sections[0].items[0]: an item needs a probe: or a manual: block',
     ]);
+    expect(
+      errorsOf(`${HEAD}      - id: a\n        title: A\n        manual: { instructions: x }\n        probe: { kind: env, vars: [X] }\n`),
+    ).toEqual(['c.yaml:7:9 sections[0].items[0]: an item has either probe: or manual:, not both']);
   });
 
   it('reports YAML syntax errors, duplicate keys and tabs with positions', () => {
@@ -100,7 +107,16 @@ describe('checklist loader', () => {
   });
 
   it('guards against alias bombs, invalid UTF-8 and non-mapping documents', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(', ')}]`)].join('\n');
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 8 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10)
+            .fill(`*${String.fromCharCode(97 + i)}`)
+            .join(', ')}]`,
+      ),
+    ].join('\n');
     expect(errorsOf(bomb)[0]).toMatch(/too many alias expansions/);
     const invalid = Buffer.concat([Buffer.from('id: demo\ntitle: caf'), Buffer.from([0xc3, 0x28]), Buffer.from('\n')]);
     expect(() => parseChecklist(invalid, 'c.yaml', { env: {} })).toThrow(/^c\.yaml:2:11: invalid UTF-8 byte 0xc3/);
@@ -117,7 +133,11 @@ describe('checklist loader', () => {
   });
 
   it('leaves an item with an unset variable to fail at run time, naming the variable', () => {
-    const c = parseChecklist(`${HEAD}      - id: a\n        title: A\n        probe: { kind: http, url: "\${API_BASE_URL}/health", max_redirects: "\${MAX}" }\n`, 'c.yaml', { env: {} });
+    const c = parseChecklist(
+      `${HEAD}      - id: a\n        title: A\n        probe: { kind: http, url: "\${API_BASE_URL}/health", max_redirects: "\${MAX}" }\n`,
+      'c.yaml',
+      { env: {} },
+    );
     expect(c.items[0]!.missingVars).toEqual(['API_BASE_URL', 'MAX']);
     expect(c.items[0]!.probe!.params).toBeUndefined();
   });
@@ -135,14 +155,20 @@ describe('checklist loader', () => {
   });
 
   it('never pastes variable values into a shell line', () => {
-    const c = parseChecklist(`${HEAD}      - id: a\n        title: A\n        probe: { kind: command, shell: "echo \${EVIL}" }\n`, 'c.yaml', { env: { EVIL: '$(touch pwned)' } });
+    const c = parseChecklist(
+      `${HEAD}      - id: a\n        title: A\n        probe: { kind: command, shell: "echo \${EVIL}" }\n`,
+      'c.yaml',
+      { env: { EVIL: '$(touch pwned)' } },
+    );
     expect(c.items[0]!.probe!.params).toMatchObject({ shell: 'echo ${EVIL}' });
   });
 
   it('gives the same definition hash for the same item and a new one when it changes', () => {
     const a = parseChecklist(`${HEAD}      - id: a\n        title: A\n        manual: { instructions: check it }\n`, 'c.yaml', { env: {} });
     const b = parseChecklist(`${HEAD}      - title: A\n        id: a\n        manual: { instructions: check it }\n`, 'c.yaml', { env: {} });
-    const c = parseChecklist(`${HEAD}      - id: a\n        title: A\n        manual: { instructions: check it twice }\n`, 'c.yaml', { env: {} });
+    const c = parseChecklist(`${HEAD}      - id: a\n        title: A\n        manual: { instructions: check it twice }\n`, 'c.yaml', {
+      env: {},
+    });
     expect(a.items[0]!.definitionHash).toBe(b.items[0]!.definitionHash);
     expect(a.items[0]!.definitionHash).not.toBe(c.items[0]!.definitionHash);
   });

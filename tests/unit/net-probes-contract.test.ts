@@ -41,9 +41,11 @@ describe.each(KINDS)('the %s probe follows the probe contract', (kind) => {
   });
 
   it('describes every parameter and every observation', () => {
-    for (const p of describeParams(probe)) expect({ name: p.name, description: p.description }).toEqual({ name: p.name, description: expect.stringMatching(/\S/) });
+    for (const p of describeParams(probe))
+      expect({ name: p.name, description: p.description }).toEqual({ name: p.name, description: expect.stringMatching(/\S/) });
     expect(Object.keys(probe.observations).length).toBeGreaterThan(1);
-    for (const [name, text] of Object.entries(probe.observations)) expect({ name, text }).toEqual({ name, text: expect.stringMatching(/\S/) });
+    for (const [name, text] of Object.entries(probe.observations))
+      expect({ name, text }).toEqual({ name, text: expect.stringMatching(/\S/) });
   });
 
   it('refuses unknown keys and applies its defaults', () => {

@@ -20,7 +20,9 @@ describe('redaction', () => {
   });
 
   it('masks values of variables whose names look secret and of variables marked secret', () => {
-    expect(redact('key sk_live_abcdef123456, jwt jwt-very-secret-value-1234567890, custom custom-secret-value')).toBe('key ***, jwt ***, custom ***');
+    expect(redact('key sk_live_abcdef123456, jwt jwt-very-secret-value-1234567890, custom custom-secret-value')).toBe(
+      'key ***, jwt ***, custom ***',
+    );
   });
 
   it('masks a URL password wherever it appears alone, also decoded', () => {
@@ -36,6 +38,10 @@ describe('redaction', () => {
   });
 
   it('redacts strings anywhere inside observations', () => {
-    expect(redactDeep({ a: ['sk_live_abcdef123456'], b: { c: 'x custom-secret-value' }, n: 3 }, redact)).toEqual({ a: ['***'], b: { c: 'x ***' }, n: 3 });
+    expect(redactDeep({ a: ['sk_live_abcdef123456'], b: { c: 'x custom-secret-value' }, n: 3 }, redact)).toEqual({
+      a: ['***'],
+      b: { c: 'x ***' },
+      n: 3,
+    });
   });
 });

@@ -9,7 +9,9 @@ import { describeParams } from '../../src/commands/probes.js';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [e.name] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [e.name] : [],
+  );
 }
 
 describe('probe registry', () => {

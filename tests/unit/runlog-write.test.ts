@@ -46,7 +46,10 @@ describe('run log writer', () => {
     const t = tempDir();
     cleanups.push(t.remove);
     const writer = new RunLogWriter(t.dir, 'rid');
-    const a = item('a', { observations: { body: 'two\nlines "quoted" ✓', nested: { list: [1, [], {}], none: null }, empty: {} }, signoff: undefined });
+    const a = item('a', {
+      observations: { body: 'two\nlines "quoted" ✓', nested: { list: [1, [], {}], none: null }, empty: {} },
+      signoff: undefined,
+    });
     const b = item('b', { status: 'fail', message: '\n  "items": []', filtered: true });
     const c = item('c', { observations: { rows: [{ x: 1 }, { y: 'ü' }] } });
     for (const items of [[], [a], [a, b], [a, c, b], [a, c, b, item('d')]]) {

@@ -3,7 +3,13 @@ import { analysePolicy } from '../../src/probes/s3/policy.js';
 
 const BUCKET = 'socialflow-media';
 const policy = (...Statement: Record<string, unknown>[]): string => JSON.stringify({ Version: '2012-10-17', Statement });
-const allowAll = (extra: Record<string, unknown>) => ({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*`, ...extra });
+const allowAll = (extra: Record<string, unknown>) => ({
+  Effect: 'Allow',
+  Principal: '*',
+  Action: 's3:GetObject',
+  Resource: `arn:aws:s3:::${BUCKET}/*`,
+  ...extra,
+});
 const publicPrefixes = (text: string): string[] => analysePolicy(text, BUCKET).public_read_prefixes;
 
 describe('bucket policy analysis', () => {
@@ -29,7 +35,16 @@ describe('bucket policy analysis', () => {
 
   it('counts any principal list containing * and NotPrincipal as everyone', () => {
     expect(publicPrefixes(policy(allowAll({ Principal: { AWS: ['arn:aws:iam::111122223333:root', '*'] } })))).toEqual(['*']);
-    expect(publicPrefixes(policy({ Effect: 'Allow', NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 's3:GetObject', Resource: `arn:aws:s3:::${BUCKET}/*` }))).toEqual(['*']);
+    expect(
+      publicPrefixes(
+        policy({
+          Effect: 'Allow',
+          NotPrincipal: { AWS: 'arn:aws:iam::111122223333:root' },
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${BUCKET}/*`,
+        }),
+      ),
+    ).toEqual(['*']);
     expect(publicPrefixes(policy(allowAll({ Principal: { AWS: 'arn:aws:iam::111122223333:root' } })))).toEqual([]);
   });
 
@@ -42,7 +57,13 @@ describe('bucket policy analysis', () => {
   });
 
   it('subtracts an unconditional public Deny only where it covers the whole allowed prefix', () => {
-    const deny = (resource: string, extra: Record<string, unknown> = {}) => ({ Effect: 'Deny', Principal: '*', Action: 's3:*', Resource: resource, ...extra });
+    const deny = (resource: string, extra: Record<string, unknown> = {}) => ({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: resource,
+      ...extra,
+    });
     expect(publicPrefixes(policy(allowAll({ Resource: `arn:aws:s3:::${BUCKET}/public/*` }), deny(`arn:aws:s3:::${BUCKET}/*`)))).toEqual([]);
     expect(publicPrefixes(policy(allowAll({}), deny(`arn:aws:s3:::${BUCKET}/private/*`)))).toEqual(['*']);
     const conditionalDeny = deny(`arn:aws:s3:::${BUCKET}/*`, { Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
@@ -52,12 +73,19 @@ describe('bucket policy analysis', () => {
   it('lists conditional public reads apart and keeps only the widest prefixes', () => {
     const result = analysePolicy(
       policy(
-        allowAll({ Resource: [`arn:aws:s3:::${BUCKET}/public/img/*`, `arn:aws:s3:::${BUCKET}/public/*`, `arn:aws:s3:::${BUCKET}/avatars/*`] }),
+        allowAll({
+          Resource: [`arn:aws:s3:::${BUCKET}/public/img/*`, `arn:aws:s3:::${BUCKET}/public/*`, `arn:aws:s3:::${BUCKET}/avatars/*`],
+        }),
         allowAll({ Resource: `arn:aws:s3:::${BUCKET}/internal/*`, Condition: { StringEquals: { 'aws:SourceVpce': 'vpce-1a2b3c4d' } } }),
       ),
       BUCKET,
     );
-    expect(result).toEqual({ public_read_prefixes: ['avatars/', 'public/'], whole_bucket_public: false, conditional_read_prefixes: ['internal/'], statements: 2 });
+    expect(result).toEqual({
+      public_read_prefixes: ['avatars/', 'public/'],
+      whole_bucket_public: false,
+      conditional_read_prefixes: ['internal/'],
+      statements: 2,
+    });
   });
 
   it('says so when the policy is not JSON', () => {

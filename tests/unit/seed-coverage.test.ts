@@ -75,7 +75,10 @@ describe('bundled checklists cover the seed deployment checklist', () => {
       const c = await checklist(s.checklist);
       const found = c.items.find((it) => it.title === s.title);
       if (!found) missing.push(`line ${s.line}: "${s.title}" is not in ${s.checklist}.yaml`);
-      else if (found.section.title !== s.section) missing.push(`line ${s.line}: "${s.title}" is in section "${found.section.title}" of ${s.checklist}.yaml, the seed has it under "${s.section}"`);
+      else if (found.section.title !== s.section)
+        missing.push(
+          `line ${s.line}: "${s.title}" is in section "${found.section.title}" of ${s.checklist}.yaml, the seed has it under "${s.section}"`,
+        );
     }
     expect(missing).toEqual([]);
   });

@@ -35,8 +35,20 @@ function ledger(...drafts: Partial<RecordDraft>[]): LedgerRecord[] {
     out.push(
       sealRecord(
         {
-          checklist: 'pre', item: cto.id, definitionHash: cto.definitionHash, release: 'v1.2.1', environment: 'production', decision: 'confirmed',
-          signer: 'ana <ana@example.com>', role: 'cto', note: null, reason: null, evidence: null, at: '2026-03-01T11:00:00.000Z', host: 'laptop', ...d,
+          checklist: 'pre',
+          item: cto.id,
+          definitionHash: cto.definitionHash,
+          release: 'v1.2.1',
+          environment: 'production',
+          decision: 'confirmed',
+          signer: 'ana <ana@example.com>',
+          role: 'cto',
+          note: null,
+          reason: null,
+          evidence: null,
+          at: '2026-03-01T11:00:00.000Z',
+          host: 'laptop',
+          ...d,
         },
         out[out.length - 1],
       ),
@@ -53,16 +65,26 @@ describe('reusing a sign-off from the ledger', () => {
 
   it('says why nothing counts: no record, another release, another environment, a changed item', () => {
     expect(findSignoff([], cto, checklist, target, NOW)).toEqual({ status: 'pending', reason: NO_SIGNOFF });
-    expect(findSignoff(ledger({ release: 'v1.2.0' }), cto, checklist, target, NOW)).toMatchObject({ status: 'pending', reason: 'signed by ana for v1.2.0; this run is v1.2.1' });
-    expect(findSignoff(ledger({ environment: 'staging' }), cto, checklist, target, NOW)).toMatchObject({ reason: 'signed by ana for staging; this run is production' });
+    expect(findSignoff(ledger({ release: 'v1.2.0' }), cto, checklist, target, NOW)).toMatchObject({
+      status: 'pending',
+      reason: 'signed by ana for v1.2.0; this run is v1.2.1',
+    });
+    expect(findSignoff(ledger({ environment: 'staging' }), cto, checklist, target, NOW)).toMatchObject({
+      reason: 'signed by ana for staging; this run is production',
+    });
     expect(findSignoff(ledger({ release: 'v1.2.0', environment: null }), cto, checklist, target, NOW)).toMatchObject({
       reason: 'signed by ana for v1.2.0 in no environment; this run is v1.2.1 in production',
     });
-    expect(findSignoff(ledger({ definitionHash: 'b'.repeat(64) }), cto, checklist, target, NOW)).toMatchObject({ reason: 'the item changed since ana signed it' });
+    expect(findSignoff(ledger({ definitionHash: 'b'.repeat(64) }), cto, checklist, target, NOW)).toMatchObject({
+      reason: 'the item changed since ana signed it',
+    });
   });
 
   it('lets a sign-off expire after expires_after, saying how long ago', () => {
-    expect(findSignoff(ledger({ at: '2026-03-01T09:00:00.000Z' }), cto, checklist, target, NOW)).toMatchObject({ status: 'pending', reason: "ana's sign-off expired 1h ago" });
+    expect(findSignoff(ledger({ at: '2026-03-01T09:00:00.000Z' }), cto, checklist, target, NOW)).toMatchObject({
+      status: 'pending',
+      reason: "ana's sign-off expired 1h ago",
+    });
     expect(findSignoff(ledger({ at: '2026-03-01T10:30:00.000Z' }), cto, checklist, target, NOW).status).toBe('signed');
   });
 
@@ -91,13 +113,18 @@ describe('the two-person rule over a run', () => {
     );
     const assessor = new Assessor(checklist, target, records, () => NOW);
     expect(assessor.assess(eng).status).toBe('signed');
-    expect(assessor.assess(cto)).toMatchObject({ status: 'pending', reason: expect.stringContaining('two-person rule: Ana already signed approval-eng') });
+    expect(assessor.assess(cto)).toMatchObject({
+      status: 'pending',
+      reason: expect.stringContaining('two-person rule: Ana already signed approval-eng'),
+    });
   });
 
   it('names the conflict before a new sign-off is written, from the ledger alone', () => {
     const records = ledger({ item: eng.id, definitionHash: eng.definitionHash, role: 'eng-lead', signer: 'Ana <ana@example.com>' });
     const assessor = new Assessor(checklist, target, records, () => NOW);
-    expect(assessor.conflict(cto, { name: 'Ana', email: 'ana@example.com', display: 'Ana <ana@example.com>' })).toContain('Ana already signed approval-eng');
+    expect(assessor.conflict(cto, { name: 'Ana', email: 'ana@example.com', display: 'Ana <ana@example.com>' })).toContain(
+      'Ana already signed approval-eng',
+    );
     expect(assessor.conflict(cto, { name: 'Bob', email: 'bob@example.com', display: 'Bob <bob@example.com>' })).toBeUndefined();
     expect(assessor.conflict(eng, { name: 'Ana', email: 'ana@example.com', display: 'Ana <ana@example.com>' })).toBeUndefined();
   });

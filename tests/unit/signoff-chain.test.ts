@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatRecord, hashRecord, parseLedger, sealRecord, verifyChain, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
+import {
+  formatRecord,
+  hashRecord,
+  parseLedger,
+  sealRecord,
+  verifyChain,
+  type LedgerRecord,
+  type RecordDraft,
+} from '../../src/signoff/chain.js';
 
 const draft = (n: number): RecordDraft => ({
   checklist: 'pre',
@@ -24,7 +32,8 @@ function chain(n: number): LedgerRecord[] {
 }
 
 const text = (records: LedgerRecord[]): string => records.map(formatRecord).join('');
-const check = (records: (LedgerRecord | string)[]) => verifyChain(parseLedger(records.map((r) => (typeof r === 'string' ? `${r}\n` : formatRecord(r))).join('')));
+const check = (records: (LedgerRecord | string)[]) =>
+  verifyChain(parseLedger(records.map((r) => (typeof r === 'string' ? `${r}\n` : formatRecord(r))).join('')));
 
 describe('ledger hash chain', () => {
   it('numbers records from 1 and links each to the hash of the one before', () => {
@@ -69,31 +78,61 @@ describe('ledger hash chain', () => {
   it('names an inserted record, forged with the next seq and a valid link', () => {
     const r = chain(4);
     const forged = sealRecord({ ...draft(9) }, r[1]);
-    expect(check([r[0]!, r[1]!, forged, r[2]!, r[3]!])).toMatchObject({ kind: 'inserted', line: 3, message: expect.stringContaining('record 3 (line 3) was inserted') });
+    expect(check([r[0]!, r[1]!, forged, r[2]!, r[3]!])).toMatchObject({
+      kind: 'inserted',
+      line: 3,
+      message: expect.stringContaining('record 3 (line 3) was inserted'),
+    });
   });
 
   it('names an inserted copy of an earlier record', () => {
     const r = chain(4);
-    expect(check([r[0]!, r[1]!, r[2]!, r[0]!, r[3]!])).toMatchObject({ kind: 'inserted', line: 4, message: expect.stringContaining('record 1 (line 4) was inserted') });
+    expect(check([r[0]!, r[1]!, r[2]!, r[0]!, r[3]!])).toMatchObject({
+      kind: 'inserted',
+      line: 4,
+      message: expect.stringContaining('record 1 (line 4) was inserted'),
+    });
   });
 
   it('names deleted records: the first, one in the middle, several', () => {
     const r = chain(5);
-    expect(check([r[1]!, r[2]!])).toMatchObject({ kind: 'deleted', line: 1, message: 'record 1 was deleted: the ledger starts at record 2 (line 1)' });
-    expect(check([r[0]!, r[2]!, r[3]!])).toMatchObject({ kind: 'deleted', line: 2, message: 'record 2 was deleted: record 3 (line 2) follows record 1' });
-    expect(check([r[0]!, r[3]!, r[4]!])).toMatchObject({ kind: 'deleted', message: 'records 2-3 were deleted: record 4 (line 2) follows record 1' });
+    expect(check([r[1]!, r[2]!])).toMatchObject({
+      kind: 'deleted',
+      line: 1,
+      message: 'record 1 was deleted: the ledger starts at record 2 (line 1)',
+    });
+    expect(check([r[0]!, r[2]!, r[3]!])).toMatchObject({
+      kind: 'deleted',
+      line: 2,
+      message: 'record 2 was deleted: record 3 (line 2) follows record 1',
+    });
+    expect(check([r[0]!, r[3]!, r[4]!])).toMatchObject({
+      kind: 'deleted',
+      message: 'records 2-3 were deleted: record 4 (line 2) follows record 1',
+    });
   });
 
   it('names reordered records: a swap, and the last record moved first', () => {
     const r = chain(4);
-    expect(check([r[0]!, r[2]!, r[1]!, r[3]!])).toMatchObject({ kind: 'reordered', line: 2, message: 'record 3 (line 2) is out of order: record 2 should come before it' });
+    expect(check([r[0]!, r[2]!, r[1]!, r[3]!])).toMatchObject({
+      kind: 'reordered',
+      line: 2,
+      message: 'record 3 (line 2) is out of order: record 2 should come before it',
+    });
     expect(check([r[3]!, r[0]!, r[1]!, r[2]!])).toMatchObject({ kind: 'reordered', line: 1 });
   });
 
   it('names lines that are not records at all', () => {
     const r = chain(3);
-    expect(check([r[0]!, '{"v":1,"seq":2', r[2]!])).toMatchObject({ kind: 'edited', line: 2, message: 'line 2 was edited: it is not a ledger record (the line is not valid JSON)' });
+    expect(check([r[0]!, '{"v":1,"seq":2', r[2]!])).toMatchObject({
+      kind: 'edited',
+      line: 2,
+      message: 'line 2 was edited: it is not a ledger record (the line is not valid JSON)',
+    });
     expect(check([r[0]!, '', r[2]!])).toMatchObject({ line: 2, message: expect.stringContaining('the line is empty') });
-    expect(check([r[0]!, JSON.stringify({ ...r[1]!, decision: 'maybe' })])).toMatchObject({ line: 2, message: expect.stringContaining('decision') });
+    expect(check([r[0]!, JSON.stringify({ ...r[1]!, decision: 'maybe' })])).toMatchObject({
+      line: 2,
+      message: expect.stringContaining('decision'),
+    });
   });
 });

@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { RecordDraft } from '../../src/signoff/chain.js';
-import { causalOrder, digestOf, formatLinked, hashLinked, headsOf, keySegment, linkedRecordSchema, recordPath, sealLinked, verifyLinked, type LinkedRecord } from '../../src/signoff/linked.js';
+import {
+  causalOrder,
+  digestOf,
+  formatLinked,
+  hashLinked,
+  headsOf,
+  keySegment,
+  linkedRecordSchema,
+  recordPath,
+  sealLinked,
+  verifyLinked,
+  type LinkedRecord,
+} from '../../src/signoff/linked.js';
 
 const draft = (item: string, at: string, o: Partial<RecordDraft> = {}): RecordDraft => ({
   checklist: 'pre',
@@ -63,13 +75,20 @@ describe('hash-linked ledger records (v2)', () => {
     // b is gone altogether: c saw it.
     const gone = verifyLinked(objects([a, c]));
     expect(gone.problems).toEqual([
-      { kind: 'missing', path: recordPath(c), missing: b.hash, message: `${recordPath(c)} saw record ${b.hash.slice(0, 12)}, which is not in the ledger: it was deleted (or rewritten under another hash)` },
+      {
+        kind: 'missing',
+        path: recordPath(c),
+        missing: b.hash,
+        message: `${recordPath(c)} saw record ${b.hash.slice(0, 12)}, which is not in the ledger: it was deleted (or rewritten under another hash)`,
+      },
     ]);
   });
 
   it('orders a record after every record it saw, even when its signer clock is behind', () => {
     const confirmed = sealLinked(draft('a', '2026-03-01T10:00:00.000Z'), id(1), []);
-    const declined = sealLinked(draft('a', '2026-03-01T09:00:00.000Z', { decision: 'declined', reason: 'rollback plan missing' }), id(2), [confirmed.hash]);
+    const declined = sealLinked(draft('a', '2026-03-01T09:00:00.000Z', { decision: 'declined', reason: 'rollback plan missing' }), id(2), [
+      confirmed.hash,
+    ]);
     const unrelated = sealLinked(draft('b', '2026-03-01T09:30:00.000Z'), id(3), []);
     expect(causalOrder([declined, confirmed, unrelated]).map((r) => r.id)).toEqual([id(3), id(1), id(2)]);
     expect(headsOf([confirmed, declined, unrelated])).toEqual([declined.hash, unrelated.hash].sort());

@@ -26,7 +26,11 @@ describe('ledger lock', () => {
 
   it('takes over a lock left by a dead process of this host', async () => {
     writeFileSync(lock, holder(999_999));
-    const ran = await withFileLock(lock, async () => readFileSync(lock, 'utf8'), { host: 'this-host', isAlive: () => false, timeoutMs: 1000 });
+    const ran = await withFileLock(lock, async () => readFileSync(lock, 'utf8'), {
+      host: 'this-host',
+      isAlive: () => false,
+      timeoutMs: 1000,
+    });
     expect(JSON.parse(ran)).toMatchObject({ host: 'this-host', pid: process.pid });
   });
 
@@ -59,8 +63,19 @@ describe('ledger lock', () => {
   it('serialises appends from one process: 30 at once make one chain', async () => {
     const ledger = new FileLedger(dir.path('ledger.jsonl'));
     const draft = (n: number) => ({
-      checklist: 'pre', item: 'x', definitionHash: 'a'.repeat(64), release: `v${n}`, environment: null, decision: 'confirmed' as const,
-      signer: 'Ana', role: null, note: null, reason: null, evidence: null, at: new Date().toISOString(), host: 'h',
+      checklist: 'pre',
+      item: 'x',
+      definitionHash: 'a'.repeat(64),
+      release: `v${n}`,
+      environment: null,
+      decision: 'confirmed' as const,
+      signer: 'Ana',
+      role: null,
+      note: null,
+      reason: null,
+      evidence: null,
+      at: new Date().toISOString(),
+      host: 'h',
     });
     await Promise.all(Array.from({ length: 30 }, (_, n) => ledger.append(() => [draft(n)])));
     const snapshot = await ledger.read();

@@ -62,7 +62,16 @@ afterEach(() => dir.remove());
 async function run(signer: string, questions: Questions, opts: { only?: string[] } = {}): Promise<{ log: RunLog; ledger: FileLedger }> {
   const checklist = parseChecklist(YAML, 'pre.yaml', { env: {} });
   const ledger = new FileLedger(dir.path('signoffs.jsonl'));
-  const context = { release: 'v1', environment: null, gitSha: null, gitDirty: null, host: 'laptop', user: 'ana', sfdeployVersion: 'test', ledgerHead: null as string | null };
+  const context = {
+    release: 'v1',
+    environment: null,
+    gitSha: null,
+    gitDirty: null,
+    host: 'laptop',
+    user: 'ana',
+    sfdeployVersion: 'test',
+    ledgerHead: null as string | null,
+  };
   const signoff = createSignoffProvider({
     checklist,
     target: { checklist: 'pre', release: 'v1', environment: null },

@@ -13,7 +13,13 @@ export interface AlembicRun {
  * Runs `alembic -c <config> [-n <section>] <args>` in the working directory with sfdeploy's environment, so the
  * project's env.py picks the database as it does in production. Never writes bytecode into the project.
  */
-export async function runAlembic(command: readonly string[], config: string, section: string, args: string[], ctx: ProbeContext): Promise<AlembicRun> {
+export async function runAlembic(
+  command: readonly string[],
+  config: string,
+  section: string,
+  args: string[],
+  ctx: ProbeContext,
+): Promise<AlembicRun> {
   const { execa } = await import('execa');
   const [file, ...pre] = command as [string, ...string[]];
   const env: Record<string, string> = {};
@@ -32,7 +38,9 @@ export async function runAlembic(command: readonly string[], config: string, sec
   });
   const code = (result as { code?: string }).code;
   if (code === 'ENOENT') {
-    throw new ProbeError(`${file} not found: install Alembic (apt-get install -y alembic, or pip install alembic in the project's virtualenv) or set command: to run it`);
+    throw new ProbeError(
+      `${file} not found: install Alembic (apt-get install -y alembic, or pip install alembic in the project's virtualenv) or set command: to run it`,
+    );
   }
   if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
   if (result.isCanceled) throw new Error(`alembic ${args[0]} was cancelled`);
@@ -61,7 +69,11 @@ export function parseHistory(stdout: string): Migration[] {
     const m = /^(.*?) -> (\S+)((?: \([^()]*\))*), ?(.*)$/.exec(line.trim());
     if (!m) continue;
     const down = /^(.*?)(?: \(([^()]*)\))?$/.exec(m[1]!.trim())!;
-    const list = (s: string | undefined): string[] => (s ?? '').split(',').map((x) => x.trim()).filter((x) => x && x !== '<base>');
+    const list = (s: string | undefined): string[] =>
+      (s ?? '')
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x && x !== '<base>');
     const message = m[4]!.trim();
     out.push({
       revision: m[2]!,
@@ -103,8 +115,15 @@ export function describeAlembicFailure(stderr: string, stdout: string): string {
       text = tail.join(' ').replace(/^[A-Za-z_][\w.]*:\s*/, '');
     }
   }
-  text ??= [...lines, ...stdout.split(/\r?\n/)].reverse().find((l) => l.trim() !== '')?.trim() ?? 'no output';
-  text = text.replace(/^\([\w.]+\)\s*/, '').replace(/\s+/g, ' ').trim();
+  text ??=
+    [...lines, ...stdout.split(/\r?\n/)]
+      .reverse()
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? 'no output';
+  text = text
+    .replace(/^\([\w.]+\)\s*/, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   const key = /^KeyError: '([^']+)'$/.exec(text) ?? (/KeyError/.test(stderr) ? /^'([^']+)'$/.exec(text) : null);
   if (key) return `a migration names revision ${key[1]}, which no migration defines`;
   const refused = /connection to server at "([^"]+)"(?: \([^)]*\))?, port (\d+) failed: Connection refused/.exec(text);

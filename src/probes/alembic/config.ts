@@ -121,7 +121,9 @@ export async function resolveLayout(
     }
     recursive = iniOption(ini, o.section, 'recursive_version_locations', defaults) === 'true';
   } else if (scriptLocation === undefined) {
-    throw new ProbeError(`no alembic config at ${show(configFile)}: give config: (the path to alembic.ini) or script_location: (the migrations folder)`);
+    throw new ProbeError(
+      `no alembic config at ${show(configFile)}: give config: (the path to alembic.ini) or script_location: (the migrations folder)`,
+    );
   }
   const layout: AlembicLayout = {
     configPath,

@@ -10,9 +10,13 @@ export async function readVersionTable(url: string, table: string, schema: strin
   const target = await resolveTarget(url, ctx);
   const client = await connectPostgres(target, ctx);
   try {
-    const found = await client.query<{ name: string | null }>('select to_regclass($1)::text as name', [schema ? `${ident(schema)}.${ident(table)}` : ident(table)]);
+    const found = await client.query<{ name: string | null }>('select to_regclass($1)::text as name', [
+      schema ? `${ident(schema)}.${ident(table)}` : ident(table),
+    ]);
     if (!found.rows[0]?.name) return { state: 'missing', database: target.database };
-    const rows = await client.query<{ version_num: unknown }>(`select version_num from ${schema ? `${ident(schema)}.` : ''}${ident(table)}`);
+    const rows = await client.query<{ version_num: unknown }>(
+      `select version_num from ${schema ? `${ident(schema)}.` : ''}${ident(table)}`,
+    );
     return { state: 'present', database: target.database, versions: rows.rows.map((r) => String(r.version_num)) };
   } catch (e) {
     if (ctx.signal.aborted) throw new Error(`reading ${table} from ${target.where} was aborted`);

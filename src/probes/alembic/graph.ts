@@ -37,7 +37,8 @@ export function buildGraph(migrations: readonly Migration[], fileErrors: readonl
       else errors.push(`${describe(m)} has down_revision ${down}, which no migration defines`);
     }
     for (const dep of m.dependsOn) {
-      if (!byRevision.has(dep) && !labels.has(dep)) errors.push(`${describe(m)} depends on ${dep}, which is neither a revision nor a branch label`);
+      if (!byRevision.has(dep) && !labels.has(dep))
+        errors.push(`${describe(m)} depends on ${dep}, which is neither a revision nor a branch label`);
     }
   }
   const graph: RevisionGraph = { byRevision, heads: [...byRevision.keys()].filter((r) => !children.has(r)), labels, errors };

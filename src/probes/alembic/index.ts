@@ -21,25 +21,35 @@ const params = z.strictObject({
     .enum(['auto', 'native', 'cli'], { error: 'expected auto, native or cli' })
     .default('auto')
     .describe(
-      'native: read the migration scripts as files and alembic_version through pg, without Python. cli: run the real `alembic current` and `alembic heads`, so the project\'s env.py picks the database. ' +
+      "native: read the migration scripts as files and alembic_version through pg, without Python. cli: run the real `alembic current` and `alembic heads`, so the project's env.py picks the database. " +
         'auto (default): native when the scripts are files on disk and database_url is a PostgreSQL URL, else cli (another database, no URL, or a package-resource script_location); ' +
         'a PostgreSQL database that cannot be reached fails the item rather than falling back to cli.',
     ),
   config: z
     .string()
     .default('${ALEMBIC_CONFIG:-alembic.ini}')
-    .describe('Path to alembic.ini, relative to the working directory; script_location is read from it with %(here)s resolved, and a relative script_location resolves against the working directory, as alembic does. Default $ALEMBIC_CONFIG, else alembic.ini.'),
+    .describe(
+      'Path to alembic.ini, relative to the working directory; script_location is read from it with %(here)s resolved, and a relative script_location resolves against the working directory, as alembic does. Default $ALEMBIC_CONFIG, else alembic.ini.',
+    ),
   section: z.string().min(1).default('alembic').describe('Section of the config file (alembic -n). Default alembic.'),
   script_location: z
     .string()
     .min(1)
     .optional()
-    .describe('The migrations folder (the one holding env.py and versions/), relative to the working directory; overrides the config file for reading the scripts.'),
+    .describe(
+      'The migrations folder (the one holding env.py and versions/), relative to the working directory; overrides the config file for reading the scripts.',
+    ),
   database_url: z
     .string()
     .default('${DATABASE_URL:-}')
-    .describe('Database read by native mode; SQLAlchemy URLs such as postgresql+asyncpg:// or postgresql+psycopg2:// are accepted. Default $DATABASE_URL. cli mode leaves the URL to env.py.'),
-  version_table: z.string().min(1).default('alembic_version').describe('Table where alembic records the applied revisions (native mode). Default alembic_version.'),
+    .describe(
+      'Database read by native mode; SQLAlchemy URLs such as postgresql+asyncpg:// or postgresql+psycopg2:// are accepted. Default $DATABASE_URL. cli mode leaves the URL to env.py.',
+    ),
+  version_table: z
+    .string()
+    .min(1)
+    .default('alembic_version')
+    .describe('Table where alembic records the applied revisions (native mode). Default alembic_version.'),
   version_table_schema: z.string().min(1).optional().describe('Schema of the version table (native mode). Default: the search_path.'),
   command: z
     .array(z.string().min(1), { error: 'expected an argument list such as [alembic] or [poetry, run, alembic]' })
@@ -93,7 +103,10 @@ export default defineProbe({
       const where = `database ${table.database}`;
       state =
         table.state === 'missing'
-          ? { kind: 'unstamped', problem: `${p.version_table} table does not exist in ${where}: migrations were never run here (${UPGRADE_HINT})` }
+          ? {
+              kind: 'unstamped',
+              problem: `${p.version_table} table does not exist in ${where}: migrations were never run here (${UPGRADE_HINT})`,
+            }
           : table.versions.length === 0
             ? { kind: 'unstamped', problem: `${p.version_table} is empty in ${where}: no revision is recorded (${UPGRADE_HINT})` }
             : { kind: 'versions', current: table.versions };
@@ -121,7 +134,11 @@ function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string): 'nati
     return 'cli';
   }
   if (layout.configPath) return 'cli';
-  const why = layout.unreadable ? `cannot read the migration scripts (${layout.unreadable})` : url === '' ? 'DATABASE_URL is not set' : `${maskUrlPasswords(url)} is not a PostgreSQL URL`;
+  const why = layout.unreadable
+    ? `cannot read the migration scripts (${layout.unreadable})`
+    : url === ''
+      ? 'DATABASE_URL is not set'
+      : `${maskUrlPasswords(url)} is not a PostgreSQL URL`;
   throw new ProbeError(`cannot check migrations: ${why}, and there is ${configHint}`);
 }
 
@@ -152,7 +169,10 @@ async function readWithCli(
     const revisions = parseRevisionLines(current.stdout);
     state = revisions.length
       ? { kind: 'versions', current: revisions }
-      : { kind: 'unstamped', problem: `alembic current shows no revision: ${p.version_table} is missing or empty, migrations were never run here (${UPGRADE_HINT})` };
+      : {
+          kind: 'unstamped',
+          problem: `alembic current shows no revision: ${p.version_table} is missing or empty, migrations were never run here (${UPGRADE_HINT})`,
+        };
   } else {
     const unknown = unknownRevisionIn(current);
     if (unknown) state = { kind: 'versions', current: [unknown] };
@@ -169,7 +189,8 @@ function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], st
     return m?.slug ? `${rev} ${m.slug}` : rev;
   };
   const sound = graph.errors.length === 0;
-  if (sound && heads.length > 1) problems.push(`${heads.length} heads: ${heads.map(label).join(', ')}; merge them with \`alembic merge heads\``);
+  if (sound && heads.length > 1)
+    problems.push(`${heads.length} heads: ${heads.map(label).join(', ')}; merge them with \`alembic merge heads\``);
   if (sound && graph.byRevision.size === 0) problems.push('no migration scripts found');
   const observations: Record<string, unknown> = { mode, heads, graph_errors: graph.errors };
   let current: string[] = [];
@@ -190,7 +211,9 @@ function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], st
       atHead = unknown.length === 0 && pending !== undefined && pending.length === 0 && graph.errors.length === 0 && heads.length > 0;
       if (sound && pending?.length && unknown.length === 0) {
         const listed = pending.slice(0, LISTED).map((m) => label(m.revision));
-        problems.push(`${pending.length} pending: ${listed.join(', ')}${pending.length > LISTED ? `, and ${pending.length - LISTED} more` : ''}`);
+        problems.push(
+          `${pending.length} pending: ${listed.join(', ')}${pending.length > LISTED ? `, and ${pending.length - LISTED} more` : ''}`,
+        );
       }
       break;
     }

@@ -247,7 +247,9 @@ export function parseMigration(source: string, file: string): Migration | string
     const parsed = parseLiteral(m[2]!);
     values.set(
       m[1]!,
-      parsed.ok ? { value: parsed.value, line: s.line } : { error: `${file}:${s.line}: cannot read ${m[1]} (expected a string, a tuple or list of strings, or None)` },
+      parsed.ok
+        ? { value: parsed.value, line: s.line }
+        : { error: `${file}:${s.line}: cannot read ${m[1]} (expected a string, a tuple or list of strings, or None)` },
     );
   }
   for (const v of values.values()) if ('error' in v) return v.error;
@@ -267,7 +269,12 @@ export function parseMigration(source: string, file: string): Migration | string
   let message = '';
   if (first) {
     const doc = parseLiteral(first.text);
-    if (doc.ok && typeof doc.value === 'string') message = doc.value.trim().split(/\n\s*\n/)[0]!.replace(/\s+/g, ' ').trim();
+    if (doc.ok && typeof doc.value === 'string')
+      message = doc.value
+        .trim()
+        .split(/\n\s*\n/)[0]!
+        .replace(/\s+/g, ' ')
+        .trim();
   }
   return {
     revision,

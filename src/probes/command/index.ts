@@ -6,11 +6,24 @@ const MAX_OUTPUT = 64 * 1024;
 
 const params = z
   .strictObject({
-    run: z.array(z.string(), { error: 'expected an argument list such as [git, status]' }).min(1).optional().describe('The command as an argument list: `[kubectl, rollout, status, deploy/api]`. No shell is involved, so values are never parsed as shell code.'),
-    shell: z.string().min(1).optional().describe('A shell line, run by `/bin/sh -c`. `${VAR}` is expanded by the shell from the environment, never pasted into the line.'),
+    run: z
+      .array(z.string(), { error: 'expected an argument list such as [git, status]' })
+      .min(1)
+      .optional()
+      .describe(
+        'The command as an argument list: `[kubectl, rollout, status, deploy/api]`. No shell is involved, so values are never parsed as shell code.',
+      ),
+    shell: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A shell line, run by `/bin/sh -c`. `${VAR}` is expanded by the shell from the environment, never pasted into the line.'),
     cwd: z.string().optional().describe('Working directory, relative to the working directory of sfdeploy.'),
-    env: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional().describe('Extra environment variables for the command.'),
-    stdin: z.string().optional().describe('Text written to the command\'s standard input.'),
+    env: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String))
+      .optional()
+      .describe('Extra environment variables for the command.'),
+    stdin: z.string().optional().describe("Text written to the command's standard input."),
   })
   .refine((p) => (p.run === undefined) !== (p.shell === undefined), {
     message: 'give exactly one of run: [argv...] or shell: "..."',
@@ -66,9 +79,7 @@ export default defineProbe({
     if (exit !== 0) {
       const tail = (stderr || stdout).split('\n').slice(-3).join(' | ');
       problems.push(
-        exit === null
-          ? `${file} was killed by ${result.signal ?? 'a signal'}`
-          : `${file} exited with ${exit}${tail ? `: ${tail}` : ''}`,
+        exit === null ? `${file} was killed by ${result.signal ?? 'a signal'}` : `${file} exited with ${exit}${tail ? `: ${tail}` : ''}`,
       );
     }
     return {

@@ -7,11 +7,16 @@ const TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT'] as const;
 
 const params = z.strictObject({
   name: z.string().min(1, 'expected a domain name such as api.example.com').describe('The domain name to resolve.'),
-  type: z.enum(TYPES, { error: `expected one of ${TYPES.join(', ')}` }).default('A').describe('Record type: A, AAAA, CNAME, MX or TXT. Default A.'),
+  type: z
+    .enum(TYPES, { error: `expected one of ${TYPES.join(', ')}` })
+    .default('A')
+    .describe('Record type: A, AAAA, CNAME, MX or TXT. Default A.'),
   server: z
     .string()
     .optional()
-    .describe('A DNS server to ask instead of the system resolvers, as an IP address with an optional port: `10.0.0.2`, `127.0.0.1:5353`, `[::1]:53` (split-horizon checks).'),
+    .describe(
+      'A DNS server to ask instead of the system resolvers, as an IP address with an optional port: `10.0.0.2`, `127.0.0.1:5353`, `[::1]:53` (split-horizon checks).',
+    ),
 });
 
 /** Resolves a name with a DNS query (not /etc/hosts) and observes the records. */
@@ -78,7 +83,10 @@ async function query(r: DnsResolver, name: string, type: (typeof TYPES)[number])
     case 'CNAME':
       return { records: await r.resolveCname(name), ttl: null };
     case 'MX':
-      return { records: (await r.resolveMx(name)).sort((a, b) => a.priority - b.priority).map((x) => `${x.priority} ${x.exchange}`), ttl: null };
+      return {
+        records: (await r.resolveMx(name)).sort((a, b) => a.priority - b.priority).map((x) => `${x.priority} ${x.exchange}`),
+        ttl: null,
+      };
     case 'TXT':
       return { records: (await r.resolveTxt(name)).map((chunks) => chunks.join('')), ttl: null };
   }

@@ -10,9 +10,20 @@ const params = z.strictObject({
     .describe('Variables that must be set and not a placeholder.'),
   pattern: z.string().optional().describe('A regular expression every value must match (`^sk_live_`).'),
   min_length: int().optional().describe('Every value must be at least this many characters long.'),
-  min_entropy: int().optional().describe('Every value must have at least this many bits of Shannon entropy (length × bits per character); 128 ≈ 32 random hex digits.'),
-  equals: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional().describe('Every value must equal this (case-insensitive for true/false).'),
-  forbid: z.array(z.string()).optional().describe('Values that must not appear, as the whole value or as one item of a comma-separated list (`*` for CORS).'),
+  min_entropy: int()
+    .optional()
+    .describe(
+      'Every value must have at least this many bits of Shannon entropy (length × bits per character); 128 ≈ 32 random hex digits.',
+    ),
+  equals: z
+    .union([z.string(), z.number(), z.boolean()])
+    .transform(String)
+    .optional()
+    .describe('Every value must equal this (case-insensitive for true/false).'),
+  forbid: z
+    .array(z.string())
+    .optional()
+    .describe('Values that must not appear, as the whole value or as one item of a comma-separated list (`*` for CORS).'),
   allow_placeholders: z.boolean().default(false).describe('Accept placeholder-looking values. Default false.'),
 });
 

@@ -4,7 +4,7 @@ import { defineProbe } from '../types.js';
 const MAX_CONTENT = 1024 * 1024;
 
 const params = z.strictObject({
-  path: z.string().min(1).describe('The file, relative to the working directory (where the user\'s repository is).'),
+  path: z.string().min(1).describe("The file, relative to the working directory (where the user's repository is)."),
 });
 
 /** Looks at a file: whether it exists, its size, mode and content. */

@@ -11,8 +11,16 @@ const SEMVER =
 const OWN_DIR = /(^|\/)\.sfdeploy(\/|$)/;
 
 const params = z.strictObject({
-  path: z.string().min(1).default('.').describe('The repository (or a folder in it), relative to the working directory. Default: the working directory.'),
-  changelog: z.string().min(1).default('CHANGELOG.md').describe('The changelog, relative to path, searched for the tag at HEAD. Default CHANGELOG.md.'),
+  path: z
+    .string()
+    .min(1)
+    .default('.')
+    .describe('The repository (or a folder in it), relative to the working directory. Default: the working directory.'),
+  changelog: z
+    .string()
+    .min(1)
+    .default('CHANGELOG.md')
+    .describe('The changelog, relative to path, searched for the tag at HEAD. Default CHANGELOG.md.'),
   paths: z
     .array(z.string().min(1), { error: 'expected a list of paths such as [.env]' })
     .default([])
@@ -26,7 +34,7 @@ export default defineProbe({
   docs: 'https://git-scm.com/docs/git-status',
   params,
   observations: {
-    clean: 'true when there are no uncommitted changes or untracked files (sfdeploy\'s .sfdeploy/ is ignored)',
+    clean: "true when there are no uncommitted changes or untracked files (sfdeploy's .sfdeploy/ is ignored)",
     dirty_files: 'the changed or untracked paths, relative to the repository root',
     branch: 'the current branch; null when HEAD is detached',
     head_sha: 'the commit at HEAD; null in a repository without commits',
@@ -65,7 +73,8 @@ export default defineProbe({
         stripFinalNewline: false,
         maxBuffer: 16 * 1024 * 1024,
       });
-      if ((r as { code?: string }).code === 'ENOENT') throw new ProbeError('git is not installed (command not found: git); the git probe needs the git CLI on PATH');
+      if ((r as { code?: string }).code === 'ENOENT')
+        throw new ProbeError('git is not installed (command not found: git); the git probe needs the git CLI on PATH');
       if (r.isCanceled) {
         const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'cancelled';
         throw new Error(`git ${args[0]} in ${p.path} did not finish: ${reason}`);
@@ -91,7 +100,13 @@ export default defineProbe({
 
     const changes = parsePorcelain(status.stdout).filter((c) => !OWN_DIR.test(c.path));
     const headSha = head.code === 0 ? head.stdout.trim() || null : null;
-    const tags = headSha && tagList.code === 0 ? tagList.stdout.split('\n').map((t) => t.trim()).filter(Boolean) : [];
+    const tags =
+      headSha && tagList.code === 0
+        ? tagList.stdout
+            .split('\n')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : [];
     const tag = tags.find((t) => SEMVER.test(t)) ?? tags[0] ?? null;
 
     let ahead: number | null = null;
@@ -139,7 +154,9 @@ export default defineProbe({
     const problems: string[] = [];
     if (changes.length) {
       const shown = changes.slice(0, 5).map((c) => `${c.code.trim() || '?'} ${c.path}`);
-      problems.push(`${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in ${p.path}: ${shown.join(', ')}${changes.length > 5 ? ', …' : ''}`);
+      problems.push(
+        `${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in ${p.path}: ${shown.join(', ')}${changes.length > 5 ? ', …' : ''}`,
+      );
     }
     const where = observations.branch ?? (headSha ? `detached at ${headSha.slice(0, 12)}` : 'no commits yet');
     return { observations, problems, summary: `${where}${tag ? ` (${tag})` : ''}, ${observations.clean ? 'clean' : 'dirty'}` };

@@ -120,7 +120,12 @@ export async function createClient(o: ClientOptions): Promise<Client> {
   };
 }
 
-function send(url: URL, r: RequestOptions, mod: typeof import('node:http') | typeof import('node:https'), agent: HttpAgent): Promise<HttpAnswer> {
+function send(
+  url: URL,
+  r: RequestOptions,
+  mod: typeof import('node:http') | typeof import('node:https'),
+  agent: HttpAgent,
+): Promise<HttpAnswer> {
   const where = url.host;
   const target = new URL(url.href);
   target.username = '';

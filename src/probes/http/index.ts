@@ -4,27 +4,50 @@ import { defineProbe } from '../types.js';
 import { maskUrl } from '../network-error.js';
 import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile, type HttpAnswer, type PeerTls } from './client.js';
 
-const params = z.strictObject({
-  url: z.string().min(1, 'expected a URL such as https://api.example.com/health').describe('The URL to request, `http://` or `https://`. A password in it is sent as basic authentication and never printed.'),
-  method: z.string().toUpperCase().default('GET').describe('HTTP method. Default GET.'),
-  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}).describe('Request headers, such as `Origin: https://evil.example` for a CORS preflight.'),
-  body: z.string().optional().describe('Request body as text.'),
-  json: z.unknown().optional().describe('Request body as JSON, instead of body (sets content-type: application/json).'),
-  auth: authSchema,
-  follow_redirects: bool().default(false).describe('Follow redirects. Default false, so an http → https redirect can be asserted.'),
-  max_redirects: int().pipe(z.int().min(0).max(20)).default(5).describe('Maximum redirects followed when follow_redirects is true. Default 5.'),
-  insecure: bool().default(false).describe('Skip certificate verification (tls.* is still observed). Default false.'),
-  ca_file: z.string().optional().describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
-  samples: int().pipe(z.int().min(1, 'expected at least 1 sample').max(10_000, 'at most 10000 samples')).default(1).describe('Number of requests to send: latency percentiles and `statuses` cover them all; status, headers and body are those of the first. Default 1.'),
-  concurrency: int().pipe(z.int().min(1, 'expected at least 1').max(256, 'at most 256')).default(1).describe('Requests in flight at once when samples > 1 (a burst for rate-limit checks). Default 1.'),
-}).refine((p) => p.body === undefined || p.json === undefined, { message: 'give body (text) or json, not both', path: ['json'] });
+const params = z
+  .strictObject({
+    url: z
+      .string()
+      .min(1, 'expected a URL such as https://api.example.com/health')
+      .describe('The URL to request, `http://` or `https://`. A password in it is sent as basic authentication and never printed.'),
+    method: z.string().toUpperCase().default('GET').describe('HTTP method. Default GET.'),
+    headers: z
+      .record(z.string(), z.union([z.string(), z.number()]).transform(String))
+      .default({})
+      .describe('Request headers, such as `Origin: https://evil.example` for a CORS preflight.'),
+    body: z.string().optional().describe('Request body as text.'),
+    json: z.unknown().optional().describe('Request body as JSON, instead of body (sets content-type: application/json).'),
+    auth: authSchema,
+    follow_redirects: bool().default(false).describe('Follow redirects. Default false, so an http → https redirect can be asserted.'),
+    max_redirects: int()
+      .pipe(z.int().min(0).max(20))
+      .default(5)
+      .describe('Maximum redirects followed when follow_redirects is true. Default 5.'),
+    insecure: bool().default(false).describe('Skip certificate verification (tls.* is still observed). Default false.'),
+    ca_file: z
+      .string()
+      .optional()
+      .describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
+    samples: int()
+      .pipe(z.int().min(1, 'expected at least 1 sample').max(10_000, 'at most 10000 samples'))
+      .default(1)
+      .describe(
+        'Number of requests to send: latency percentiles and `statuses` cover them all; status, headers and body are those of the first. Default 1.',
+      ),
+    concurrency: int()
+      .pipe(z.int().min(1, 'expected at least 1').max(256, 'at most 256'))
+      .default(1)
+      .describe('Requests in flight at once when samples > 1 (a burst for rate-limit checks). Default 1.'),
+  })
+  .refine((p) => p.body === undefined || p.json === undefined, { message: 'give body (text) or json, not both', path: ['json'] });
 
 export type HttpParams = z.output<typeof params>;
 
 /** Requests a URL (once or as a burst of samples) and observes the responses. */
 export default defineProbe({
   kind: 'http',
-  summary: 'Sends HTTP requests and checks status, headers, body (JSON paths included), redirects, CORS, latency percentiles and the certificate.',
+  summary:
+    'Sends HTTP requests and checks status, headers, body (JSON paths included), redirects, CORS, latency percentiles and the certificate.',
   docs: 'https://developer.mozilla.org/en-US/docs/Web/HTTP',
   params,
   observations: {
@@ -41,7 +64,8 @@ export default defineProbe({
     'latency.min': 'fastest sample, in milliseconds',
     'redirect.location': 'the Location header of a redirect response (not followed)',
     url: 'the URL that gave the first response, after any redirects followed (password masked)',
-    'cors.allowed': 'with an Origin request header: true when the response allows that origin (Access-Control-Allow-Origin is * or the origin)',
+    'cors.allowed':
+      'with an Origin request header: true when the response allows that origin (Access-Control-Allow-Origin is * or the origin)',
     errors: 'one line per sample that got no response (samples > 1)',
     'tls.days_remaining': 'https: whole days until the server certificate expires',
     'tls.valid_to': 'https: when the server certificate expires (ISO 8601)',

@@ -166,7 +166,12 @@ export async function connectPostgres(target: PgTarget, ctx: Pick<ProbeContext, 
   }
 }
 
-async function connectOnce(target: PgTarget, ssl: ConnectionOptions | false, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>, budgetMs: number): Promise<Client> {
+async function connectOnce(
+  target: PgTarget,
+  ssl: ConnectionOptions | false,
+  ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>,
+  budgetMs: number,
+): Promise<Client> {
   if (ctx.signal.aborted) throw new Error(`connection to ${target.where} was aborted`);
   const pg = (await import('pg')).default;
   const client = new pg.Client({
@@ -234,8 +239,10 @@ export function describePostgresError(error: unknown, target: PgTarget, timeoutM
     }
   }
   if (typeof e?.code === 'string' && /^E[A-Z]+$|CERT|SELF_SIGNED|ABORT_ERR/.test(e.code)) return describeNetworkError(error, target.where);
-  if (/timeout expired|connection timeout/i.test(message)) return `connection to ${target.where} timed out after ${formatDuration(timeoutMs)}`;
-  if (/error establishing an SSL connection/i.test(message)) return `${target.where} did not answer the SSL request like a PostgreSQL server (is it another service?)`;
+  if (/timeout expired|connection timeout/i.test(message))
+    return `connection to ${target.where} timed out after ${formatDuration(timeoutMs)}`;
+  if (/error establishing an SSL connection/i.test(message))
+    return `${target.where} did not answer the SSL request like a PostgreSQL server (is it another service?)`;
   if (/does not support SSL/i.test(message)) return `${target.where} does not accept SSL connections (sslmode=${target.sslMode})`;
   if (/Connection terminated unexpectedly/i.test(message)) return `${target.where} closed the connection unexpectedly`;
   if (/client password must be a string|password authentication|no password/i.test(message)) {

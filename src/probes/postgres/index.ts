@@ -19,13 +19,21 @@ const params = z
         'PostgreSQL URL such as `postgresql://app:secret@db:5432/socialflow?sslmode=require`; SQLAlchemy-style `postgresql+asyncpg://` and `+psycopg2://` are accepted. ' +
           'Parts it leaves out come from the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT; `sslmode` defaults to prefer, as in libpq. Default `${DATABASE_URL}`.',
       ),
-    query: z.string().trim().min(1, 'expected an SQL query').optional().describe('SQL to run; `value` is the first column of its first row. Default `select 1`.'),
+    query: z
+      .string()
+      .trim()
+      .min(1, 'expected an SQL query')
+      .optional()
+      .describe('SQL to run; `value` is the first column of its first row. Default `select 1`.'),
     params: z
       .array(z.union([z.string(), z.number(), z.boolean(), z.null()]), { error: 'expected a list of values for $1, $2, ...' })
       .optional()
       .describe('Values bound to `$1`, `$2`, ... in `query` (never pasted into the SQL).'),
   })
-  .refine((p) => p.params === undefined || p.query !== undefined, { message: 'params: needs a query: that uses $1, $2, ...', path: ['params'] });
+  .refine((p) => p.params === undefined || p.query !== undefined, {
+    message: 'params: needs a query: that uses $1, $2, ...',
+    path: ['params'],
+  });
 
 /** Connects to PostgreSQL and observes the result of a query. */
 export default defineProbe({

@@ -10,13 +10,26 @@ const params = z.strictObject({
     .string()
     .min(1, 'expected the Prometheus base URL such as http://prometheus:9090')
     .default('${PROMETHEUS_URL}')
-    .describe('Base URL of Prometheus (or a compatible API: Thanos, Mimir, VictoriaMetrics); /api/v1/query is appended. Default ${PROMETHEUS_URL}.'),
-  query: z.string().min(1, 'expected a PromQL expression').describe('The PromQL expression, evaluated as an instant query: `sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))`.'),
+    .describe(
+      'Base URL of Prometheus (or a compatible API: Thanos, Mimir, VictoriaMetrics); /api/v1/query is appended. Default ${PROMETHEUS_URL}.',
+    ),
+  query: z
+    .string()
+    .min(1, 'expected a PromQL expression')
+    .describe(
+      'The PromQL expression, evaluated as an instant query: `sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))`.',
+    ),
   time: z.string().optional().describe('Evaluation time (RFC 3339 or Unix seconds). Default: now.'),
-  headers: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)).default({}).describe('Extra request headers (a tenant header such as X-Scope-OrgID).'),
+  headers: z
+    .record(z.string(), z.union([z.string(), z.number()]).transform(String))
+    .default({})
+    .describe('Extra request headers (a tenant header such as X-Scope-OrgID).'),
   auth: authSchema,
   insecure: bool().default(false).describe('Skip certificate verification. Default false.'),
-  ca_file: z.string().optional().describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
+  ca_file: z
+    .string()
+    .optional()
+    .describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
 });
 
 /** One series of the result: its labels and value (values for a range vector). */
@@ -68,7 +81,12 @@ export default defineProbe({
     try {
       doc = JSON.parse(answer.body) as ApiResponse;
     } catch {
-      const hint = answer.status === 401 || answer.status === 403 ? ' (are credentials needed?)' : answer.status === 404 ? ' (is this the Prometheus base URL?)' : '';
+      const hint =
+        answer.status === 401 || answer.status === 403
+          ? ' (are credentials needed?)'
+          : answer.status === 404
+            ? ' (is this the Prometheus base URL?)'
+            : '';
       throw new Error(`${shown} answered ${answer.status} without a Prometheus API response${hint}`);
     }
     if (doc?.status === 'error') {
@@ -93,7 +111,10 @@ export default defineProbe({
         value = samples.length === 1 ? samples[0]!.value! : null;
         break;
       case 'matrix':
-        samples = (result as MatrixSample[]).map((s) => ({ labels: s.metric ?? {}, values: (s.values ?? []).map((v) => sampleValue(v[1])) }));
+        samples = (result as MatrixSample[]).map((s) => ({
+          labels: s.metric ?? {},
+          values: (s.values ?? []).map((v) => sampleValue(v[1])),
+        }));
         break;
     }
     const observations = { value, samples, result_type: resultType, warnings: doc.warnings ?? [] };

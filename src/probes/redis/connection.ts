@@ -34,7 +34,8 @@ export function parseRedisUrl(url: string): RedisTarget {
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = u.port ? Number(u.port) : 6379;
   const dbText = u.pathname.replace(/^\//, '');
-  if (dbText !== '' && !/^\d+$/.test(dbText)) throw new ProbeError(`expected a database number after the host in ${maskUrl(url)}, got "${dbText}"`);
+  if (dbText !== '' && !/^\d+$/.test(dbText))
+    throw new ProbeError(`expected a database number after the host in ${maskUrl(url)}, got "${dbText}"`);
   const decode = (s: string): string | undefined => {
     if (s === '') return undefined;
     try {
@@ -88,7 +89,8 @@ export function describeRedisError(error: unknown, target: RedisTarget, socketEr
     return `connection to redis at ${where} timed out after ${formatDuration(timeoutMs)}${target.tls ? ' (with rediss://, check that this port serves TLS)' : ''}`;
   }
   if (e?.code) return describeNetworkError(e, where);
-  if (/^Protocol error/i.test(message)) return `${where} did not answer like a redis server (${message.replace(/\. Please report this\.$/, '')})`;
+  if (/^Protocol error/i.test(message))
+    return `${where} did not answer like a redis server (${message.replace(/\. Please report this\.$/, '')})`;
   return `redis at ${where}: ${message}`;
 }
 

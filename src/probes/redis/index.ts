@@ -20,13 +20,20 @@ const params = z.strictObject({
   queues: z
     .array(z.string().min(1))
     .default([])
-    .describe('List keys whose length is observed as `llen.<key>`, such as Celery queues (`celery`). A missing key has length 0. Default none.'),
+    .describe(
+      'List keys whose length is observed as `llen.<key>`, such as Celery queues (`celery`). A missing key has length 0. Default none.',
+    ),
   config: z
     .array(z.string().min(1))
     .default([])
-    .describe('CONFIG GET parameters (glob patterns allowed) observed as `config.<name>`: `maxmemory-policy`, `appendonly`, `save`. Password values are masked. Default none.'),
+    .describe(
+      'CONFIG GET parameters (glob patterns allowed) observed as `config.<name>`: `maxmemory-policy`, `appendonly`, `save`. Password values are masked. Default none.',
+    ),
   insecure: bool().default(false).describe('With `rediss://`, skip certificate verification. Default false.'),
-  ca_file: z.string().optional().describe('With `rediss://`, a PEM file of extra CA certificates to trust (relative to the working directory).'),
+  ca_file: z
+    .string()
+    .optional()
+    .describe('With `rediss://`, a PEM file of extra CA certificates to trust (relative to the working directory).'),
 });
 
 export type RedisParams = z.output<typeof params>;
@@ -44,7 +51,8 @@ export default defineProbe({
     latency_ms: 'round trip of an authenticated PING, in milliseconds',
     version: 'the server version (INFO server redis_version)',
     role: 'the replication role, master or slave (INFO replication role)',
-    'info.**': 'an INFO field by section and name, numbers as numbers: info.persistence.aof_enabled, info.memory.maxmemory_policy, info.keyspace.db0.keys',
+    'info.**':
+      'an INFO field by section and name, numbers as numbers: info.persistence.aof_enabled, info.memory.maxmemory_policy, info.keyspace.db0.keys',
     'config.*': 'a CONFIG GET value for a name in `config`; omitted, with a note, when the server refuses CONFIG (managed Redis, ACL)',
     auth_required: 'true when a connection without credentials gets NOAUTH (checked before AUTH when the URL has credentials)',
     protected_mode: 'true when CONFIG GET protected-mode is yes; omitted, with a note, when CONFIG is refused',
@@ -123,7 +131,8 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget)
   for (const name of configNames) pipeline.config('GET', name);
   for (const key of p.queues) pipeline.llen(key);
   const replies = (await pipeline.exec()) ?? [];
-  const reply = (i: number): [Error | null, unknown] => (replies[i] as [Error | null, unknown] | undefined) ?? [new Error('no reply'), undefined];
+  const reply = (i: number): [Error | null, unknown] =>
+    (replies[i] as [Error | null, unknown] | undefined) ?? [new Error('no reply'), undefined];
 
   const [infoError, infoText] = reply(0);
   if (infoError) throw infoError;

@@ -37,7 +37,9 @@ export function describeS3Error(error: unknown, c: S3ErrorContext): Error {
   const via = c.operation ? ` (${c.operation})` : '';
   const message = (e?.message ?? String(error)).split('\n')[0]!.trim();
   if (e?.name === 'CredentialsProviderError') {
-    return new ProbeError('no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an instance or task role');
+    return new ProbeError(
+      'no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with an instance or task role',
+    );
   }
   switch (s3ErrorCode(e)) {
     case 'NoSuchBucket':
@@ -65,7 +67,8 @@ export function describeS3Error(error: unknown, c: S3ErrorContext): Error {
       break;
   }
   if (e?.name === 'TimeoutError') return new Error(`${c.where} did not answer within ${formatDuration(c.timeoutMs)} (timed out)`);
-  if (e?.code && /^E[A-Z]+$|^CERT_|^ERR_TLS|^UNABLE_TO|SELF_SIGNED|^HPE_|^ABORT_ERR$/.test(e.code)) return new Error(describeNetworkError(e, c.where));
+  if (e?.code && /^E[A-Z]+$|^CERT_|^ERR_TLS|^UNABLE_TO|SELF_SIGNED|^HPE_|^ABORT_ERR$/.test(e.code))
+    return new Error(describeNetworkError(e, c.where));
   if (status) return new Error(`${s3ErrorCode(e) ?? 'HTTP'} ${status} from ${c.where} for bucket ${c.bucket}${via}: ${message}`);
   return new Error(`s3 at ${c.where}: ${message}`);
 }

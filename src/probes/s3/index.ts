@@ -21,22 +21,39 @@ const params = z.strictObject({
     .min(1, 'expected a bucket name such as socialflow-media')
     .default('${AWS_S3_BUCKET}')
     .describe('The bucket name. Default `${AWS_S3_BUCKET}`.'),
-  region: z.string().min(1, 'expected a region such as us-east-1').default('${AWS_REGION:-us-east-1}').describe('The region to call. Default `${AWS_REGION}`, else us-east-1.'),
+  region: z
+    .string()
+    .min(1, 'expected a region such as us-east-1')
+    .default('${AWS_REGION:-us-east-1}')
+    .describe('The region to call. Default `${AWS_REGION}`, else us-east-1.'),
   endpoint: z
     .string()
     .default('${AWS_ENDPOINT_URL:-}')
-    .describe('A custom S3 endpoint (MinIO, s3rver, LocalStack) such as http://127.0.0.1:9000; empty for AWS. Default `${AWS_ENDPOINT_URL}`.'),
-  force_path_style: bool().optional().describe('Address buckets as `endpoint/bucket` instead of `bucket.endpoint`. Default true with a custom endpoint, false for AWS.'),
+    .describe(
+      'A custom S3 endpoint (MinIO, s3rver, LocalStack) such as http://127.0.0.1:9000; empty for AWS. Default `${AWS_ENDPOINT_URL}`.',
+    ),
+  force_path_style: bool()
+    .optional()
+    .describe('Address buckets as `endpoint/bucket` instead of `bucket.endpoint`. Default true with a custom endpoint, false for AWS.'),
   read: z
     .array(z.enum(READABLE, { error: `expected one of ${READABLE.join(', ')}` }))
     .default([])
-    .describe(`Bucket configurations to read, one request each: ${READABLE.join(', ')}. Those the item's expect: names are read anyway. Default none.`),
-  prefix: z.string().optional().describe('List the objects under this key prefix (all pages) and observe the newest one: `newest.key`, `newest.age` (backup freshness).'),
+    .describe(
+      `Bucket configurations to read, one request each: ${READABLE.join(', ')}. Those the item's expect: names are read anyway. Default none.`,
+    ),
+  prefix: z
+    .string()
+    .optional()
+    .describe(
+      'List the objects under this key prefix (all pages) and observe the newest one: `newest.key`, `newest.age` (backup freshness).',
+    ),
   max_objects: int()
     .pipe(z.int().min(1, 'expected at least 1'))
     .default(100_000)
     .describe('With `prefix`, stop listing after this many objects (a note says so). Default 100000.'),
-  write_test: bool().default(false).describe('Put, read back and delete a small object under `canary_prefix`; observed as `canary`. Default false.'),
+  write_test: bool()
+    .default(false)
+    .describe('Put, read back and delete a small object under `canary_prefix`; observed as `canary`. Default false.'),
   canary_prefix: z.string().default('.sfdeploy-canary/').describe('Key prefix of the write-test object. Default `.sfdeploy-canary/`.'),
 });
 
@@ -53,7 +70,8 @@ export default defineProbe({
     region: 'the bucket region S3 reports (x-amz-bucket-region)',
     versioning: 'Enabled, Suspended or Disabled (read: [versioning])',
     lifecycle_rules: 'the number of enabled lifecycle rules; 0 without a configuration (read: [lifecycle])',
-    'lifecycle.**': 'every lifecycle rule: id, status, prefix, expiration_days, noncurrent_expiration_days, transitions (read: [lifecycle])',
+    'lifecycle.**':
+      'every lifecycle rule: id, status, prefix, expiration_days, noncurrent_expiration_days, transitions (read: [lifecycle])',
     encryption: 'default encryption: AES256, aws:kms, aws:kms:dsse, or none (read: [encryption])',
     'policy.exists': 'true when the bucket has a policy (read: [policy])',
     'policy.public_read_prefixes': 'key prefixes anyone may read through the policy, `*` for the whole bucket (read: [policy])',
@@ -70,7 +88,8 @@ export default defineProbe({
     canary: 'true when the write test put, read back and deleted its object (write_test: true)',
     notes: 'what could not be observed, and why',
   },
-  defaultCheck: 'the bucket exists and is accessible; with `prefix`, at least one object is under it; with `write_test`, the canary round trip succeeds',
+  defaultCheck:
+    'the bucket exists and is accessible; with `prefix`, at least one object is under it; with `write_test`, the canary round trip succeeds',
   async run(p, ctx) {
     const secrets = credentialSecrets(ctx);
     try {
@@ -102,7 +121,9 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
   const profile = ctx.lookup('AWS_PROFILE');
   const client = new s3.S3Client({
     region: p.region,
-    ...(endpoint ? { endpoint: endpoint.href, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' } : {}),
+    ...(endpoint
+      ? { endpoint: endpoint.href, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
+      : {}),
     forcePathStyle: p.force_path_style ?? endpoint !== undefined,
     ...(accessKeyId && secretAccessKey
       ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
@@ -127,7 +148,12 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
   const problems: string[] = [];
   const observations: Record<string, unknown> = { notes };
   /** A configuration read: null when the bucket has none, undefined when the endpoint does not implement it. */
-  const readConfig = async <T>(what: Readable, operation: string, missing: string | undefined, work: () => Promise<T>): Promise<T | null | undefined> => {
+  const readConfig = async <T>(
+    what: Readable,
+    operation: string,
+    missing: string | undefined,
+    work: () => Promise<T>,
+  ): Promise<T | null | undefined> => {
     try {
       return await raw(work);
     } catch (e) {
@@ -170,7 +196,9 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
     const reads: Promise<void>[] = [];
     if (wanted.has('versioning')) {
       reads.push(
-        readConfig('versioning', 'GetBucketVersioning', undefined, () => client.send(new s3.GetBucketVersioningCommand({ Bucket: p.bucket }), options)).then((r) => {
+        readConfig('versioning', 'GetBucketVersioning', undefined, () =>
+          client.send(new s3.GetBucketVersioningCommand({ Bucket: p.bucket }), options),
+        ).then((r) => {
           if (r !== undefined) observations.versioning = r?.Status ?? 'Disabled';
         }),
       );
@@ -208,7 +236,9 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
     }
     if (wanted.has('policy')) {
       reads.push(
-        readConfig('policy', 'GetBucketPolicy', 'NoSuchBucketPolicy', () => client.send(new s3.GetBucketPolicyCommand({ Bucket: p.bucket }), options)).then((r) => {
+        readConfig('policy', 'GetBucketPolicy', 'NoSuchBucketPolicy', () =>
+          client.send(new s3.GetBucketPolicyCommand({ Bucket: p.bucket }), options),
+        ).then((r) => {
           if (r === undefined) return;
           if (!r?.Policy) {
             observations.policy = { exists: false, public_read_prefixes: [], whole_bucket_public: false, conditional_read_prefixes: [] };
@@ -221,7 +251,9 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
     }
     if (wanted.has('cors')) {
       reads.push(
-        readConfig('cors', 'GetBucketCors', 'NoSuchCORSConfiguration', () => client.send(new s3.GetBucketCorsCommand({ Bucket: p.bucket }), options)).then((r) => {
+        readConfig('cors', 'GetBucketCors', 'NoSuchCORSConfiguration', () =>
+          client.send(new s3.GetBucketCorsCommand({ Bucket: p.bucket }), options),
+        ).then((r) => {
           if (r === undefined) return;
           const rules = (r?.CORSRules ?? []).map((rule) => ({
             allowed_origins: rule.AllowedOrigins ?? [],
@@ -241,10 +273,15 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
 
     if (p.prefix !== undefined) {
       const listing = await listNewest(p, (token) =>
-        call('ListObjectsV2', () => client.send(new s3.ListObjectsV2Command({ Bucket: p.bucket, Prefix: p.prefix, ContinuationToken: token }), options)),
+        call('ListObjectsV2', () =>
+          client.send(new s3.ListObjectsV2Command({ Bucket: p.bucket, Prefix: p.prefix, ContinuationToken: token }), options),
+        ),
       );
       observations.objects = listing.count;
-      if (listing.truncated) notes.push(`listed only the first ${listing.count} objects under ${p.prefix || 'the bucket'} (max_objects); newest.* may miss later pages`);
+      if (listing.truncated)
+        notes.push(
+          `listed only the first ${listing.count} objects under ${p.prefix || 'the bucket'} (max_objects); newest.* may miss later pages`,
+        );
       const where = `s3://${p.bucket}/${p.prefix}`;
       if (listing.newest?.LastModified) {
         const modified = listing.newest.LastModified;
@@ -316,7 +353,9 @@ async function canary(
   };
   let stored = false;
   try {
-    await step('PutObject', () => client.send(new s3.PutObjectCommand({ Bucket: p.bucket, Key: key, Body: body, ContentType: 'text/plain' }), options));
+    await step('PutObject', () =>
+      client.send(new s3.PutObjectCommand({ Bucket: p.bucket, Key: key, Body: body, ContentType: 'text/plain' }), options),
+    );
     stored = true;
     const got = await step('GetObject', async () => {
       const res = await client.send(new s3.GetObjectCommand({ Bucket: p.bucket, Key: key }), options);

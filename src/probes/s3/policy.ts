@@ -111,7 +111,10 @@ function objectPrefix(resource: string, bucket: string): string | undefined {
 
 /** IAM wildcards: `*` any run of characters (slashes included), `?` one character. */
 function glob(pattern: string, flags = ''): RegExp {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, flags);
 }
 

@@ -9,7 +9,9 @@ const params = z.strictObject({
   port: port().describe('TCP port.'),
   connect_timeout: duration()
     .optional()
-    .describe('Give up connecting after this long and observe connected == false (for "must not be reachable" checks). Default: the item\'s timeout, which fails the item.'),
+    .describe(
+      'Give up connecting after this long and observe connected == false (for "must not be reachable" checks). Default: the item\'s timeout, which fails the item.',
+    ),
 });
 
 /** Opens a TCP connection and closes it. */

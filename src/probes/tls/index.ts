@@ -8,8 +8,14 @@ import { defineProbe } from '../types.js';
 const params = z.strictObject({
   host: z.string().min(1, 'expected a host name such as api.example.com').describe('Host to connect to.'),
   port: port().default(443).describe('TCP port. Default 443.'),
-  servername: z.string().optional().describe('Name sent in SNI and checked against the certificate. Default: host (no SNI when host is an IP address).'),
-  ca_file: z.string().optional().describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
+  servername: z
+    .string()
+    .optional()
+    .describe('Name sent in SNI and checked against the certificate. Default: host (no SNI when host is an IP address).'),
+  ca_file: z
+    .string()
+    .optional()
+    .describe('A PEM file of CA certificates to trust besides the system ones, relative to the working directory.'),
   min_days: int().default(14).describe('The built-in check fails when fewer days remain before the certificate expires. Default 14.'),
 });
 
@@ -88,7 +94,8 @@ export default defineProbe({
       };
       const problems: string[] = [];
       const expiry = notAfter.toISOString().slice(0, 10);
-      if (!observations.valid) problems.push(`certificate of ${where} ${observations.error}${code === 'CERT_HAS_EXPIRED' ? ` (on ${expiry})` : ''}`);
+      if (!observations.valid)
+        problems.push(`certificate of ${where} ${observations.error}${code === 'CERT_HAS_EXPIRED' ? ` (on ${expiry})` : ''}`);
       if (!observations.hostname_matches) {
         const covers = observations.alt_names.length ? observations.alt_names.join(', ') : observations.subject;
         problems.push(`certificate of ${where} does not cover ${servername} (it covers ${covers})`);

@@ -19,13 +19,18 @@ const ctx = (cwd = process.cwd(), env: Record<string, string> = {}, signal = new
 
 describe('command probe', () => {
   it('observes exit code, stdout and stderr', async () => {
-    const out = await commandProbe.run(commandProbe.params.parse({ run: ['node', '-e', 'console.log("out"); console.error("err"); process.exit(4)'] }), ctx());
+    const out = await commandProbe.run(
+      commandProbe.params.parse({ run: ['node', '-e', 'console.log("out"); console.error("err"); process.exit(4)'] }),
+      ctx(),
+    );
     expect(out.observations).toMatchObject({ exit_code: 4, stdout: 'out', stderr: 'err' });
     expect(out.problems).toEqual(['node exited with 4: err']);
   });
 
   it('reports a missing executable as an error that names it', async () => {
-    await expect(commandProbe.run(commandProbe.params.parse({ run: ['no-such-tool-xyz', 'status'] }), ctx())).rejects.toThrow(new ProbeError('command not found: no-such-tool-xyz (is it installed and on PATH?)'));
+    await expect(commandProbe.run(commandProbe.params.parse({ run: ['no-such-tool-xyz', 'status'] }), ctx())).rejects.toThrow(
+      new ProbeError('command not found: no-such-tool-xyz (is it installed and on PATH?)'),
+    );
   });
 
   it('requires exactly one of run and shell', () => {
@@ -36,7 +41,12 @@ describe('command probe', () => {
   it('kills the command when the item is aborted', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    await expect(commandProbe.run(commandProbe.params.parse({ run: ['node', '-e', 'setTimeout(() => {}, 30000)'] }), ctx(process.cwd(), {}, controller.signal))).rejects.toThrow();
+    await expect(
+      commandProbe.run(
+        commandProbe.params.parse({ run: ['node', '-e', 'setTimeout(() => {}, 30000)'] }),
+        ctx(process.cwd(), {}, controller.signal),
+      ),
+    ).rejects.toThrow();
   });
 
   it('never lets an interpolated value reach a shell: $(...) and ; stay literal text', async () => {

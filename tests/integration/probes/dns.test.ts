@@ -15,7 +15,10 @@ beforeAll(async () => {
     zone: {
       'api.socialflow.test': { A: ['127.0.0.1', '127.0.0.2'], AAAA: ['::1', '2001:db8::10'] },
       'www.socialflow.test': { CNAME: ['api.socialflow.test'] },
-      'socialflow.test': { MX: ['20 mx2.socialflow.test', '10 mx1.socialflow.test'], TXT: ['v=spf1 include:_spf.mail.test ~all', LONG_TXT] },
+      'socialflow.test': {
+        MX: ['20 mx2.socialflow.test', '10 mx1.socialflow.test'],
+        TXT: ['v=spf1 include:_spf.mail.test ~all', LONG_TXT],
+      },
       'v4only.socialflow.test': { A: ['127.0.0.9'] },
     },
     silent: ['hang.socialflow.test'],
@@ -29,7 +32,8 @@ afterAll(async () => {
   await Promise.all([server?.close(), deadServer?.close()]);
 });
 
-const ask = (name: string, type?: string, extra: Record<string, unknown> = {}) => runProbe(dns, { name, ...(type ? { type } : {}), server: server.address, ...extra });
+const ask = (name: string, type?: string, extra: Record<string, unknown> = {}) =>
+  runProbe(dns, { name, ...(type ? { type } : {}), server: server.address, ...extra });
 
 describe('dns probe', () => {
   it('resolves A records (the default type) from the given server', async () => {
@@ -48,7 +52,12 @@ describe('dns probe', () => {
 
   it('observes resolves == false for a name that does not exist, and for a missing record type', async () => {
     const missing = await ask('nope.socialflow.test');
-    expect(missing.observations).toEqual({ resolves: false, records: [], ttl: null, error: 'nope.socialflow.test does not exist (no such domain)' });
+    expect(missing.observations).toEqual({
+      resolves: false,
+      records: [],
+      ttl: null,
+      error: 'nope.socialflow.test does not exist (no such domain)',
+    });
     expect(missing.problems).toEqual([`nope.socialflow.test does not exist (no such domain) (asking ${server.address})`]);
     const noData = await ask('v4only.socialflow.test', 'AAAA');
     expect(noData.observations).toMatchObject({ resolves: false, records: [], error: 'no AAAA records for v4only.socialflow.test' });
@@ -75,7 +84,10 @@ describe('dns probe', () => {
     ];
     for (const [name, address] of cases) {
       const { error, ms } = await runProbeError(dns, { name, server: address }, { timeoutMs: 600 });
-      expect([`resolving ${name} A (asking ${address}) did not finish: timed out after 600ms`, `DNS server ${address} did not answer for ${name} A (timed out)`]).toContain(error.message);
+      expect([
+        `resolving ${name} A (asking ${address}) did not finish: timed out after 600ms`,
+        `DNS server ${address} did not answer for ${name} A (timed out)`,
+      ]).toContain(error.message);
       expect(ms).toBeLessThan(5000);
     }
   });
@@ -94,7 +106,9 @@ describe('dns probe', () => {
   it('refuses a server that is not an IP address, and an unknown record type', async () => {
     const { error } = await runProbeError(dns, { name: 'api.socialflow.test', server: 'ns1.example.com' });
     expect(error).toBeInstanceOf(ProbeError);
-    expect(error.message).toBe('server must be an IP address with an optional port (10.0.0.2, 127.0.0.1:5353, [::1]:53), got "ns1.example.com"');
+    expect(error.message).toBe(
+      'server must be an IP address with an optional port (10.0.0.2, 127.0.0.1:5353, [::1]:53), got "ns1.example.com"',
+    );
     const parsed = dns.params.safeParse({ name: 'x.test', type: 'SRV' });
     expect(parsed.error?.issues[0]?.message).toBe('expected one of A, AAAA, CNAME, MX, TXT');
   });

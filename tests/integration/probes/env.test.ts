@@ -24,7 +24,16 @@ describe('env probe', () => {
   });
 
   it('recognises the placeholders of .env.example-style templates', async () => {
-    const values = ['your_key', 'sk_live_...', 'whsec_...', 'changeme', 'very_strong_random_secret_here', 'postgresql://user:pass@host:5432/socialflow', 'redis://host:6379/0', '<token>'];
+    const values = [
+      'your_key',
+      'sk_live_...',
+      'whsec_...',
+      'changeme',
+      'very_strong_random_secret_here',
+      'postgresql://user:pass@host:5432/socialflow',
+      'redis://host:6379/0',
+      '<token>',
+    ];
     for (const v of values) {
       const out = await run({ vars: ['X'] }, { X: v });
       expect(out.observations.placeholders, v).toEqual(['X']);
@@ -38,9 +47,13 @@ describe('env probe', () => {
     expect(JSON.stringify(out)).not.toContain('SENTINEL');
     expect((await run({ vars: ['J'], min_length: 32 }, { J: 'short' })).problems).toEqual(['J is shorter than 32 characters (5)']);
     expect((await run({ vars: ['J'], min_entropy: 128 }, { J: 'a'.repeat(40) })).problems![0]).toMatch(/does not look random enough/);
-    expect((await run({ vars: ['J'], min_entropy: 128 }, { J: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })).problems).toEqual([]);
+    expect(
+      (await run({ vars: ['J'], min_entropy: 128 }, { J: '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' })).problems,
+    ).toEqual([]);
     expect((await run({ vars: ['DEBUG'], equals: false }, { DEBUG: 'False' })).problems).toEqual([]);
     expect((await run({ vars: ['DEBUG'], equals: 'false' }, { DEBUG: 'true' })).problems).toEqual(['DEBUG is not "false"']);
-    expect((await run({ vars: ['CORS'], forbid: ['*'] }, { CORS: 'https://a.com, *' })).problems).toEqual(['CORS contains the forbidden value "*"']);
+    expect((await run({ vars: ['CORS'], forbid: ['*'] }, { CORS: 'https://a.com, *' })).problems).toEqual([
+      'CORS contains the forbidden value "*"',
+    ]);
   });
 });

@@ -10,7 +10,14 @@ describe('file probe', () => {
       chmodSync(t.path('CHANGELOG.md'), 0o640);
       const ctx = { signal: new AbortController().signal, timeoutMs: 1000, env: {}, lookup: () => undefined, cwd: t.dir };
       const out = await fileProbe.run({ path: 'CHANGELOG.md' }, ctx);
-      expect(out.observations).toEqual({ exists: true, type: 'file', size: 23, mode: '0640', content: '# Changelog\n\n## v1.2.0\n', lines: 3 });
+      expect(out.observations).toEqual({
+        exists: true,
+        type: 'file',
+        size: 23,
+        mode: '0640',
+        content: '# Changelog\n\n## v1.2.0\n',
+        lines: 3,
+      });
       const missing = await fileProbe.run({ path: 'RELEASE_NOTES.md' }, ctx);
       expect(missing).toMatchObject({ observations: { exists: false }, problems: ['RELEASE_NOTES.md does not exist'] });
     } finally {

@@ -56,7 +56,7 @@ describe('git probe: a release checkout', () => {
 });
 
 describe('git probe: what blocks a release', () => {
-  it('lists uncommitted and untracked files, ignoring sfdeploy\'s own .sfdeploy/ folder', async () => {
+  it("lists uncommitted and untracked files, ignoring sfdeploy's own .sfdeploy/ folder", async () => {
     const r = sandbox.repo('dirty', { 'app.py': 'v1\n', 'README.md': 'x\n' });
     r.write('app.py', 'v2\n');
     r.write('notes.txt', 'todo\n');

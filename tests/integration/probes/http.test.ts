@@ -67,14 +67,17 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       return sendJson(res, 200, { authorization: req.headers.authorization ?? null });
     case '/basic': {
       const expected = `Basic ${Buffer.from(`${BASIC_USER}:${BASIC_PASSWORD}`).toString('base64')}`;
-      return auth === expected ? sendJson(res, 200, { user: BASIC_USER }) : sendJson(res, 401, { detail: 'unauthorized' }, { 'www-authenticate': 'Basic' });
+      return auth === expected
+        ? sendJson(res, 200, { user: BASIC_USER })
+        : sendJson(res, 401, { detail: 'unauthorized' }, { 'www-authenticate': 'Basic' });
     }
     case '/bearer':
       return auth === `Bearer ${BEARER}` ? sendJson(res, 200, { ok: true }) : sendJson(res, 401, { detail: 'bad token' });
     case '/cors': {
       const origin = req.headers.origin;
       const headers: Record<string, string> = { vary: 'Origin' };
-      if (origin === ALLOWED_ORIGIN) Object.assign(headers, { 'access-control-allow-origin': origin, 'access-control-allow-methods': 'GET, POST' });
+      if (origin === ALLOWED_ORIGIN)
+        Object.assign(headers, { 'access-control-allow-origin': origin, 'access-control-allow-methods': 'GET, POST' });
       res.writeHead(req.method === 'OPTIONS' ? 204 : 200, headers);
       return void res.end();
     }
@@ -98,7 +101,14 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       setTimeout(() => sendJson(res, 200, { ok: true }), Number(url.searchParams.get('ms') ?? 20));
       return;
     case '/echo':
-      void readBody(req).then((body) => sendJson(res, 200, { method: req.method, body, contentType: req.headers['content-type'] ?? null, custom: req.headers['x-custom'] ?? null }));
+      void readBody(req).then((body) =>
+        sendJson(res, 200, {
+          method: req.method,
+          body,
+          contentType: req.headers['content-type'] ?? null,
+          custom: req.headers['x-custom'] ?? null,
+        }),
+      );
       return;
     default:
       return sendJson(res, 404, { detail: 'no route' });
@@ -124,13 +134,20 @@ afterAll(async () => {
   dir?.remove();
 });
 
-const item = (id: string, probe: string, extra = '') => `      - id: ${id}\n        title: ${id}\n${extra ? `        ${extra}\n` : ''}        probe:\n${probe.replace(/^/gm, '          ')}\n`;
+const item = (id: string, probe: string, extra = '') =>
+  `      - id: ${id}\n        title: ${id}\n${extra ? `        ${extra}\n` : ''}        probe:\n${probe.replace(/^/gm, '          ')}\n`;
 
 describe('http probe: health endpoints', () => {
   it('passes a health check only when the JSON body says healthy, not merely on 200', async () => {
     const { item: result } = await runItems(
-      item('healthy', `kind: http\nurl: ${api.url}/api/v1/health\nexpect:\n  - status == 200\n  - json.status == "healthy"\n  - json.checks.db == true`) +
-        item('degraded', `kind: http\nurl: ${api.url}/api/v1/health?status=degraded\nexpect:\n  - status == 200\n  - json.status == "healthy"`),
+      item(
+        'healthy',
+        `kind: http\nurl: ${api.url}/api/v1/health\nexpect:\n  - status == 200\n  - json.status == "healthy"\n  - json.checks.db == true`,
+      ) +
+        item(
+          'degraded',
+          `kind: http\nurl: ${api.url}/api/v1/health?status=degraded\nexpect:\n  - status == 200\n  - json.status == "healthy"`,
+        ),
     );
     expect(result('healthy')).toMatchObject({ status: 'pass' });
     expect(result('degraded')).toMatchObject({ status: 'fail', message: 'json.status == "healthy" (got "degraded")' });
@@ -147,7 +164,12 @@ describe('http probe: health endpoints', () => {
   it('sends the method, headers, text body and JSON body it is given', async () => {
     const json = await runProbe(http, { url: `${api.url}/echo`, method: 'post', json: { event: 'ping' }, headers: { 'X-Custom': 'yes' } });
     expect(json.observations.json).toEqual({ method: 'POST', body: '{"event":"ping"}', contentType: 'application/json', custom: 'yes' });
-    const text = await runProbe(http, { url: `${api.url}/echo`, method: 'PUT', body: 'plain words', headers: { 'content-type': 'text/plain' } });
+    const text = await runProbe(http, {
+      url: `${api.url}/echo`,
+      method: 'PUT',
+      body: 'plain words',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.observations.json).toMatchObject({ method: 'PUT', body: 'plain words', contentType: 'text/plain' });
   });
 });
@@ -155,17 +177,28 @@ describe('http probe: health endpoints', () => {
 describe('http probe: security headers, redirects, CORS, rate limits, webhooks', () => {
   it('observes security headers by case-insensitive name and reports the ones missing', async () => {
     const expect_ = `expect:\n  - headers.Strict-Transport-Security exists\n  - headers.x-frame-options == "DENY"\n  - headers.X-Content-Type-Options == "nosniff"\n  - headers.content-security-policy exists`;
-    const { item: result } = await runItems(item('hardened', `kind: http\nurl: ${api.url}/api/v1/health\n${expect_}`) + item('bare', `kind: http\nurl: ${api.url}/bare\n${expect_}`));
+    const { item: result } = await runItems(
+      item('hardened', `kind: http\nurl: ${api.url}/api/v1/health\n${expect_}`) +
+        item('bare', `kind: http\nurl: ${api.url}/bare\n${expect_}`),
+    );
     expect(result('hardened').status).toBe('pass');
     expect(result('bare').status).toBe('fail');
-    expect(result('bare').message).toContain('headers.Strict-Transport-Security exists (headers.Strict-Transport-Security was not observed)');
+    expect(result('bare').message).toContain(
+      'headers.Strict-Transport-Security exists (headers.Strict-Transport-Security was not observed)',
+    );
     expect(result('bare').message).toContain('headers.x-frame-options == "DENY" (headers.x-frame-options was not observed)');
   });
 
   it('does not follow a redirect by default, so http → https can be asserted on status and location', async () => {
     const { item: result } = await runItems(
-      item('redirects', `kind: http\nurl: ${api.url}/to-https\nexpect:\n  - status matches /^30[18]$/\n  - redirect.location matches /^https:/`) +
-        item('stays-http', `kind: http\nurl: ${api.url}/to-http\nexpect:\n  - status matches /^30[18]$/\n  - redirect.location matches /^https:/`),
+      item(
+        'redirects',
+        `kind: http\nurl: ${api.url}/to-https\nexpect:\n  - status matches /^30[18]$/\n  - redirect.location matches /^https:/`,
+      ) +
+        item(
+          'stays-http',
+          `kind: http\nurl: ${api.url}/to-http\nexpect:\n  - status matches /^30[18]$/\n  - redirect.location matches /^https:/`,
+        ),
     );
     expect(result('redirects').status).toBe('pass');
     expect(result('stays-http').status).toBe('fail');
@@ -195,7 +228,11 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
   it('keeps credentials on a same-origin redirect and drops them on a redirect to another origin', async () => {
     const auth = { user: BASIC_USER, password: BASIC_PASSWORD };
     expect((await runProbe(http, { url: `${api.url}/to-basic`, follow_redirects: true, auth })).observations.status).toBe(200);
-    const out = await runProbe(http, { url: `${api.url}/to-other-origin`, follow_redirects: true, ca_file: 'ca.pem', auth }, { cwd: dir.dir });
+    const out = await runProbe(
+      http,
+      { url: `${api.url}/to-other-origin`, follow_redirects: true, ca_file: 'ca.pem', auth },
+      { cwd: dir.dir },
+    );
     expect(out.observations).toMatchObject({ status: 200, json: { authorization: null } });
   });
 
@@ -208,8 +245,14 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
     expect((await preflight('/cors', ALLOWED_ORIGIN)).observations.cors).toEqual({ allowed: true });
     expect((await preflight('/cors-wide-open', 'https://evil.example')).observations.cors).toEqual({ allowed: true });
     const { item: result } = await runItems(
-      item('locked', `kind: http\nurl: ${api.url}/cors\nmethod: OPTIONS\nheaders:\n  Origin: https://evil.example\nexpect:\n  - cors.allowed == false`) +
-        item('open', `kind: http\nurl: ${api.url}/cors-wide-open\nmethod: OPTIONS\nheaders:\n  Origin: https://evil.example\nexpect:\n  - cors.allowed == false`),
+      item(
+        'locked',
+        `kind: http\nurl: ${api.url}/cors\nmethod: OPTIONS\nheaders:\n  Origin: https://evil.example\nexpect:\n  - cors.allowed == false`,
+      ) +
+        item(
+          'open',
+          `kind: http\nurl: ${api.url}/cors-wide-open\nmethod: OPTIONS\nheaders:\n  Origin: https://evil.example\nexpect:\n  - cors.allowed == false`,
+        ),
     );
     expect(result('locked').status).toBe('pass');
     expect(result('open')).toMatchObject({ status: 'fail', message: 'cors.allowed == false (got true)' });
@@ -238,8 +281,14 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
   it('checks that the Stripe webhook rejects an unsigned POST', async () => {
     const url = `${api.url}/api/v1/payments/stripe/webhooks`;
     const { item: result } = await runItems(
-      item('unsigned', `kind: http\nurl: ${url}\nmethod: POST\njson: { type: payment_intent.succeeded }\nexpect:\n  - status >= 400\n  - status < 500`) +
-        item('signed', `kind: http\nurl: ${url}\nmethod: POST\nheaders:\n  Stripe-Signature: t=1,v1=forged\njson: {}\nexpect:\n  - status >= 400`),
+      item(
+        'unsigned',
+        `kind: http\nurl: ${url}\nmethod: POST\njson: { type: payment_intent.succeeded }\nexpect:\n  - status >= 400\n  - status < 500`,
+      ) +
+        item(
+          'signed',
+          `kind: http\nurl: ${url}\nmethod: POST\nheaders:\n  Stripe-Signature: t=1,v1=forged\njson: {}\nexpect:\n  - status >= 400`,
+        ),
     );
     expect(result('unsigned')).toMatchObject({ status: 'pass', observations: { status: 400 } });
     expect(result('signed')).toMatchObject({ status: 'fail', message: 'status >= 400 (got 200)' });
@@ -252,7 +301,9 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
     expect(latency.p50).toBeGreaterThanOrEqual(latency.min!);
     expect(latency.p95).toBeGreaterThanOrEqual(latency.p50!);
     expect(latency.max).toBeGreaterThanOrEqual(latency.p99!);
-    const { item: result } = await runItems(item('fast', `kind: http\nurl: ${api.url}/slow?ms=25\nsamples: 4\nexpect:\n  - latency.p95 < 20ms`));
+    const { item: result } = await runItems(
+      item('fast', `kind: http\nurl: ${api.url}/slow?ms=25\nsamples: 4\nexpect:\n  - latency.p95 < 20ms`),
+    );
     expect(result('fast').status).toBe('fail');
     expect(result('fast').message).toMatch(/^latency\.p95 < 20ms \(got \d+(\.\d)?\)$/);
   });
@@ -260,7 +311,9 @@ describe('http probe: security headers, redirects, CORS, rate limits, webhooks',
 
 describe('http probe: credentials', () => {
   it('sends basic and bearer credentials from auth:', async () => {
-    expect((await runProbe(http, { url: `${api.url}/basic`, auth: { user: BASIC_USER, password: BASIC_PASSWORD } })).observations.status).toBe(200);
+    expect(
+      (await runProbe(http, { url: `${api.url}/basic`, auth: { user: BASIC_USER, password: BASIC_PASSWORD } })).observations.status,
+    ).toBe(200);
     expect((await runProbe(http, { url: `${api.url}/bearer`, auth: { bearer: BEARER } })).observations.status).toBe(200);
   });
 
@@ -289,7 +342,9 @@ describe('http probe: credentials', () => {
     const port = await closedPort();
     const { error } = await runProbeError(http, { url: `http://admin:Sup3r-s3cret@127.0.0.1:${port}/health` });
     expect(error.message).toBe(`connection refused at 127.0.0.1:${port}`);
-    const { item: result } = await runItems(item('down', `kind: http\nurl: http://admin:Sup3r-s3cret@127.0.0.1:${port}/missing\nauth:\n  bearer: literal-Token-123456`));
+    const { item: result } = await runItems(
+      item('down', `kind: http\nurl: http://admin:Sup3r-s3cret@127.0.0.1:${port}/missing\nauth:\n  bearer: literal-Token-123456`),
+    );
     expect(JSON.stringify(result('down'))).not.toMatch(/Sup3r-s3cret|literal-Token-123456/);
   });
 
@@ -308,7 +363,10 @@ describe('http probe: credentials', () => {
 describe('http probe: https', () => {
   it('trusts a certificate signed by the CA in ca_file and reports its expiry', async () => {
     const out = await runProbe(http, { url: `${secure.url}/api/v1/health`, ca_file: 'ca.pem' }, { cwd: dir.dir });
-    expect(out.observations).toMatchObject({ status: 200, tls: { issuer: expect.stringContaining('CN=sfdeploy test CA'), subject: expect.stringContaining('CN=localhost') } });
+    expect(out.observations).toMatchObject({
+      status: 200,
+      tls: { issuer: expect.stringContaining('CN=sfdeploy test CA'), subject: expect.stringContaining('CN=localhost') },
+    });
     const tls = out.observations.tls as { days_remaining: number; valid_to: string; protocol: string };
     expect(tls.days_remaining).toBeGreaterThanOrEqual(88);
     expect(tls.days_remaining).toBeLessThanOrEqual(90);
@@ -324,7 +382,11 @@ describe('http probe: https', () => {
       [wrongHost, /^certificate of 127\.0\.0\.1:\d+ does not match the host name/],
     ];
     for (const [server, message] of cases) {
-      const { error } = await runProbeError(http, { url: `${server.url}/api/v1/health`, ca_file: server === secure ? undefined : 'ca.pem' }, { cwd: dir.dir });
+      const { error } = await runProbeError(
+        http,
+        { url: `${server.url}/api/v1/health`, ca_file: server === secure ? undefined : 'ca.pem' },
+        { cwd: dir.dir },
+      );
       expect(error.message).toMatch(message);
       expect(error.message).not.toContain('\n');
     }
@@ -334,7 +396,10 @@ describe('http probe: https', () => {
     const old = await runProbe(http, { url: `${expired.url}/api/v1/health`, insecure: true });
     expect(old.observations.status).toBe(200);
     expect((old.observations.tls as { days_remaining: number }).days_remaining).toBeLessThan(0);
-    const { item: result } = await runItems(item('soon', `kind: http\nurl: ${expiring.url}/api/v1/health\nca_file: ca.pem\nexpect:\n  - tls.days_remaining >= 14`), { cwd: dir.dir });
+    const { item: result } = await runItems(
+      item('soon', `kind: http\nurl: ${expiring.url}/api/v1/health\nca_file: ca.pem\nexpect:\n  - tls.days_remaining >= 14`),
+      { cwd: dir.dir },
+    );
     expect(result('soon').status).toBe('fail');
     expect(result('soon').message).toMatch(/^tls\.days_remaining >= 14 \(got [45]\)$/);
   });
@@ -353,7 +418,7 @@ describe('http probe: failures and timeouts', () => {
     expect(ms).toBeLessThan(5000);
   });
 
-  it('fails the item with the runner\'s timeout message, bursts included, without hanging', async () => {
+  it("fails the item with the runner's timeout message, bursts included, without hanging", async () => {
     const started = performance.now();
     const { item: result } = await runItems(
       item('hung', `kind: http\nurl: http://127.0.0.1:${silent.port}/`, 'timeout: 300ms') +

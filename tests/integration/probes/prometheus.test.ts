@@ -9,7 +9,8 @@ import { startSilentServer, type SilentServer } from '../../support/ports.js';
 
 const NOW = 1767225600.123;
 const ERROR_RATE = 'sum(rate(http_requests_total{status=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))';
-const CANARY_ERROR_RATE = 'sum(rate(http_requests_total{status=~"5..",track="canary"}[5m])) / sum(rate(http_requests_total{track="canary"}[5m]))';
+const CANARY_ERROR_RATE =
+  'sum(rate(http_requests_total{status=~"5..",track="canary"}[5m])) / sum(rate(http_requests_total{track="canary"}[5m]))';
 const PASSWORD = 'prom-Pa55word-xyz';
 
 let prom: FakePrometheus;
@@ -30,10 +31,28 @@ beforeAll(async () => {
           ],
         },
         'scalar(sum(up))': { resultType: 'scalar', result: [NOW, '2'] },
-        'sum(rate(nothing_total[5m])) / sum(rate(nothing_total[5m]))': { resultType: 'vector', result: [{ metric: {}, value: [NOW, 'NaN'] }] },
-        'up[1m]': { resultType: 'matrix', result: [{ metric: { job: 'api' }, values: [[NOW - 30, '1'], [NOW, '0']] }] },
+        'sum(rate(nothing_total[5m])) / sum(rate(nothing_total[5m]))': {
+          resultType: 'vector',
+          result: [{ metric: {}, value: [NOW, 'NaN'] }],
+        },
+        'up[1m]': {
+          resultType: 'matrix',
+          result: [
+            {
+              metric: { job: 'api' },
+              values: [
+                [NOW - 30, '1'],
+                [NOW, '0'],
+              ],
+            },
+          ],
+        },
         'sum(': { status: 400, errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis' },
-        'count(huge_series)': { status: 422, errorType: 'execution', error: 'query processing would load too many samples into memory\nin query execution' },
+        'count(huge_series)': {
+          status: 422,
+          errorType: 'execution',
+          error: 'query processing would load too many samples into memory\nin query execution',
+        },
       },
       warnings: [],
     }),
@@ -50,12 +69,15 @@ afterAll(async () => {
   await Promise.all([prom?.close(), proxied?.close(), silent?.close()]);
 });
 
-const item = (id: string, body: string) => `      - id: ${id}\n        title: ${id}\n        probe:\n${body.replace(/^/gm, '          ')}\n`;
+const item = (id: string, body: string) =>
+  `      - id: ${id}\n        title: ${id}\n        probe:\n${body.replace(/^/gm, '          ')}\n`;
 
 describe('prometheus probe', () => {
   it('gates on an error rate below 1% with the value of a single-sample vector', async () => {
     const gate = (id: string, query: string) => item(id, `kind: prometheus\nquery: '${query}'\nexpect:\n  - value < 1%`);
-    const { item: result } = await runItems(gate('stable', ERROR_RATE) + gate('canary', CANARY_ERROR_RATE), { env: { PROMETHEUS_URL: prom.url } });
+    const { item: result } = await runItems(gate('stable', ERROR_RATE) + gate('canary', CANARY_ERROR_RATE), {
+      env: { PROMETHEUS_URL: prom.url },
+    });
     expect(result('stable')).toMatchObject({ status: 'pass', observations: { value: 0.004, result_type: 'vector' } });
     expect(result('canary')).toMatchObject({ status: 'fail', message: 'value < 1% (got 0.023)' });
   });
@@ -76,7 +98,11 @@ describe('prometheus probe', () => {
   });
 
   it('reads scalar and range-vector results', async () => {
-    expect((await runProbe(prometheus, { url: prom.url, query: 'scalar(sum(up))' })).observations).toMatchObject({ result_type: 'scalar', value: 2, samples: [] });
+    expect((await runProbe(prometheus, { url: prom.url, query: 'scalar(sum(up))' })).observations).toMatchObject({
+      result_type: 'scalar',
+      value: 2,
+      samples: [],
+    });
     expect((await runProbe(prometheus, { url: prom.url, query: 'up[1m]' })).observations).toMatchObject({
       result_type: 'matrix',
       samples: [{ labels: { job: 'api' }, values: [1, 0] }],
@@ -87,7 +113,12 @@ describe('prometheus probe', () => {
     const empty = await runProbe(prometheus, { url: prom.url, query: 'absent_metric' });
     expect(empty.observations).toMatchObject({ value: null, samples: [] });
     expect(empty.problems).toEqual(['the query returned no samples: absent_metric']);
-    const { item: result } = await runItems(item('no-traffic', `kind: prometheus\nurl: ${prom.url}\nquery: 'sum(rate(nothing_total[5m])) / sum(rate(nothing_total[5m]))'\nexpect:\n  - value < 1%`));
+    const { item: result } = await runItems(
+      item(
+        'no-traffic',
+        `kind: prometheus\nurl: ${prom.url}\nquery: 'sum(rate(nothing_total[5m])) / sum(rate(nothing_total[5m]))'\nexpect:\n  - value < 1%`,
+      ),
+    );
     expect(result('no-traffic')).toMatchObject({ status: 'fail', message: 'value < 1% (got "NaN")' });
   });
 
@@ -99,10 +130,14 @@ describe('prometheus probe', () => {
   it('turns a Prometheus error into one line: a bad query is a configuration error', async () => {
     const bad = await runProbeError(prometheus, { url: prom.url, query: 'sum(' });
     expect(bad.error).toBeInstanceOf(ProbeError);
-    expect(bad.error.message).toBe(`Prometheus at ${prom.url} rejected the query: bad_data: invalid parameter "query": 1:5: parse error: unclosed left parenthesis`);
+    expect(bad.error.message).toBe(
+      `Prometheus at ${prom.url} rejected the query: bad_data: invalid parameter "query": 1:5: parse error: unclosed left parenthesis`,
+    );
     const heavy = await runProbeError(prometheus, { url: prom.url, query: 'count(huge_series)' });
     expect(heavy.error).not.toBeInstanceOf(ProbeError);
-    expect(heavy.error.message).toBe(`Prometheus at ${prom.url} rejected the query: execution: query processing would load too many samples into memory in query execution`);
+    expect(heavy.error.message).toBe(
+      `Prometheus at ${prom.url} rejected the query: execution: query processing would load too many samples into memory in query execution`,
+    );
   });
 
   it('says when the URL is not a Prometheus API', async () => {
@@ -118,17 +153,27 @@ describe('prometheus probe', () => {
   it('reaches Prometheus behind a path prefix with credentials from the URL or auth:', async () => {
     const withCreds = proxied.url.replace('http://', `http://grafana:${PASSWORD}@`);
     expect((await runProbe(prometheus, { url: `${withCreds}/prometheus`, query: 'up' })).observations.value).toBe(1);
-    expect((await runProbe(prometheus, { url: `${proxied.url}/prometheus/`, query: 'up', auth: { user: 'grafana', password: PASSWORD } })).observations.value).toBe(1);
+    expect(
+      (await runProbe(prometheus, { url: `${proxied.url}/prometheus/`, query: 'up', auth: { user: 'grafana', password: PASSWORD } }))
+        .observations.value,
+    ).toBe(1);
   });
 
   it('never shows the password when credentials are refused or the server is down', async () => {
     const wrong = 'wrong-Pa55word-abc';
-    const { error } = await runProbeError(prometheus, { url: `${proxied.url.replace('http://', `http://grafana:${wrong}@`)}/prometheus`, query: 'up' });
-    expect(error.message).toBe(`${proxied.url.replace('http://', 'http://grafana:***@')}/prometheus answered 401 without a Prometheus API response (are credentials needed?)`);
+    const { error } = await runProbeError(prometheus, {
+      url: `${proxied.url.replace('http://', `http://grafana:${wrong}@`)}/prometheus`,
+      query: 'up',
+    });
+    expect(error.message).toBe(
+      `${proxied.url.replace('http://', 'http://grafana:***@')}/prometheus answered 401 without a Prometheus API response (are credentials needed?)`,
+    );
     const port = await closedPort();
     const down = await runProbeError(prometheus, { url: `http://grafana:${wrong}@127.0.0.1:${port}`, query: 'up' });
     expect(down.error.message).toBe(`connection refused at 127.0.0.1:${port}`);
-    const { item: result } = await runItems(item('proxied', `kind: prometheus\nurl: ${proxied.url}/prometheus\nquery: up\nauth:\n  user: grafana\n  password: ${wrong}`));
+    const { item: result } = await runItems(
+      item('proxied', `kind: prometheus\nurl: ${proxied.url}/prometheus\nquery: up\nauth:\n  user: grafana\n  password: ${wrong}`),
+    );
     expect(result('proxied').status).toBe('fail');
     expect(JSON.stringify(result('proxied'))).not.toContain(wrong);
   });

@@ -31,13 +31,19 @@ describe('tcp probe', () => {
   it('observes connected == false with the reason when the port is closed', async () => {
     const port = await closedPort();
     const out = await runProbe(tcp, { host: '127.0.0.1', port: String(port) });
-    expect(out.observations).toEqual({ connected: false, latency_ms: null, address: null, error: `connection refused at 127.0.0.1:${port}` });
+    expect(out.observations).toEqual({
+      connected: false,
+      latency_ms: null,
+      address: null,
+      error: `connection refused at 127.0.0.1:${port}`,
+    });
     expect(out.problems).toEqual([`connection refused at 127.0.0.1:${port}`]);
   });
 
   it('lets a checklist require that a port is not reachable', async () => {
     const port = await closedPort();
-    const item = (id: string, p: number) => `      - id: ${id}\n        title: ${id}\n        probe:\n          kind: tcp\n          host: 127.0.0.1\n          port: ${p}\n          expect:\n            - connected == false\n`;
+    const item = (id: string, p: number) =>
+      `      - id: ${id}\n        title: ${id}\n        probe:\n          kind: tcp\n          host: 127.0.0.1\n          port: ${p}\n          expect:\n            - connected == false\n`;
     const { item: result } = await runItems(item('closed', port) + item('open', listening.port));
     expect(result('closed').status).toBe('pass');
     expect(result('open')).toMatchObject({ status: 'fail', message: 'connected == false (got true)' });

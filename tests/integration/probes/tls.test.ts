@@ -66,10 +66,20 @@ describe('tls probe', () => {
 
   it('reports an untrusted chain as an observation with the reason, rather than throwing', async () => {
     const unknownCa = await runProbe(tls, { host: '127.0.0.1', port: valid.port });
-    expect(unknownCa.observations).toMatchObject({ valid: false, error: 'is not signed by a trusted CA (is the intermediate certificate missing?)', hostname_matches: true });
-    expect(unknownCa.problems).toEqual([`certificate of 127.0.0.1:${valid.port} is not signed by a trusted CA (is the intermediate certificate missing?)`]);
+    expect(unknownCa.observations).toMatchObject({
+      valid: false,
+      error: 'is not signed by a trusted CA (is the intermediate certificate missing?)',
+      hostname_matches: true,
+    });
+    expect(unknownCa.problems).toEqual([
+      `certificate of 127.0.0.1:${valid.port} is not signed by a trusted CA (is the intermediate certificate missing?)`,
+    ]);
     const self = await probe(selfSigned);
-    expect(self.observations).toMatchObject({ valid: false, error: 'is self-signed and not trusted', issuer: 'CN=localhost, O=sfdeploy tests' });
+    expect(self.observations).toMatchObject({
+      valid: false,
+      error: 'is self-signed and not trusted',
+      issuer: 'CN=localhost, O=sfdeploy tests',
+    });
   });
 
   it('fails an expired certificate, saying when it expired', async () => {
@@ -85,7 +95,9 @@ describe('tls probe', () => {
     expect(out.observations.valid).toBe(true);
     const days = out.observations.days_remaining as number;
     expect([4, 5]).toContain(days);
-    expect(out.problems).toEqual([`certificate of 127.0.0.1:${expiring.port} expires in ${days} days (${String(out.observations.not_after).slice(0, 10)}), fewer than 14`]);
+    expect(out.problems).toEqual([
+      `certificate of 127.0.0.1:${expiring.port} expires in ${days} days (${String(out.observations.not_after).slice(0, 10)}), fewer than 14`,
+    ]);
     expect((await probe(expiring, { min_days: 3 })).problems).toEqual([]);
   });
 
