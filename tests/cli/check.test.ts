@@ -213,6 +213,23 @@ describe('sfdeploy check', () => {
   });
 });
 
+describe('a reader that goes away', () => {
+  it('does not crash the CLI: `sfdeploy check ... | head` still records the run and exits with the gate', async () => {
+    const ws = workspace();
+    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'one-failure.yaml'), '--ci', '--log-dir', ws.dir], {
+      cwd: FIXTURES,
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(1);
+    expect(onlyLog(ws.dir).status).toBe('failed');
+  });
+});
+
 describe('sfdeploy start-up', () => {
   it('--version loads no package at all, --help no probe client (pg, ioredis, the AWS SDK, execa)', async () => {
     const ws = workspace();
