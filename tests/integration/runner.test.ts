@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
@@ -255,5 +255,6 @@ describe('runner', () => {
     expect(final).toMatchObject({ status: 'passed', runId: 'test', summary: { exitCode: 0 } });
     expect(final.items).toHaveLength(2);
     expect(readdirSync(dir)).toEqual(['rid.json']);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
