@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import redisProbe from '../../src/probes/redis/index.js';
 import { parseInfo } from '../../src/probes/redis/info.js';
 import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
-import { failureOf, runChecklistText, runProbe } from '../support/probe-run.js';
+import { failureOf, runProbe } from '../support/probe-run.js';
+import { runChecklistText } from '../support/run-checklist.js';
 import { createTestCertificates, startLoadingRedis, startRedis, type RedisServer, type TestCertificates } from '../support/redis.js';
 
 const PASSWORD = 'Tr0ub4dor&3-redis-pw-7c1e';

@@ -3,7 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import s3Probe from '../../src/probes/s3/index.js';
 import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
-import { failureOf, runChecklistText, runProbe } from '../support/probe-run.js';
+import { failureOf, runProbe } from '../support/probe-run.js';
+import { runChecklistText } from '../support/run-checklist.js';
 import {
   S3RVER_ACCESS_KEY,
   S3RVER_SECRET_KEY,

@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import { parseChecklist } from '../../src/checklist/load.js';
 import { expandDeep, type Env } from '../../src/checklist/interpolate.js';
 import { getProbe } from '../../src/probes/index.js';
 import type { ProbeContext, ProbeOutcome } from '../../src/probes/types.js';
-import { runChecklist } from '../../src/runner/run.js';
-import type { RunLog } from '../../src/runner/types.js';
-import { createRedactor } from '../../src/util/redact.js';
 
 export interface ProbeCall {
   env?: Env;
@@ -49,22 +45,4 @@ export async function failureOf(run: Promise<unknown>): Promise<string> {
   } catch (e) {
     return e instanceof Error ? e.message : String(e);
   }
-}
-
-/** Loads checklist YAML and runs it in-process through the real runner (no manual items). */
-export async function runChecklistText(yaml: string, env: Env, o: { cwd?: string; timeoutMs?: number } = {}): Promise<RunLog> {
-  const checklist = parseChecklist(yaml, 'test-checklist.yaml', { env });
-  return runChecklist({
-    runId: 'test-run',
-    checklist,
-    context: { release: null, environment: null, gitSha: null, gitDirty: null, host: 'test', user: 'test', sfdeployVersion: '0.0.0' },
-    concurrency: 4,
-    timeoutMs: o.timeoutMs,
-    signoff: { resolve: async () => ({ status: 'pending', message: 'awaiting sign-off' }) },
-    signal: new AbortController().signal,
-    env,
-    cwd: o.cwd ?? process.cwd(),
-    redact: createRedactor(env, checklist.secretNames),
-    listeners: [],
-  });
 }
