@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /**
  * Atomic file replacement (write a temp file beside the target, fsync, rename over it) whose temp files carry the
@@ -46,15 +47,6 @@ export function writeFileAtomicSync(file: string, data: string, pid = process.pi
   }
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temp files in `dir` left by writers that were killed mid-write; returns their names. */
 export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   let names: string[];
@@ -65,7 +57,7 @@ export async function removeStaleTempFiles(dir: string): Promise<string[]> {
   }
   const stale = names.filter((n) => {
     const m = TEMP.exec(n);
-    return m !== null && Number(m[2]) !== process.pid && !isRunning(Number(m[2]));
+    return m !== null && Number(m[2]) !== process.pid && !isProcessAlive(Number(m[2]));
   });
   await Promise.all(stale.map((n) => rm(join(dir, n), { force: true })));
   return stale;

@@ -68,33 +68,21 @@ export interface ChainBreak {
   message: string;
 }
 
-/** SHA-256 over the canonical JSON of a record without its own hash. */
-export function hashRecord(record: Omit<LedgerRecord, 'hash'> & { hash?: string }): string {
-  const { hash: _hash, ...content } = record;
+/** SHA-256 over the canonical JSON of a record without its own hash (both record formats). */
+export function hashRecord(record: object): string {
+  const { hash: _hash, ...content } = record as { hash?: string };
   return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}
+
+/** The sign-off fields of a draft and nothing else, so no stray property ever enters a record or its hash. */
+export function draftFields(draft: RecordDraft): RecordDraft {
+  const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
+  return { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host };
 }
 
 /** Chains a draft onto `prev` (the current head, or undefined for an empty ledger). */
 export function sealRecord(draft: RecordDraft, prev: Pick<LedgerRecord, 'seq' | 'hash'> | undefined): LedgerRecord {
-  const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
-  const unsealed = {
-    v: 1 as const,
-    seq: (prev?.seq ?? 0) + 1,
-    checklist,
-    item,
-    definitionHash,
-    release,
-    environment,
-    decision,
-    signer,
-    role,
-    note,
-    reason,
-    evidence,
-    at,
-    host,
-    prev: prev?.hash ?? null,
-  };
+  const unsealed = { v: 1 as const, seq: (prev?.seq ?? 0) + 1, ...draftFields(draft), prev: prev?.hash ?? null };
   return { ...unsealed, hash: hashRecord(unsealed) };
 }
 

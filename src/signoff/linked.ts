@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '../checklist/load.js';
-import { ledgerRecordSchema, type RecordDraft } from './chain.js';
+import { draftFields, hashRecord, ledgerRecordSchema, type RecordDraft } from './chain.js';
 
 const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 hex digest');
 
@@ -24,32 +23,12 @@ export const linkedRecordSchema = ledgerRecordSchema.omit({ v: true, seq: true, 
 
 export type LinkedRecord = z.infer<typeof linkedRecordSchema>;
 
-export function hashLinked(record: Omit<LinkedRecord, 'hash'> & { hash?: string }): string {
-  const { hash: _hash, ...content } = record;
-  return createHash('sha256').update(canonicalJson(content)).digest('hex');
-}
+/** SHA-256 over the canonical JSON of a record without its own hash. */
+export const hashLinked: (record: Omit<LinkedRecord, 'hash'> & { hash?: string }) => string = hashRecord;
 
 /** Seals a draft: the record that names `seen` (hashes of what its signer read) and hashes itself. */
 export function sealLinked(draft: RecordDraft, id: string, seen: readonly string[]): LinkedRecord {
-  const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
-  const unsealed = {
-    v: 2 as const,
-    id,
-    checklist,
-    item,
-    definitionHash,
-    release,
-    environment,
-    decision,
-    signer,
-    role,
-    note,
-    reason,
-    evidence,
-    at,
-    host,
-    seen: [...new Set(seen)].sort(),
-  };
+  const unsealed = { v: 2 as const, id, ...draftFields(draft), seen: [...new Set(seen)].sort() };
   return { ...unsealed, hash: hashLinked(unsealed) };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { SfdeployError } from '../errors.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 export interface LockOptions {
   /** Give up waiting after this long. Default 20 s. */
@@ -31,7 +32,7 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
   const timeoutMs = o.timeoutMs ?? 20_000;
   const staleMs = o.staleMs ?? 10_000;
   const me: Owner = { pid: o.pid ?? process.pid, host: o.host ?? hostname(), at: '', token: randomBytes(8).toString('hex') };
-  const isAlive = o.isAlive ?? processIsAlive;
+  const isAlive = o.isAlive ?? isProcessAlive;
   const deadline = Date.now() + timeoutMs;
   let delay = 4;
   for (;;) {
@@ -120,13 +121,4 @@ async function moveAside(lockPath: string, stale: Holder): Promise<void> {
   const moved = await stat(aside).catch(() => undefined);
   if (moved && moved.ino !== stale.ino) await link(aside, lockPath).catch(() => undefined);
   await unlink(aside).catch(() => undefined);
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
