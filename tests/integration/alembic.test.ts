@@ -6,18 +6,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expand } from '../../src/checklist/interpolate.js';
-import { parseChecklist } from '../../src/checklist/load.js';
 import { ProbeError } from '../../src/errors.js';
 import alembic from '../../src/probes/alembic/index.js';
 import type { ProbeContext, ProbeOutcome } from '../../src/probes/types.js';
-import { runChecklist } from '../../src/runner/run.js';
 import type { RunLog } from '../../src/runner/types.js';
-import { createPendingProvider } from '../support/pending-signoff.js';
-import { createRedactor } from '../../src/util/redact.js';
 import { runCli } from '../support/cli.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startSilentServer, type SilentServer } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
+import { runChecklistText } from '../support/run-checklist.js';
 
 const execFile = promisify(execFileCb);
 const FIXTURES = fileURLToPath(new URL('../fixtures/alembic/', import.meta.url));
@@ -367,21 +364,7 @@ describe('alembic items in a checklist', () => {
     return `id: db\ntitle: Database\nsections:\n  - id: migrations\n    title: Migrations\n    items:\n${items}`;
   }
 
-  async function run(source: string, env: Record<string, string | undefined>): Promise<RunLog> {
-    const loaded = parseChecklist(source, 'db.yaml', { env });
-    return runChecklist({
-      runId: 'test',
-      checklist: loaded,
-      context: { release: null, environment: null, gitSha: null, gitDirty: null, host: 'test', user: 'test', sfdeployVersion: '0.0.0' },
-      concurrency: 4,
-      signoff: createPendingProvider(),
-      signal: new AbortController().signal,
-      env,
-      cwd: process.cwd(),
-      redact: createRedactor(env, loaded.secretNames),
-      listeners: [],
-    });
-  }
+  const run = (source: string, env: Record<string, string | undefined>): Promise<RunLog> => runChecklistText(source, env);
 
   it('reads ALEMBIC_CONFIG and DATABASE_URL by default and judges expect: on the observations', async () => {
     const behind = await database([LINEAR[1]]);

@@ -1,16 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseChecklist } from '../../src/checklist/load.js';
 import { ProbeError } from '../../src/errors.js';
 import postgres from '../../src/probes/postgres/index.js';
 import type { ProbeContext } from '../../src/probes/types.js';
-import { runChecklist } from '../../src/runner/run.js';
 import type { RunLog } from '../../src/runner/types.js';
-import { createPendingProvider } from '../support/pending-signoff.js';
-import { createRedactor } from '../../src/util/redact.js';
 import { runCli } from '../support/cli.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
+import { runChecklistText } from '../support/run-checklist.js';
 
 const APP_PASSWORD = 'app-s3cret-Pw';
 const WRONG_PASSWORD = 'wr0ng-Hunter2-pw';
@@ -209,21 +206,7 @@ describe('postgres items in a checklist', () => {
     return `id: db\ntitle: Database\nsections:\n  - id: database\n    title: Database\n    items:\n${items}`;
   }
 
-  async function run(source: string, env: Record<string, string | undefined>): Promise<RunLog> {
-    const loaded = parseChecklist(source, 'db.yaml', { env });
-    return runChecklist({
-      runId: 'test',
-      checklist: loaded,
-      context: { release: null, environment: null, gitSha: null, gitDirty: null, host: 'test', user: 'test', sfdeployVersion: '0.0.0' },
-      concurrency: 4,
-      signoff: createPendingProvider(),
-      signal: new AbortController().signal,
-      env,
-      cwd: process.cwd(),
-      redact: createRedactor(env, loaded.secretNames),
-      listeners: [],
-    });
-  }
+  const run = (source: string, env: Record<string, string | undefined>): Promise<RunLog> => runChecklistText(source, env);
 
   let silent: SilentServer;
   beforeAll(async () => {
