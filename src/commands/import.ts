@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { importMarkdown, renderImportedYaml } from '../checklist/import-markdown.js';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SCHEMA_PATH } from '../checklist/json-schema.js';
 import { parseChecklist } from '../checklist/load.js';
 import { idSchema } from '../checklist/schema.js';
@@ -10,6 +9,9 @@ import { UsageError } from '../errors.js';
 import { displayPath, type CommandIO } from './io.js';
 
 const PACKAGE_SCHEMA = fileURLToPath(new URL(`../../${SCHEMA_PATH}`, import.meta.url));
+const PACKAGE_ROOT = resolve(dirname(PACKAGE_SCHEMA), '..');
+/** A Markdown checklist larger than this is refused (they are a few hundred lines). */
+const MAX_MARKDOWN_BYTES = 4 * 1024 * 1024;
 
 export interface ImportOptions {
   output?: string | undefined;
@@ -17,26 +19,37 @@ export interface ImportOptions {
   force: boolean;
 }
 
-/** `sfdeploy import <markdown-file>`: a YAML checklist of manual items from a Markdown checklist; it is validated before it is written. */
+/**
+ * `sfdeploy import <markdown-file>`: a YAML checklist of manual items from a Markdown checklist, validated before it is
+ * written. Exit 0 only when every checkbox became an item; 1 when some checkbox-like text could not be (listed with
+ * its line; the rest is still written); 2 when nothing could be imported.
+ */
 export async function importCommand(file: string, opts: ImportOptions, io: CommandIO): Promise<number> {
   if (opts.id !== undefined && !idSchema.safeParse(opts.id).success)
     throw new UsageError(`--id expects a kebab-case id such as pre-deploy, got "${opts.id}"`);
   const source = resolve(io.cwd, file);
-  let markdown: string;
-  try {
-    markdown = await readFile(source, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
+  const markdown = await readMarkdown(source, file);
+  const { importMarkdown } = await import('../import/convert.js');
+  const { renderImportedYaml } = await import('../import/render.js');
   const imported = importMarkdown(markdown, { id: opts.id, fallbackTitle: basename(source, extname(source)) });
-  if (!imported.itemCount) throw new UsageError(`${file} has no "- [ ]" checkbox items to import`);
+  const notImported = imported.unimported.map((u) => `not imported: ${file}:${u.line}: ${u.reason}: ${u.text}`);
+  if (!imported.definition.sections.length) {
+    const inTable = imported.unimported.filter((u) => u.inTable);
+    if (inTable.length && inTable.length === imported.unimported.length)
+      throw new UsageError(
+        `${file}:${inTable[0]!.line}: the checkboxes are in a table (${inTable.length} rows); sfdeploy import reads task lists: write each row as "- [ ] text"`,
+      );
+    throw new UsageError([`${file} has no checkbox items ("- [ ] text") to import`, ...notImported].join('\n'));
+  }
   const out = opts.output ? resolve(io.cwd, opts.output) : undefined;
   if (out && existsSync(out) && !opts.force)
     throw new UsageError(`${displayPath(out, io.cwd)} exists: choose another --output, or add --force to overwrite it`);
-  const schemaRef = existsSync(PACKAGE_SCHEMA) ? schemaReference(dirname(out ?? resolve(io.cwd, 'checklist.yaml'))) : undefined;
-  const yaml = renderImportedYaml(imported, { schemaRef, source: basename(source) });
+  const schema = existsSync(PACKAGE_SCHEMA) ? schemaReference(dirname(out ?? resolve(io.cwd, 'checklist.yaml')), io.cwd) : undefined;
+  const yaml = renderImportedYaml(imported, { schemaRef: schema?.ref, source: basename(source) });
   parseChecklist(yaml, out ?? '<stdout>', { env: {} });
-  for (const s of imported.skipped) io.stderr.write(`note: ${s}\n`);
+  for (const s of imported.notes) io.stderr.write(`note: ${s}\n`);
+  if (schema?.note) io.stderr.write(`note: ${schema.note}\n`);
+  for (const line of notImported) io.stderr.write(`${line}\n`);
   if (!out) {
     io.stdout.write(yaml);
   } else {
@@ -44,22 +57,69 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
     await writeFile(out, yaml);
   }
   const { sections } = imported.definition;
+  const approvals = imported.approvalItems ? `, plus ${imported.approvalItems} approval items from sign-off lines` : '';
   io.stderr.write(
-    `imported ${imported.itemCount} manual items in ${sections.length} sections${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`,
+    `${imported.checkboxes} checkboxes found, ${imported.itemsFromCheckboxes} items written${approvals}, in ${sections.length} sections${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`,
   );
+  if (imported.unimported.length) {
+    io.stderr.write(`${imported.unimported.length} of ${imported.checkboxes} checkboxes were not imported (listed above)\n`);
+    return 1;
+  }
   return 0;
 }
 
+async function readMarkdown(path: string, shown: string): Promise<string> {
+  let bytes: Buffer;
+  try {
+    const fh = await open(path, 'r');
+    try {
+      const buf = Buffer.alloc(MAX_MARKDOWN_BYTES + 1);
+      let size = 0;
+      for (;;) {
+        const { bytesRead } = await fh.read(buf, size, buf.length - size, null);
+        if (!bytesRead) break;
+        size += bytesRead;
+        if (size > MAX_MARKDOWN_BYTES) throw new UsageError(`${shown} is larger than 4 MiB: not a Markdown checklist`);
+      }
+      bytes = buf.subarray(0, size);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      `cannot read ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`,
+    );
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new UsageError(`${shown} is not UTF-8 text`);
+  }
+}
+
+/** The nearest folder upward with `.git` or `package.json`: the repository the checklist is written into. */
+function repositoryRoot(from: string): string | undefined {
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, '.git')) || existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
 /**
- * The schema relative to the checklist when the checklist is inside the project sfdeploy is installed in (or inside
- * sfdeploy's own checkout), so the reference survives a clone; else a file URL.
+ * The `$schema` reference for a checklist written into `fromDir`, relative so it survives a clone: to this package's
+ * schema when the repository contains it (sfdeploy's own checkout, or installed in its node_modules), else to where
+ * `npm i -D sfdeploy` puts it in that repository (the working directory when there is none) — never a path of this machine.
  */
-function schemaReference(fromDir: string): string {
-  const packageRoot = resolve(dirname(PACKAGE_SCHEMA), '..');
-  const parts = packageRoot.split(sep);
-  const nodeModules = parts.lastIndexOf('node_modules');
-  const projectRoot = nodeModules > 0 ? parts.slice(0, nodeModules).join(sep) : packageRoot;
-  const rel = relative(projectRoot, resolve(fromDir));
-  if (rel.startsWith('..') || isAbsolute(rel)) return pathToFileURL(PACKAGE_SCHEMA).href;
-  return relative(fromDir, PACKAGE_SCHEMA).split(sep).join('/');
+function schemaReference(fromDir: string, cwd: string): { ref: string; note?: string } {
+  const root = repositoryRoot(fromDir) ?? cwd;
+  const inside = relative(root, PACKAGE_ROOT);
+  const toPosix = (p: string): string => p.split(sep).join('/');
+  if (!inside.startsWith('..') && !isAbsolute(inside)) return { ref: toPosix(relative(fromDir, PACKAGE_SCHEMA)) };
+  const installed = join(root, 'node_modules', 'sfdeploy', SCHEMA_PATH);
+  return {
+    ref: toPosix(relative(fromDir, installed)),
+    note: `the $schema line points at ${toPosix(relative(root, installed))}: install sfdeploy in this repository (npm i -D sfdeploy) for editor completion`,
+  };
 }

@@ -1,6 +1,5 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../support/cli.js';
@@ -28,11 +27,19 @@ describe('sfdeploy import', () => {
     const r = await runCli(['import', SEED, '-o', tmp.path('checklists/seed.yaml')], { cwd: tmp.dir });
     expect(r.code).toBe(0);
     expect(r.stderr.split('\n').at(-2)).toBe(
-      'imported 187 manual items in 28 sections into checklists/seed.yaml; it validates (sfdeploy validate)',
+      '187 checkboxes found, 187 items written, in 28 sections into checklists/seed.yaml; it validates (sfdeploy validate)',
     );
     const doc = parse(readFileSync(tmp.path('checklists/seed.yaml'), 'utf8')) as Imported;
     const items = doc.sections.flatMap((s) => s.items);
-    expect(items.map((i) => i.title)).toEqual(checkboxes.map((l) => l.replace(/^\s*[-*+] \[[ xX]\] /, '').trim()));
+    // titles are plain text: the seed's only inline marks are code spans
+    expect(items.map((i) => i.title)).toEqual(
+      checkboxes.map((l) =>
+        l
+          .replace(/^\s*[-*+] \[[ xX]\] /, '')
+          .replace(/`/g, '')
+          .trim(),
+      ),
+    );
     expect(new Set(items.map((i) => i.id)).size).toBe(187);
     for (const id of [...items.map((i) => i.id), ...doc.sections.map((s) => s.id)]) expect(id).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
     const validated = await runCli(['validate', tmp.path('checklists/seed.yaml')], { cwd: tmp.dir });
@@ -69,13 +76,13 @@ describe('sfdeploy import', () => {
   it('reports what it could not import: headings without checkboxes', async () => {
     tmp = tempDir();
     const r = await runCli(['import', SEED, '-o', tmp.path('seed.yaml')], { cwd: tmp.dir });
-    expect(r.stderr.split('\n').filter((l) => l.startsWith('note: '))).toEqual([
-      'note: Rollback Procedure: no "- [ ]" items, so 1 line of text could not be imported',
-      'note: Rollback Procedure › Immediate Actions: no "- [ ]" items, so 3 lines of text could not be imported',
-      'note: Rollback Procedure › Rollback Steps: no "- [ ]" items, so 1 code block could not be imported',
-      'note: Success Criteria: no "- [ ]" items, so 24 lines of text could not be imported',
-      'note: Emergency Contacts: no "- [ ]" items, so 5 lines of text could not be imported',
-      'note: Notes: no "- [ ]" items, so 4 lines of text and 1 code block could not be imported',
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('note: line '))).toEqual([
+      'note: line 377: Rollback Procedure: no checkboxes, so 1 line of text could not be imported',
+      'note: line 381: Rollback Procedure › Immediate Actions: no checkboxes, so 3 lines of text could not be imported',
+      'note: line 386: Rollback Procedure › Rollback Steps: no checkboxes, so 1 code block could not be imported',
+      'note: line 433: Success Criteria: no checkboxes, so 24 lines of text could not be imported',
+      'note: line 465: Emergency Contacts: no checkboxes, so 5 lines of text could not be imported',
+      'note: line 490: Notes: no checkboxes, so 3 lines of text and 1 code block could not be imported',
     ]);
   });
 
@@ -89,6 +96,9 @@ describe('sfdeploy import', () => {
       id: payments-runbook
       title: Payments Runbook
       description: Intro text that belongs to no section.
+      roles:
+        engineering-lead:
+          title: Engineering Lead
       sections:
         - id: database
           title: Database
@@ -107,25 +117,24 @@ describe('sfdeploy import', () => {
                     psql -d app \\
                       -c "\\dt"
             - id: run-migrations
-              title: "Run migrations: \`alembic upgrade head\`"
+              title: "Run migrations: alembic upgrade head"
               tags:
                 - before-the-release
               manual:
-                instructions: "Run migrations: \`alembic upgrade head\`"
+                instructions: "Run migrations: alembic upgrade head"
                 commands:
                   - alembic upgrade head
                   - "alembic current  # Check current version"
                   - |-
                     psql -d app \\
                       -c "\\dt"
-            - id: health-checks-passing
-              title: Health checks passing
+            - id: health-checks-passing-look-at-the-dashboard-first
+              title: Health checks passing Look at the dashboard first.
               tags:
                 - before-the-release
               manual:
                 instructions: |-
-                  Health checks passing
-                  Look at the dashboard first.
+                  Health checks passing Look at the dashboard first.
                   then the logs
                 commands:
                   - "alembic current  # Check current version"
@@ -136,7 +145,7 @@ describe('sfdeploy import', () => {
           title: Config
           description: Part of "Before the release".
           items:
-            - id: config-health-checks-passing
+            - id: health-checks-passing
               title: Health checks passing
               tags:
                 - before-the-release
@@ -167,6 +176,8 @@ describe('sfdeploy import', () => {
                 - approvals
               manual:
                 instructions: Engineering Lead
+                roles:
+                  - engineering-lead
       "
     `);
   });
@@ -181,10 +192,10 @@ describe('sfdeploy import', () => {
     expect(forced.code).toBe(0);
     const empty = await runCli(['import', 'empty.md'], { cwd: tmp.dir });
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toBe('error: empty.md has no "- [ ]" checkbox items to import\n');
+    expect(empty.stderr).toBe('error: empty.md has no checkbox items ("- [ ] text") to import\n');
   });
 
-  it('points yaml-language-server at the schema: relative inside the same tree, else by file URL', async () => {
+  it('points yaml-language-server at the schema relatively: inside the same tree, else where npm i -D puts it', async () => {
     tmp = tempDir({ 'x.md': '# X\n## S\n- [ ] One\n' });
     mkdirSync(join(REPO_ROOT, '.sfdeploy'), { recursive: true });
     const inside = mkdtempSync(join(REPO_ROOT, '.sfdeploy', 'import-test-'));
@@ -196,9 +207,14 @@ describe('sfdeploy import', () => {
     } finally {
       rmSync(inside, { recursive: true, force: true });
     }
-    expect((await runCli(['import', 'x.md', '-o', 'x.yaml'], { cwd: tmp.dir })).code).toBe(0);
-    expect(readFileSync(tmp.path('x.yaml'), 'utf8').split('\n')[0]).toBe(
-      `# yaml-language-server: $schema=${pathToFileURL(join(REPO_ROOT, 'schema/checklist.schema.json')).href}`,
+    const outside = await runCli(['import', 'x.md', '-o', 'deploy/x.yaml'], { cwd: tmp.dir });
+    expect(outside.code).toBe(0);
+    expect(readFileSync(tmp.path('deploy/x.yaml'), 'utf8').split('\n')[0]).toBe(
+      '# yaml-language-server: $schema=../node_modules/sfdeploy/schema/checklist.schema.json',
     );
+    expect(outside.stderr).toContain(
+      'note: the $schema line points at node_modules/sfdeploy/schema/checklist.schema.json: install sfdeploy in this repository (npm i -D sfdeploy)',
+    );
+    expect(outside.stderr).not.toContain(REPO_ROOT);
   });
 });

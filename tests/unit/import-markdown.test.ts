@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { importMarkdown, shellCommands, slugify } from '../../src/checklist/import-markdown.js';
+import { importMarkdown } from '../../src/import/convert.js';
+import { shellCommands } from '../../src/import/shell.js';
+import { slugify } from '../../src/import/text.js';
 
 describe('Markdown import helpers', () => {
   it('makes kebab-case ids from any text, cut at a word boundary', () => {
@@ -25,6 +27,6 @@ describe('Markdown import helpers', () => {
 
   it('ignores checkboxes inside code blocks', () => {
     const md = '# Doc\n## A\n- [ ] Real\n```md\n- [ ] not an item\n```\n';
-    expect(importMarkdown(md, { fallbackTitle: 'doc' }).itemCount).toBe(1);
+    expect(importMarkdown(md, { fallbackTitle: 'doc' }).itemsFromCheckboxes).toBe(1);
   });
 });

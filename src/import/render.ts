@@ -1,0 +1,14 @@
+import { stringify } from 'yaml';
+import type { ImportedChecklist } from './convert.js';
+
+/** The imported checklist as YAML, with the yaml-language-server schema line first. */
+export function renderImportedYaml(imported: ImportedChecklist, o: { schemaRef: string | undefined; source: string }): string {
+  const { sections } = imported.definition;
+  const items = sections.reduce((n, s) => n + s.items.length, 0);
+  const header = [
+    ...(o.schemaRef ? [`# yaml-language-server: $schema=${o.schemaRef}`] : []),
+    `# Imported from ${o.source} by sfdeploy import: ${sections.length} sections, ${items} manual items.`,
+    '# Replace manual items with probes where a check can be automated (sfdeploy probes lists them).',
+  ];
+  return `${header.join('\n')}\n${stringify(imported.definition, { lineWidth: 0, indent: 2 })}`;
+}
