@@ -277,7 +277,7 @@ program
 
 program
   .command('import')
-  .description('turn a Markdown checklist (headings, - [ ] items, code blocks) into a YAML checklist of manual items')
+  .description('turn a Markdown checklist (headings, task-list items, code blocks) into a YAML checklist of manual items; exit 0 only when every checkbox became an item')
   .argument('<markdown-file>', 'the Markdown document')
   .option('-o, --output <file>', 'write the YAML checklist to a file instead of stdout')
   .option('--id <id>', 'checklist id (default: from the first heading or the file name)')

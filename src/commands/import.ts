@@ -30,7 +30,7 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
   const source = resolve(io.cwd, file);
   const markdown = await readMarkdown(source, file);
   const { importMarkdown } = await import('../import/convert.js');
-  const { renderImportedYaml } = await import('../import/render.js');
+  const { count, renderImportedYaml } = await import('../import/render.js');
   const imported = importMarkdown(markdown, { id: opts.id, fallbackTitle: basename(source, extname(source)) });
   const notImported = imported.unimported.map((u) => `not imported: ${file}:${u.line}: ${u.reason}: ${u.text}`);
   if (!imported.definition.sections.length) {
@@ -57,9 +57,9 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
     await writeFile(out, yaml);
   }
   const { sections } = imported.definition;
-  const approvals = imported.approvalItems ? `, plus ${imported.approvalItems} approval items from sign-off lines` : '';
+  const approvals = imported.approvalItems ? `, plus ${count(imported.approvalItems, 'approval item')} from sign-off lines` : '';
   io.stderr.write(
-    `${imported.checkboxes} checkboxes found, ${imported.itemsFromCheckboxes} items written${approvals}, in ${sections.length} sections${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`,
+    `${imported.checkboxes} checkboxes found, ${imported.itemsFromCheckboxes} items written${approvals}, in ${count(sections.length, 'section')}${out ? ` into ${displayPath(out, io.cwd)}` : ''}; it validates (sfdeploy validate)\n`,
   );
   if (imported.unimported.length) {
     io.stderr.write(`${imported.unimported.length} of ${imported.checkboxes} checkboxes were not imported (listed above)\n`);

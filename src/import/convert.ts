@@ -1,10 +1,20 @@
 import type { Blockquote, Heading, List, ListItem, Nodes, Paragraph, Root, RootContent } from 'mdast';
 import { parse as parseYaml } from 'yaml';
 import { parseMarkdown } from './parse.js';
-import { isShellBlock, shellCommands } from './shell.js';
+import { isShellBlock, looksLikeCommand, shellCommands } from './shell.js';
 import { findUnimportedCheckboxes, type Unimported } from './scan.js';
 import { readSignoffFields, roleFromTitle, type SignoffField } from './signoff-lines.js';
-import { MAX_ID_LENGTH, cleanHeading, idSource, isOptional, plainText, shortTitle, slugify } from './text.js';
+import {
+  MAX_ID_LENGTH,
+  cleanHeading,
+  idSource,
+  isOptional,
+  plainText as plain,
+  shortTitle,
+  slugify,
+  type Definitions,
+  type PlainText,
+} from './text.js';
 
 /** A Markdown checklist turned into a checklist definition (plain data, ready for YAML), with an account of every checkbox. */
 export interface ImportedChecklist {
@@ -72,7 +82,7 @@ interface Block {
 }
 
 /** Inline code that reads like a command (`alembic upgrade head`, not `.env`). */
-const commandLike = (s: string): boolean => /\s/.test(s.trim()) && !/^\//.test(s.trim());
+const commandLike = (s: string): boolean => /\s/.test(s.trim()) && looksLikeCommand(s);
 const APPROVAL_HEADING = /\b(?:approv\w*|sign[- ]?offs?|signatures?)\b/i;
 
 const lineOf = (n: { position?: { start: { line: number } } | undefined }): number => n.position?.start.line ?? 0;
@@ -87,7 +97,7 @@ const lineCount = (n: Nodes, lines: readonly string[]): number => {
 function boldLabel(p: Paragraph): string | undefined {
   const parts = p.children.filter((c) => !(c.type === 'text' && /^[\s:]*$/.test(c.value)));
   if (parts.length !== 1 || parts[0]!.type !== 'strong') return undefined;
-  const text = plainText(parts[0]!.children).text.replace(/:\s*$/, '').trim();
+  const text = plain(parts[0]!.children).text.replace(/:\s*$/, '').trim();
   return text || undefined;
 }
 
@@ -120,7 +130,12 @@ class Collector {
     private readonly lines: readonly string[],
     private readonly titleHeading: Heading | undefined,
     private readonly fallbackSection: string,
+    private readonly definitions: Definitions,
   ) {}
+
+  private text(nodes: readonly Nodes[]): PlainText {
+    return plain(nodes, this.definitions);
+  }
 
   private block(line: number): Block {
     if (!this.current) {
@@ -140,7 +155,7 @@ class Collector {
         return this.heading(node);
       case 'paragraph': {
         const label = boldLabel(node);
-        const signoffs = readSignoffFields(plainText(node.children).text, lineOf(node));
+        const signoffs = readSignoffFields(this.text(node.children).text, lineOf(node));
         if (signoffs.length) {
           this.block(lineOf(node)).signoffs.push(...signoffs);
           return;
@@ -150,7 +165,7 @@ class Collector {
           return;
         }
         if (!this.current && !this.blocks.length) {
-          this.intro.push(plainText(node.children).text);
+          this.intro.push(this.text(node.children).text);
           return;
         }
         this.block(lineOf(node)).prose += lineCount(node, this.lines);
@@ -184,7 +199,7 @@ class Collector {
 
   private heading(node: Heading): void {
     if (node === this.titleHeading) return;
-    const text = plainText(node.children).text || `Section at line ${lineOf(node)}`;
+    const text = this.text(node.children).text || `Section at line ${lineOf(node)}`;
     while (this.stack.length && this.stack.at(-1)!.depth >= node.depth) this.stack.pop();
     this.current = {
       line: lineOf(node),
@@ -203,7 +218,7 @@ class Collector {
   private list(list: List, prefix: string[], tags: string[]): void {
     for (const li of list.children) {
       const first = li.children[0];
-      const title = first?.type === 'paragraph' ? plainText(first.children) : { text: '', links: [], code: [] };
+      const title = first?.type === 'paragraph' ? this.text(first.children) : { text: '', links: [], code: [] };
       if (li.checked === null || li.checked === undefined) {
         for (const child of li.children) if (child.type === 'list' && hasTask(child)) this.list(child, [...prefix, title.text], tags);
         continue;
@@ -231,7 +246,7 @@ class Collector {
           this.list({ ...child, children: [li] }, [...entry.prefix, entry.text], tags);
           continue;
         }
-        const t = plainText(li.children[0]?.type === 'paragraph' ? li.children[0].children : []);
+        const t = this.text(li.children[0]?.type === 'paragraph' ? li.children[0].children : []);
         if (t.text) entry.details.push(t.text);
         entry.links.push(...t.links.filter((l) => !entry.links.includes(l)));
         for (const sub of li.children.slice(1)) {
@@ -250,7 +265,7 @@ class Collector {
       return;
     }
     if (child.type === 'paragraph' || child.type === 'heading' || child.type === 'tableCell') {
-      const t = plainText(child.children);
+      const t = this.text(child.children);
       if (t.text) entry.details.push(t.text);
       entry.links.push(...t.links.filter((l) => !entry.links.includes(l)));
       return;
@@ -266,10 +281,11 @@ function hasTask(node: Nodes): boolean {
 
 function itemText(li: ListItem): string {
   const first = li.children[0];
-  return first?.type === 'paragraph' ? plainText(first.children).text : '';
+  return first?.type === 'paragraph' ? plain(first.children).text : '';
 }
 
 const plural = (n: number, one: string, many: string): string => (n === 0 ? '' : `${n} ${n === 1 ? one : many}`);
+const clip = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1).replace(/\s+\S*$/, '')}…`);
 
 /**
  * Turns a Markdown checklist into a checklist of manual items. Parsed as CommonMark + GFM: every task-list item
@@ -285,10 +301,15 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
   const firstContent = root.children.find((c) => c.type !== 'yaml' && c.type !== 'html' && c.type !== 'thematicBreak');
   const h1s = headings.filter((h) => h.depth === 1);
   const titleHeading = firstContent?.type === 'heading' && firstContent.depth === 1 && h1s.length === 1 ? firstContent : undefined;
-  const title =
-    (titleHeading ? cleanHeading(plainText(titleHeading.children).text) : undefined) || frontMatterTitle(root) || o.fallbackTitle;
+  const title = (titleHeading ? cleanHeading(plain(titleHeading.children).text) : undefined) || frontMatterTitle(root) || o.fallbackTitle;
 
-  const collector = new Collector(lines, titleHeading, title);
+  const definitions = new Map<string, string>();
+  const collect = (n: Nodes): void => {
+    if (n.type === 'definition') definitions.set(n.identifier.toLowerCase(), n.url);
+    if ('children' in n) for (const c of n.children as Nodes[]) collect(c);
+  };
+  collect(root);
+  const collector = new Collector(lines, titleHeading, title, definitions);
   collector.visit(root.children);
 
   const sectionIds = new Set<string>();
@@ -329,11 +350,13 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
     const sectionReference = referenceOf(block.code);
     const approvalSection = APPROVAL_HEADING.test(heading);
     const items: ImportedItem[] = block.entries.map((e) => {
-      const full = [...e.prefix.filter(Boolean), e.text].join(' › ') || `Checkbox at line ${e.line}`;
+      const chain = [...e.prefix.filter(Boolean), e.text].join(' › ') || `Checkbox at line ${e.line}`;
+      const parent = e.prefix.filter(Boolean).at(-1);
+      const full = parent ? `${clip(parent.replace(/[:\s]+$/, ''), 40)} › ${e.text}` : chain;
       const { title, cut } = shortTitle(full);
       const id = unique(slugify(idSource(e.text || full, e.inlineCode)) || `item-line-${e.line}`, itemIds, sectionId);
       const commands = [...new Set([...e.inlineCode.filter(commandLike), ...commandsOf(e.code), ...sectionCommands])];
-      const instructions = [[full, ...e.details].join('\n'), ...referenceOf(e.code), ...sectionReference].join('\n\n');
+      const instructions = [[chain, ...e.details].join('\n'), ...referenceOf(e.code), ...sectionReference].join('\n\n');
       const role = approvalSection || /_{3,}/.test(e.text) ? roleFromTitle(e.text) : undefined;
       if (role) roles[role.id] ??= { title: role.title };
       const tags = [...new Set([...(partTag ? [partTag] : []), ...e.tags.filter(Boolean)])];
@@ -341,8 +364,8 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
       return {
         id,
         title,
-        ...(cut ? { description: full } : {}),
-        ...(isOptional(full) ? { optional: true } : {}),
+        ...(cut || e.prefix.filter(Boolean).length > 1 ? { description: chain } : {}),
+        ...(isOptional(e.text) ? { optional: true } : {}),
         ...(tags.length ? { tags } : {}),
         manual: {
           instructions,

@@ -24,6 +24,14 @@ const COMMAND_WORDS = new Set(
   ).split(' '),
 );
 
+/** Whether one line reads like a shell command: a known command word, a `./` path or a `$ ` prompt. */
+export function looksLikeCommand(line: string): boolean {
+  const t = line.trim();
+  if (/^\$\s/.test(t)) return true;
+  const word = /^(?:sudo\s+)?([A-Za-z0-9_./-]+)/.exec(t)?.[1] ?? '';
+  return COMMAND_WORDS.has(word) || word.startsWith('./');
+}
+
 const isAssignment = (l: string): boolean => /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=/.test(l);
 const contentLines = (code: string): string[] => code.split('\n').filter((l) => l.trim() && !/^\s*#/.test(l));
 
@@ -43,15 +51,7 @@ export function isShellBlock(lang: string | null | undefined, code: string): boo
   if (SHELL_LANGS.has(info)) return true;
   if (info) return false;
   const lines = contentLines(code);
-  return (
-    lines.length > 0 &&
-    lines.every((l, i) => {
-      if (i > 0 && /\\\s*$/.test(lines[i - 1]!)) return true;
-      const t = l.trim().replace(/^\$\s+/, '');
-      const word = /^(?:sudo\s+)?([A-Za-z0-9_./-]+)/.exec(t)?.[1] ?? '';
-      return /^\$\s/.test(l.trim()) || COMMAND_WORDS.has(word) || word.startsWith('./');
-    })
-  );
+  return lines.length > 0 && lines.every((l, i) => (i > 0 && /\\\s*$/.test(lines[i - 1]!)) || looksLikeCommand(l));
 }
 
 /** A console transcript keeps only its `$ ` lines; output lines are not commands. */

@@ -8,8 +8,8 @@ export interface SignoffField {
   source: string;
 }
 
-/** Blanks that are filled in by sfdeploy itself (who signed, when), not roles. */
-const NOT_A_ROLE = /\b(?:date|time|when|by|name|signature|signed|version|release|notes?|status|comments?|ticket)\b/i;
+/** Blanks that sfdeploy fills in itself (who signed, when) or that are no role: decided by the field's last word. */
+const NOT_A_ROLE = /(?:^|\s)(?:date|time|when|by|name|signature|signed|version|notes?|status|comments?|ticket)$/i;
 const BLANK_FIELD = /([A-Za-z][A-Za-z0-9&/.' -]{0,40}?)\s*:\s*_{3,}/g;
 const ROLE_LIST = /^(?:approvals?|approvers?|approved by|required approvals?|sign[- ]?offs?|signatures?)\b[^:]{0,40}:\s*(.+)$/i;
 

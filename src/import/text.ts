@@ -42,7 +42,10 @@ export interface PlainText {
   code: string[];
 }
 
-export function plainText(nodes: readonly Nodes[]): PlainText {
+/** Reference-style link targets (`[text][ref]` with `[ref]: https://...` below), by normalised label. */
+export type Definitions = ReadonlyMap<string, string>;
+
+export function plainText(nodes: readonly Nodes[], definitions?: Definitions): PlainText {
   const links: string[] = [];
   const code: string[] = [];
   const walk = (list: readonly Nodes[]): string =>
@@ -63,6 +66,11 @@ export function plainText(nodes: readonly Nodes[]): PlainText {
           case 'link':
             if (!links.includes(n.url)) links.push(n.url);
             return walk(n.children);
+          case 'linkReference': {
+            const url = definitions?.get(n.identifier.toLowerCase());
+            if (url && !links.includes(url)) links.push(url);
+            return walk(n.children);
+          }
           case 'footnoteReference':
           case 'imageReference':
             return '';
