@@ -68,7 +68,8 @@ interface Entry {
   details: string[];
   code: CodeBlock[];
   tags: string[];
-  role?: { id: string; title: string };
+  /** Under a heading that names approvals or sign-off. */
+  approvals: boolean;
 }
 
 interface Block {
@@ -145,6 +146,11 @@ class Collector {
     return this.current;
   }
 
+  /** Whether the current heading, or one above it, names approvals or sign-off. */
+  inApprovals(): boolean {
+    return !!this.current && [...this.current.parents, this.current.heading].some((h) => APPROVAL_HEADING.test(h));
+  }
+
   visit(nodes: readonly RootContent[]): void {
     for (const node of nodes) this.node(node);
   }
@@ -155,7 +161,7 @@ class Collector {
         return this.heading(node);
       case 'paragraph': {
         const label = boldLabel(node);
-        const signoffs = readSignoffFields(this.text(node.children).text, lineOf(node));
+        const signoffs = readSignoffFields(this.text(node.children).text, lineOf(node), this.inApprovals());
         if (signoffs.length) {
           this.block(lineOf(node)).signoffs.push(...signoffs);
           return;
@@ -173,7 +179,7 @@ class Collector {
       }
       case 'list':
         if (!hasTask(node)) {
-          const signoffs = node.children.flatMap((li) => readSignoffFields(itemText(li), lineOf(li)));
+          const signoffs = node.children.flatMap((li) => readSignoffFields(itemText(li), lineOf(li), this.inApprovals()));
           if (signoffs.length) this.block(lineOf(node)).signoffs.push(...signoffs);
           else if (this.current || this.blocks.length) this.block(lineOf(node)).prose += lineCount(node, this.lines);
           else this.intro.push(...node.children.map(itemText));
@@ -232,8 +238,10 @@ class Collector {
         details: [],
         code: [],
         tags,
+        approvals: false,
       };
       this.block(entry.line).entries.push(entry);
+      entry.approvals = this.inApprovals();
       for (const child of li.children.slice(first?.type === 'paragraph' ? 1 : 0)) this.detail(child, entry, tags);
     }
   }
@@ -348,7 +356,6 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
       code.filter((cb) => !runnable(cb)).map((cb) => `${cb.label ?? 'Reference'}${cb.lang ? ` (${cb.lang})` : ''}:\n${cb.text}`);
     const sectionCommands = commandsOf(block.code);
     const sectionReference = referenceOf(block.code);
-    const approvalSection = APPROVAL_HEADING.test(heading);
     const items: ImportedItem[] = block.entries.map((e) => {
       const chain = [...e.prefix.filter(Boolean), e.text].join(' › ') || `Checkbox at line ${e.line}`;
       const parent = e.prefix.filter(Boolean).at(-1);
@@ -357,7 +364,7 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
       const id = unique(slugify(idSource(e.text || full, e.inlineCode)) || `item-line-${e.line}`, itemIds, sectionId);
       const commands = [...new Set([...e.inlineCode.filter(commandLike), ...commandsOf(e.code), ...sectionCommands])];
       const instructions = [[chain, ...e.details].join('\n'), ...referenceOf(e.code), ...sectionReference].join('\n\n');
-      const role = approvalSection || /_{3,}/.test(e.text) ? roleFromTitle(e.text) : undefined;
+      const role = readSignoffFields(e.text, e.line, e.approvals)[0]?.role ?? (e.approvals ? roleFromTitle(e.text) : undefined);
       if (role) roles[role.id] ??= { title: role.title };
       const tags = [...new Set([...(partTag ? [partTag] : []), ...e.tags.filter(Boolean)])];
       itemsFromCheckboxes++;

@@ -24,12 +24,12 @@ const COMMAND_WORDS = new Set(
   ).split(' '),
 );
 
-/** Whether one line reads like a shell command: a known command word, a `./` path or a `$ ` prompt. */
+/** Whether one line reads like a shell command: a known command word, a `./` path, a path to a script or a `$ ` prompt. */
 export function looksLikeCommand(line: string): boolean {
   const t = line.trim();
   if (/^\$\s/.test(t)) return true;
   const word = /^(?:sudo\s+)?([A-Za-z0-9_./-]+)/.exec(t)?.[1] ?? '';
-  return COMMAND_WORDS.has(word) || word.startsWith('./');
+  return COMMAND_WORDS.has(word) || word.startsWith('./') || /\/[\w.-]+\.(?:sh|py|rb|ps1)$/.test(word);
 }
 
 const isAssignment = (l: string): boolean => /^\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_]*=/.test(l);

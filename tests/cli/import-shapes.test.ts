@@ -233,3 +233,25 @@ describe('sfdeploy import: every checkbox becomes exactly one item', () => {
     expect(dir.stderr).toBe('error: cannot read .: it is a directory\n');
   });
 });
+
+describe('sfdeploy import: sign-off checkboxes', () => {
+  it('a checkbox with a named blank under a sign-off heading is signed by that role; dates and metrics blanks are no roles', async () => {
+    const r = await runCli(['import', join(SHAPES, 'signoff-checkboxes.md')]);
+    expect(r.code).toBe(0);
+    expect(summary(r.stderr)).toMatch(/^5 checkboxes found, 5 items written, plus 1 approval item from sign-off lines, in 3 sections;/);
+    const doc = parse(r.stdout) as Imported;
+    expect(doc.roles).toEqual({
+      'tech-lead': { title: 'Tech Lead' },
+      architect: { title: 'Architect' },
+      'frontend-lead': { title: 'Frontend Lead' },
+    });
+    expect(items(doc).map((i) => [i.title, i.manual.roles ?? []])).toEqual([
+      ['Performance impact: ____', []],
+      ['Coverage increased by: ____%', []],
+      ['Tech Lead: ____________ Date: ______', ['tech-lead']],
+      ['Architect: ____________ Date: ______', ['architect']],
+      ['Date: ____________', []],
+      ['Frontend Lead sign-off', ['frontend-lead']],
+    ]);
+  });
+});
