@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -253,5 +254,29 @@ describe('sfdeploy import: sign-off checkboxes', () => {
       ['Date: ____________', []],
       ['Frontend Lead sign-off', ['frontend-lead']],
     ]);
+  });
+});
+
+describe('sfdeploy import: the Markdown parser is loaded by import only', () => {
+  let tmp: ReturnType<typeof tempDir> | undefined;
+  afterEach(() => tmp?.remove());
+
+  it('validate and --help do not load micromark or mdast; import does', async () => {
+    tmp = tempDir();
+    const traced = async (args: string[], name: string): Promise<string> => {
+      const file = tmp!.path(`${name}.txt`);
+      const r = await runCli(args, {
+        env: {
+          NODE_OPTIONS: `--import=${fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))}`,
+          TRACE_IMPORTS_FILE: file,
+        },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(file, 'utf8');
+    };
+    const parser = /node_modules\/(micromark|mdast-util-)/;
+    expect(await traced(['validate', 'pre'], 'validate')).not.toMatch(parser);
+    expect(await traced(['--help'], 'help')).not.toMatch(parser);
+    expect(await traced(['import', join(SHAPES, 'lazy-and-marks.md')], 'import')).toMatch(parser);
   });
 });
