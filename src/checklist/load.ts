@@ -7,7 +7,9 @@ import { getProbe, probeKinds } from '../probes/index.js';
 import type { Probe } from '../probes/types.js';
 import { ConditionSyntaxError, conditionPaths, isKnownObservation, parseCondition, type Condition } from './condition.js';
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
-import { expand, expandDeep, isTruthy, referencedVars, type Env, type VarDeclaration } from './interpolate.js';
+import { expand, expandDeep, isTruthy, referencedVars, type VarDeclaration } from './interpolate.js';
+import type { Env } from '../util/env.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { formatPath, locate, type ModelPath } from './locate.js';
 import { checklistSchema, itemSchema, sectionSchema, type ChecklistDefinition, type ItemDefinition, type Severity } from './schema.js';
 
@@ -453,18 +455,6 @@ function checkRoles(item: ItemDefinition, path: ModelPath, definition: Checklist
 
 function hashDefinition(raw: unknown): string {
   return createHash('sha256').update(canonicalJson(raw)).digest('hex');
-}
-
-/** JSON with object keys sorted, so the same definition always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 function decodeUtf8(bytes: Buffer, file: string): string {

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
 import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
-import { lookupVar, type Env } from '../checklist/interpolate.js';
+import { lookupVar } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { InterruptedError, ProbeError } from '../errors.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import { formatDuration } from '../util/duration.js';

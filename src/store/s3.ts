@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { StoreError, UsageError } from '../errors.js';
 import { describeS3Error, s3ErrorCode } from '../probes/s3/errors.js';
 
