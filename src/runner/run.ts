@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
 import { lookupVar } from '../checklist/interpolate.js';
 import type { Env } from '../util/env.js';
