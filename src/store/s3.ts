@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Env } from '../util/env.js';
 import { StoreError, UsageError } from '../errors.js';
-import { describeS3Error, s3ErrorCode } from '../probes/s3/errors.js';
+import { describeS3Error, s3ErrorCode } from '../aws/errors.js';
 
 /** `s3://bucket/some/prefix` split up. `prefix` has no leading or trailing slash and may be empty. */
 export interface S3Location {

@@ -8,7 +8,7 @@ import { untilAborted } from '../abort.js';
 import { formatDuration } from '../../util/duration.js';
 import { bool, int } from '../params.js';
 import { defineProbe, type ProbeContext } from '../types.js';
-import { describeS3Error, s3ErrorCode, type S3ErrorContext } from './errors.js';
+import { describeS3Error, s3ErrorCode, type S3ErrorContext } from '../../aws/errors.js';
 import { analysePolicy } from './policy.js';
 
 /** Bucket configurations read only when listed in `read:`, each one request. */
