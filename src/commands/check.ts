@@ -56,12 +56,6 @@ export interface CheckOptions {
   ledger?: string | undefined;
   /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
   logStore?: string | undefined;
-  /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
-  every?: string | undefined;
-  /** Watch mode: keep going this long, such as `4h` (default: until stopped). */
-  for?: string | undefined;
-  /** Watch mode: stop after the first failed run. */
-  untilFail?: boolean | undefined;
 }
 
 /** How watch mode reuses one check: its listeners replace the terminal and CI output. */
@@ -69,12 +63,8 @@ export interface CheckHooks {
   listeners?: RunListener[];
 }
 
-/** `sfdeploy check <name|path>`: run a checklist and gate on the result. Returns the exit code. */
+/** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
 export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
-  if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
-    const { watchCheck } = await import('./watch.js');
-    return watchCheck(ref, opts, io);
-  }
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   }
