@@ -134,6 +134,12 @@ program
   .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
   .option('--until-fail', 'watch mode: stop at the first failed run', false)
+  .option(
+    '--notify <[format=]url>',
+    'webhook told when the gate fails or only sign-offs are pending; format slack, teams or json (repeatable; also $SFDEPLOY_NOTIFY)',
+    collect,
+    [],
+  )
   .action(async (ref: string, opts) => {
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
@@ -228,6 +234,12 @@ program
   .option('--environment <name>', 'target environment (production, staging, ...)')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
   .option('--log-store <s3-url>', 'upload each run log to s3://bucket/prefix (default $SFDEPLOY_LOG_STORE)')
+  .option(
+    '--notify <[format=]url>',
+    'webhook told when a run turns red, recovers, and when the watch ends; format slack, teams or json (repeatable; also $SFDEPLOY_NOTIFY)',
+    collect,
+    [],
+  )
   .action(async (ref: string, opts) => {
     const { watch } = await import('./commands/watch.js');
     await execute((io) => watch(ref, { ...opts, format: 'pretty', ci: true, allowPending: false }, io), true);
