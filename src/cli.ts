@@ -247,8 +247,16 @@ program
 
 program
   .command('report')
-  .description('the sign-off receipt of a recorded run: checklist and hash, release, verdict, every item with evidence, every sign-off')
-  .argument('<run>', 'run id (or a unique prefix), latest, latest~N or last-passed')
+  .description(
+    'the sign-off receipt of a recorded run (checklist and hash, release, verdict, every item with evidence, every sign-off), or with --window/--watch the monitoring report of many runs',
+  )
+  .argument('[run]', 'run id (or a unique prefix), latest, latest~N or last-passed')
+  .option(
+    '--window <from..to>',
+    'monitoring report of the runs that started in this window (2026-11-28T14:00Z..2026-11-28T18:00Z; an end may be left out)',
+  )
+  .option('--watch <run>', 'monitoring report of every run of the watch that recorded this run')
+  .option('--checklist <id>', 'with --window: only the runs of this checklist')
   .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'html', 'json']).default('markdown'))
   .option('-o, --output <file>', 'write the receipt to a file instead of stdout')
   .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
@@ -257,7 +265,7 @@ program
     "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
   )
   .option('--ledger <file|s3-url>', "cross-check the run's sign-offs against this ledger: exit 1 when one is not there")
-  .action(async (ref: string, opts) => {
+  .action(async (ref: string | undefined, opts) => {
     const { report } = await import('./commands/report.js');
     await execute((io) => report(ref, opts, io));
   });

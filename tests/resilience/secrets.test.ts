@@ -128,6 +128,8 @@ beforeAll(async () => {
   });
   for (const format of ['markdown', 'html', 'json'])
     await run(`report ${format}`, ['report', 'latest', '--format', format, '--log-dir', 'runs']);
+  for (const format of ['markdown', 'html', 'json'])
+    await run(`monitoring report ${format}`, ['report', '--window', '2000-01-01..', '--format', format, '--log-dir', 'runs']);
   await run('report file', ['report', 'latest', '--format', 'html', '--output', 'receipt.html', '--log-dir', 'runs']);
   await run('show', ['show', 'latest', '--log-dir', 'runs']);
   await run('show json', ['show', 'latest', '--format', 'json', '--log-dir', 'runs']);
@@ -164,6 +166,7 @@ describe('secrets in every output', () => {
     expect(outputs.find((o) => o.what === 'check github stdout')!.text).toContain('::error');
     expect(names.filter((n) => /runs\/.*\.json$/.test(n)).length).toBeGreaterThanOrEqual(5);
     expect(names.filter((n) => n.startsWith('webhook payload')).length).toBeGreaterThanOrEqual(4);
+    expect(outputs.find((o) => o.what === 'monitoring report markdown stdout')!.text).toContain('# Monitoring report: Secrets never leak');
     expect(outputs.find((o) => o.what === 'check notify stderr')!.text).toMatch(/the failed notification \(teams\) .* HTTP 500/);
     const json = JSON.parse(outputs.find((o) => o.what === 'check json stdout')!.text) as {
       items: { id: string; status: string; message: string; observations: Record<string, unknown> }[];
