@@ -30,6 +30,7 @@ function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
     signal,
     stdoutIsTTY: !!process.stdout.isTTY,
     stdinIsTTY: !!process.stdin.isTTY,
+    terminalSize: () => ({ columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 }),
     color: !noColor && (force || !!process.stdout.isTTY),
     version,
     onForcedExit: (fn) => lastSteps.push(fn),

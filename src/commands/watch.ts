@@ -22,6 +22,7 @@ import { resolveLogDir } from '../runlog/history.js';
 import { parseRunLog } from '../runlog/read.js';
 import { newRunId } from '../runlog/write.js';
 import { createRedactor } from '../util/redact.js';
+import { LiveWatchView, MIN_LIVE_COLUMNS } from '../reporters/watch-live.js';
 
 /** One stretch of a watch: a run every `everyMs` for `forMs` (undefined: until stopped). */
 export interface WatchPhase {
@@ -97,8 +98,11 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
   const manual = checklist.items.filter((it) => it.manual).map((it) => it.id);
   if (manual.length === checklist.items.length)
     throw new UsageError(`checklist ${checklist.definition.id} has only manual items: nothing to watch`);
+  const size = io.terminalSize;
+  const live = io.stdoutIsTTY && size && size().columns >= MIN_LIVE_COLUMNS ? new LiveWatchView(io.stdout, size, c) : undefined;
   const write = (line: string): void => {
-    io.stdout.write(`${line}\n`);
+    if (live) live.line(line);
+    else io.stdout.write(`${line}\n`);
   };
   const plan = phases
     .map((p) => `every ${formatDuration(p.everyMs)}${p.forMs === undefined ? '' : ` for ${formatDuration(p.forMs)}`}`)
@@ -167,7 +171,16 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
       if (!finished) throw new Error('watch: the run ended without a run log');
       if (finished.summary.verdict === 'passed' || finished.summary.verdict === 'failed') lastVerdict = finished.summary.verdict;
       runs.push({ log: finished, exitCode });
-      write(timelineLine(finished, c));
+      if (live) {
+        const previous = runs.at(-2)?.log.summary.verdict;
+        const upcoming = nextStart(next, phase.everyMs);
+        const inPhase = phase.forMs === undefined || upcoming < phaseStart + phase.forMs;
+        live.update(
+          finished,
+          inPhase ? new Date(upcoming) : undefined,
+          previous !== finished.summary.verdict ? timelineLine(finished, c) : undefined,
+        );
+      } else write(timelineLine(finished, c));
       if (finished.summary.verdict === 'interrupted' || io.signal.aborted) {
         stopReason = 'interrupted';
         break outer;
@@ -192,6 +205,7 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
       }
     }
   }
+  live?.finish();
   const elapsedMs = Date.now() - started;
   for (const line of watchSummary(runs, stopReason, elapsedMs, c)) write(line);
   const last = runs.at(-1)?.log;
@@ -226,6 +240,14 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
   }
   if (runs.some((r) => r.log.summary.verdict === 'failed')) return 1;
   return stopReason === 'interrupted' ? 130 : 0;
+}
+
+/** The first scheduled start after now. */
+function nextStart(next: number, everyMs: number): number {
+  const now = Date.now();
+  let at = next;
+  while (at <= now) at += everyMs;
+  return at;
 }
 
 /** Adds deliveries to a finished run log on disk (the watch-end notice is sent after its last run was written). */
