@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import type { Env } from '../checklist/interpolate.js';
-import type { PlannedItem } from '../checklist/load.js';
+import type { Env } from '../util/env.js';
+import type { PlannedItem } from '../checklist/model.js';
 import type { ChecklistDefinition, NotifyEvent } from '../checklist/schema.js';
 import type { RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';

@@ -1,5 +1,5 @@
-import type { Env } from '../checklist/interpolate.js';
-import type { PlannedItem } from '../checklist/load.js';
+import type { Env } from '../util/env.js';
+import type { PlannedItem } from '../checklist/model.js';
 import type { ChecklistDefinition, NotifyEvent } from '../checklist/schema.js';
 import type { NotificationRecord, RunLog } from '../runner/types.js';
 import type { Redactor } from '../util/redact.js';

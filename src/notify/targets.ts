@@ -1,4 +1,5 @@
-import { expand, type Env, type VarDeclaration } from '../checklist/interpolate.js';
+import { expand, type VarDeclaration } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { NOTIFY_EVENTS, NOTIFY_FORMATS, type ChecklistDefinition, type NotifyEvent, type NotifyFormat } from '../checklist/schema.js';
 import { UsageError } from '../errors.js';
 
