@@ -230,6 +230,9 @@ describe('notifications', () => {
       ['recovered:json', 'recovered:slack', 'watch-end:json', 'watch-end:slack'],
     ]);
     expect(new Set(logs.map((l) => l.context.watch?.id)).size).toBe(1);
+    const report = await runCli(['report', '--watch', logs[0]!.runId, '--format', 'json', '--log-dir', 'runs'], { cwd: tmp.dir });
+    expect(report.code).toBe(0);
+    expect((JSON.parse(report.stdout) as { runs: { runId: string }[] }).runs.map((x) => x.runId)).toEqual(logs.map((l) => l.runId));
   });
 
   it('refuses a --notify value that is not an http(s) URL without quoting it, before running anything', async () => {
