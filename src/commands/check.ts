@@ -65,6 +65,8 @@ export interface CheckHooks {
   listeners?: RunListener[];
   /** Watch mode: which events this run sends (default: gate failed, or only sign-offs pending). */
   notifyEvents?: (log: RunLog) => NotifyEvent[];
+  /** Watch mode: where warnings about notifications go (the live view keeps them above its block). */
+  warn?: (line: string) => void;
   /** Watch mode: recorded in the run's context (the watch id and phase). */
   watch?: RunContextInfo['watch'];
 }
@@ -226,7 +228,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
       env,
       logPath: writer.path,
       redact,
-      warn: (line) => io.stderr.write(`${line}\n`),
+      warn: hooks.warn ?? ((line) => io.stderr.write(`${line}\n`)),
     });
     if (notifications.length) {
       log = { ...log, notifications };

@@ -173,6 +173,7 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
           listeners: [{ onRunEnd: (log) => void (finished = log) }],
           notifyEvents: transitions,
           watch: { id: watchId, phase: phase.title },
+          warn: live ? (line) => live.line(line) : undefined,
         },
       );
       if (!finished) throw new Error('watch: the run ended without a run log');

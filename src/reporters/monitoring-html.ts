@@ -94,7 +94,7 @@ function criteriaSection(r: MonitoringReport): string {
   const rows = r.criteria.map(
     (c) =>
       `<tr><td class="${c.ok ? 'ok' : 'bad'}">${c.ok ? '✔ met' : '✖ broken'}</td><td><code>${e(c.item)}</code></td><td><code>${e(c.source)}</code></td>` +
-      `<td class="num">${c.met}/${c.observed} runs</td><td class="num">${c.worst ? `${e(formatValue(c.worst.value, c.unit))} at ${e(clock(c.worst.t))}` : '—'}</td></tr>`,
+      `<td class="num">${c.met}/${c.observed} runs${c.unobserved ? ` <span class="dim">(${c.unobserved} without it)</span>` : ''}</td><td class="num">${c.worst ? `${e(formatValue(c.worst.value, c.unit))} at ${e(clock(c.worst.t))}` : '—'}</td></tr>`,
   );
   return [
     '<section><h2>Success criteria</h2>',

@@ -64,7 +64,7 @@ export function renderMonitoringMarkdown(r: MonitoringReport): string {
         c.ok ? '✔' : '✖',
         mdCode(c.item),
         mdCode(c.source),
-        `${c.met}/${c.observed}`,
+        `${c.met}/${c.observed}${c.unobserved ? ` (${c.unobserved} run${c.unobserved === 1 ? '' : 's'} without it)` : ''}`,
         c.worst ? `${mdText(formatValue(c.worst.value, c.unit))} at ${clock(c.worst.t)}` : '—',
         sparkline(s.points.map((p) => p.value)),
       ];

@@ -40,6 +40,8 @@ export interface Criterion {
   unit: SeriesUnit;
   met: number;
   observed: number;
+  /** Runs of the window without this observation (the item did not run, was skipped or could not measure). */
+  unobserved: number;
   ok: boolean;
   /** The value furthest past the threshold, when it was broken. */
   worst?: SeriesPoint | undefined;
@@ -202,6 +204,7 @@ export function buildMonitoringReport(
         unit: s.unit,
         met: s.points.length - broken.length,
         observed: s.points.length,
+        unobserved: ordered.length - s.points.length,
         ok: broken.length === 0,
         worst,
       };
@@ -221,11 +224,12 @@ export function buildMonitoringReport(
   const failed = monitoringRuns.filter((r) => r.verdict === 'failed').length;
   const other = monitoringRuns.length - passed - failed;
   const brokenCriteria = criteria.filter((c) => !c.ok);
-  const met = failed === 0 && brokenCriteria.length === 0;
+  const met = passed === monitoringRuns.length && brokenCriteria.length === 0;
   const total = monitoringRuns.length;
+  const gaps = criteria.filter((c) => c.unobserved > 0).length;
   const text = met
-    ? `Success criteria met: ${total === 1 ? 'the run' : `all ${total} runs`} passed${criteria.length ? `, and every threshold (${criteria.length}) held in every run` : ''}.`
-    : `Not met: ${failed} of ${total} run${total === 1 ? '' : 's'} failed${brokenCriteria.length ? `; ${brokenCriteria.length} of ${criteria.length} thresholds broken` : ''}.`;
+    ? `Success criteria met: ${total === 1 ? 'the run' : `all ${total} runs`} passed${criteria.length ? `, and every threshold (${criteria.length}) held in every run that observed it` : ''}${gaps ? ` (${gaps} not observed in every run)` : ''}.`
+    : `Not met: ${failed} of ${total} run${total === 1 ? '' : 's'} failed${other ? `, ${other} did not pass (interrupted or pending)` : ''}${brokenCriteria.length ? `; ${brokenCriteria.length} of ${criteria.length} thresholds broken` : ''}.`;
 
   return {
     checklist: { id: newest.checklist.id, title: newest.checklist.title },
