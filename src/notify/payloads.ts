@@ -81,7 +81,8 @@ function slackPayload(n: Notice): unknown {
   ]
     .filter(Boolean)
     .join(' · ');
-  return { text: cut(fallback, 3000), blocks };
+  // the top-level text is formatted (mentions included) like mrkdwn; the header is plain_text, never parsed
+  return { text: cut(slackEscape(fallback), 3000), blocks };
 }
 
 /** Adaptive Card text is Markdown: keep item text from turning into links or emphasis. */
