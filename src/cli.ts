@@ -54,6 +54,7 @@ function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
     signal,
     stdoutIsTTY: !!process.stdout.isTTY,
     stdinIsTTY: !!process.stdin.isTTY,
+    terminalSize: () => ({ columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 }),
     color: !noColor && (force || !!process.stdout.isTTY),
     version,
     onForcedExit: (fn) => lastSteps.push(fn),
@@ -152,6 +153,12 @@ program
   .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
   .option('--until-fail', 'watch mode: stop at the first failed run', false)
+  .option(
+    '--notify <[format=]url>',
+    'webhook told when the gate fails or only sign-offs are pending; format slack, teams or json (repeatable; also $SFDEPLOY_NOTIFY)',
+    collect,
+    [],
+  )
   .action(async (ref: string, opts) => {
     if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
       const { watchCheck } = await import('./commands/watch.js');
@@ -239,6 +246,12 @@ program
   .addOption(environmentOption())
   .addOption(logDirOption())
   .addOption(logStoreOption('upload each run log to s3://bucket/prefix'))
+  .option(
+    '--notify <[format=]url>',
+    'webhook told when a run turns red, recovers, and when the watch ends; format slack, teams or json (repeatable; also $SFDEPLOY_NOTIFY)',
+    collect,
+    [],
+  )
   .action(async (ref: string, opts) => {
     const { watch } = await import('./commands/watch.js');
     await execute((io) => watch(ref, { ...opts, format: 'pretty', ci: true, allowPending: false }, io), true);
@@ -246,14 +259,22 @@ program
 
 program
   .command('report')
-  .description('the sign-off receipt of a recorded run: checklist and hash, release, verdict, every item with evidence, every sign-off')
-  .argument('<run>', 'run id (or a unique prefix), latest, latest~N or last-passed')
+  .description(
+    'the sign-off receipt of a recorded run (checklist and hash, release, verdict, every item with evidence, every sign-off), or with --window/--watch the monitoring report of many runs',
+  )
+  .argument('[run]', 'run id (or a unique prefix), latest, latest~N or last-passed')
+  .option(
+    '--window <from..to>',
+    'monitoring report of the runs that started in this window (2026-11-28T14:00Z..2026-11-28T18:00Z; an end may be left out)',
+  )
+  .option('--watch <run>', 'monitoring report of every run of the watch that recorded this run')
+  .option('--checklist <id>', 'with --window: only the runs of this checklist')
   .addOption(formatOption(REPORT_FORMATS, 'markdown'))
-  .option('-o, --output <file>', 'write the receipt to a file instead of stdout')
+  .option('-o, --output <file>', 'write the receipt or the monitoring report to a file instead of stdout')
   .addOption(logDirOption())
   .addOption(logStoreOption())
   .addOption(ledgerOption("cross-check the run's sign-offs against this ledger: exit 1 when one is not there"))
-  .action(async (ref: string, opts) => {
+  .action(async (ref: string | undefined, opts) => {
     const { report } = await import('./commands/report.js');
     await execute((io) => report(ref, opts, io));
   });

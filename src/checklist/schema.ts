@@ -96,6 +96,32 @@ export const schedulePhaseSchema = z.strictObject({
   only: z.array(z.string().min(1)).optional().describe('Run only these items in this phase: item ids, section:ID or tag:NAME.'),
 });
 
+/** Formats of a notification webhook: Slack incoming webhook, Microsoft Teams (Workflows), or sfdeploy's JSON run summary. */
+export const NOTIFY_FORMATS = ['slack', 'teams', 'json'] as const;
+/** What a notification is sent for. */
+export const NOTIFY_EVENTS = ['failed', 'pending', 'red', 'recovered', 'watch-end'] as const;
+
+/** One webhook that hears about the gate (see docs/reports.md). Delivery never changes the gate. */
+export const notifyTargetSchema = z.strictObject({
+  url: z
+    .string({ error: 'expected a webhook URL such as ${SLACK_WEBHOOK_URL}' })
+    .min(1)
+    .describe('The webhook URL, usually `${SLACK_WEBHOOK_URL}`. It is a secret: masked in every output.'),
+  format: z
+    .enum(NOTIFY_FORMATS)
+    .optional()
+    .describe('slack, teams or json. Default: slack for hooks.slack.com, teams for Teams/Power Automate hosts, else json.'),
+  on: z
+    .array(z.enum(NOTIFY_EVENTS))
+    .min(1)
+    .optional()
+    .describe('Events to send: failed, pending (only sign-offs left), red and recovered (watch runs), watch-end. Default all.'),
+  timeout: duration()
+    .refine((ms) => ms >= 100 && ms <= 60_000, 'expected a timeout between 100ms and 60s')
+    .default(5000)
+    .describe('Time allowed for each of the two attempts. Default 5s.'),
+});
+
 export const checklistSchema = z.strictObject({
   $schema: z.string().optional(),
   id: idSchema,
@@ -119,9 +145,16 @@ export const checklistSchema = z.strictObject({
     .min(1)
     .optional()
     .describe('Monitoring phases `sfdeploy watch` follows, in order: `[{ for: 4h, every: 5m }, { for: 8h, every: 15m }]`.'),
+  notify: z
+    .array(notifyTargetSchema)
+    .optional()
+    .describe('Webhooks told when the gate fails, sign-offs wait, a watch run turns red or recovers, and a watch ends.'),
 });
 
 export type ChecklistDefinition = z.output<typeof checklistSchema>;
 export type SectionDefinition = z.output<typeof sectionSchema>;
 export type ItemDefinition = z.output<typeof itemSchema>;
 export type Severity = (typeof SEVERITIES)[number];
+export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+export type NotifyTargetDefinition = z.output<typeof notifyTargetSchema>;

@@ -28,6 +28,9 @@ import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { ledgerContext, noteAppended } from '../signoff/run-context.js';
 import { resolveTarget } from '../signoff/target.js';
+import { gateEvents, sendNotifications } from '../notify/send.js';
+import { notifySecrets, resolveNotifyTargets } from '../notify/targets.js';
+import type { NotifyEvent } from '../checklist/schema.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
@@ -53,11 +56,19 @@ export interface CheckOptions {
   ledger?: string | undefined;
   /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
   logStore?: string | undefined;
+  /** Webhooks to notify, `[slack=|teams=|json=]URL` (added to the checklist's `notify:` and `$SFDEPLOY_NOTIFY`). */
+  notify?: string[] | undefined;
 }
 
 /** How watch mode reuses one check: its listeners replace the terminal and CI output. */
 export interface CheckHooks {
   listeners?: RunListener[];
+  /** Watch mode: which events this run sends (default: gate failed, or only sign-offs pending). */
+  notifyEvents?: (log: RunLog) => NotifyEvent[];
+  /** Watch mode: where warnings about notifications go (the live view keeps them above its block). */
+  warn?: (line: string) => void;
+  /** Watch mode: recorded in the run's context (the watch id and phase). */
+  watch?: RunContextInfo['watch'];
 }
 
 /** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
@@ -79,7 +90,9 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(file, { env });
   const selected = selectItems(checklist.items, opts.only, opts.skip);
-  const redact = createRedactor(env, checklist.secretNames);
+  const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
+  const redact = createRedactor(env, checklist.secretNames, notifySecrets(notify.targets));
+  if (!hooks.watch) for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);
   checkRoleOption(checklist.definition, opts.role);
 
   const git = await readGitState(io.cwd);
@@ -108,6 +121,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     user: currentUser(env),
     sfdeployVersion: io.version,
     ...ledgerContext(ledger, snapshot, signTarget),
+    ...(hooks.watch ? { watch: hooks.watch } : {}),
   };
 
   const now = new Date();
@@ -188,7 +202,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
         })
       : { resolve: async () => ({ status: 'error', message: ledgerDown ?? 'no ledger' }) };
 
-  const log = await runChecklist({
+  let log = await runChecklist({
     runId,
     checklist,
     context,
@@ -203,6 +217,24 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     listeners,
   });
   await writer.flush(log);
+  const events = (hooks.notifyEvents ?? gateEvents)(log);
+  if (notify.targets.length && events.length) {
+    const notifications = await sendNotifications({
+      targets: notify.targets,
+      events,
+      log,
+      items: checklist.items,
+      definition: checklist.definition,
+      env,
+      logPath: writer.path,
+      redact,
+      warn: hooks.warn ?? ((line) => io.stderr.write(`${line}\n`)),
+    });
+    if (notifications.length) {
+      log = { ...log, notifications };
+      await writer.flush(log);
+    }
+  }
   if (logStore) await uploadRunLog(logStore, log, writer.path, outbox, io);
   if (outputStream) {
     outputStream.end();

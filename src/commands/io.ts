@@ -16,6 +16,8 @@ export interface CommandIO {
   signal: AbortSignal;
   stdoutIsTTY: boolean;
   stdinIsTTY: boolean;
+  /** The terminal's size when stdout is a TTY (0 columns when unknown). */
+  terminalSize?: (() => { columns: number; rows: number }) | undefined;
   /** Colour on stdout: a TTY without NO_COLOR, or FORCE_COLOR. */
   color: boolean;
   version: string;

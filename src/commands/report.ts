@@ -19,14 +19,30 @@ export interface ReportOptions {
   logStore?: string | undefined;
   /** Cross-check the run's sign-offs against this ledger (a path or s3://…): exit 1 when one is not there. */
   ledger?: string | undefined;
+  /** The monitoring report (commands/report-monitoring.ts): runs that started in `<from>..<to>`. */
+  window?: string | undefined;
+  /** The monitoring report of the watch that recorded this run. */
+  watch?: string | undefined;
+  /** With --window: only runs of this checklist id. */
+  checklist?: string | undefined;
 }
 
 /** `sfdeploy report <run>`: the sign-off receipt of a recorded run, as Markdown, HTML or JSON. */
-export async function report(ref: string, opts: ReportOptions, io: CommandIO): Promise<number> {
+export async function report(ref: string | undefined, opts: ReportOptions, io: CommandIO): Promise<number> {
   const format = opts.format;
   if (!isFormat(REPORT_FORMATS, format)) {
     throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${format}"`);
   }
+  if (opts.window !== undefined || opts.watch !== undefined) {
+    if (ref !== undefined) throw new UsageError('give a run for its receipt, or --window/--watch for a monitoring report, not both');
+    if (opts.ledger !== undefined)
+      throw new UsageError('--ledger cross-checks the receipt of one run; it does not apply to --window/--watch');
+    const { monitoringReport } = await import('./report-monitoring.js');
+    return monitoringReport(opts, io);
+  }
+  if (opts.checklist !== undefined) throw new UsageError('--checklist chooses the runs of --window; give --window <from>..<to>');
+  if (ref === undefined)
+    throw new UsageError('give a run (such as latest) for its receipt, or --window <from>..<to> or --watch <run> for a monitoring report');
   const { run, warnings } = await resolveRunRef(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   const code = opts.ledger === undefined ? 0 : await crossCheck(run, opts.ledger, io);

@@ -10,6 +10,19 @@ import { check, type CheckOptions } from './check.js';
 import { buildEnv } from './env-files.js';
 import { resolveChecklist, type CommandIO } from './io.js';
 import { sleep } from '../util/sleep.js';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NotifyEvent } from '../checklist/schema.js';
+import { sendNotifications } from '../notify/send.js';
+import { notifySecrets, resolveNotifyTargets } from '../notify/targets.js';
+import type { NotificationRecord } from '../runner/types.js';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { resolveLogDir } from '../runlog/history.js';
+import { parseRunLog } from '../runlog/read.js';
+import { newRunId } from '../runlog/write.js';
+import { createRedactor } from '../util/redact.js';
+import { LiveWatchView, MIN_LIVE_COLUMNS } from '../reporters/watch-live.js';
 
 /** One stretch of a watch: a run every `everyMs` for `forMs` (undefined: until stopped). */
 /** `check` options plus the watch-mode ones. */
@@ -95,8 +108,11 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
   const manual = checklist.items.filter((it) => it.manual).map((it) => it.id);
   if (manual.length === checklist.items.length)
     throw new UsageError(`checklist ${checklist.definition.id} has only manual items: nothing to watch`);
+  const size = io.terminalSize;
+  const live = io.stdoutIsTTY && size && size().columns >= MIN_LIVE_COLUMNS ? new LiveWatchView(io.stdout, size, c) : undefined;
   const write = (line: string): void => {
-    io.stdout.write(`${line}\n`);
+    if (live) live.line(line);
+    else io.stdout.write(`${line}\n`);
   };
   const plan = phases
     .map((p) => `every ${formatDuration(p.everyMs)}${p.forMs === undefined ? '' : ` for ${formatDuration(p.forMs)}`}`)
@@ -112,6 +128,18 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
         ? `; ${manual.length} manual items are left to sfdeploy check`
         : '';
   write(c.dim(`${automated} automated item${automated === 1 ? '' : 's'} per run${manualNote} · Ctrl-C stops`));
+
+  const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
+  for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);
+  const redact = createRedactor(env, checklist.secretNames, notifySecrets(notify.targets));
+  const watchId = newRunId(new Date(), () => randomBytes(3).toString('hex'));
+  let lastVerdict: RunLog['summary']['verdict'] | undefined;
+  const transitions = (log: RunLog): NotifyEvent[] => {
+    const v = log.summary.verdict;
+    if (v === 'failed' && lastVerdict !== 'failed') return ['red'];
+    if (v === 'passed' && lastVerdict === 'failed') return ['recovered'];
+    return [];
+  };
 
   const runs: WatchedRun[] = [];
   const started = Date.now();
@@ -141,11 +169,26 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
           skip: [...opts.skip, ...manual],
         },
         io,
-        { listeners: [{ onRunEnd: (log) => void (finished = log) }] },
+        {
+          listeners: [{ onRunEnd: (log) => void (finished = log) }],
+          notifyEvents: transitions,
+          watch: { id: watchId, phase: phase.title },
+          warn: live ? (line) => live.line(line) : undefined,
+        },
       );
       if (!finished) throw new Error('watch: the run ended without a run log');
+      if (finished.summary.verdict === 'passed' || finished.summary.verdict === 'failed') lastVerdict = finished.summary.verdict;
       runs.push({ log: finished, exitCode });
-      write(timelineLine(finished, c));
+      if (live) {
+        const previous = runs.at(-2)?.log.summary.verdict;
+        const upcoming = nextStart(next, phase.everyMs);
+        const inPhase = phase.forMs === undefined || upcoming < phaseStart + phase.forMs;
+        live.update(
+          finished,
+          inPhase ? new Date(upcoming) : undefined,
+          previous !== finished.summary.verdict ? timelineLine(finished, c) : undefined,
+        );
+      } else write(timelineLine(finished, c));
       if (finished.summary.verdict === 'interrupted' || io.signal.aborted) {
         stopReason = 'interrupted';
         break outer;
@@ -170,9 +213,55 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
       }
     }
   }
-  for (const line of watchSummary(runs, stopReason, Date.now() - started, c)) write(line);
+  live?.finish();
+  const elapsedMs = Date.now() - started;
+  for (const line of watchSummary(runs, stopReason, elapsedMs, c)) write(line);
+  const last = runs.at(-1)?.log;
+  if (last && notify.targets.length) {
+    const logPath = join(resolveLogDir(opts.logDir, env, io.cwd), `${last.runId}.json`);
+    const firstFailure = runs.find((r) => r.log.summary.verdict === 'failed')?.log;
+    const notifications = await sendNotifications({
+      targets: notify.targets,
+      events: ['watch-end'],
+      log: last,
+      items: checklist.items,
+      definition: checklist.definition,
+      env,
+      logPath,
+      redact,
+      warn: (line) => io.stderr.write(`${line}\n`),
+      watch: {
+        runs: runs.length,
+        passed: runs.filter((r) => r.log.summary.verdict === 'passed').length,
+        failed: runs.filter((r) => r.log.summary.verdict === 'failed').length,
+        reason: stopReason,
+        elapsedMs,
+        firstRun: runs[0]?.log.runId,
+        firstFailure: firstFailure && {
+          runId: firstFailure.runId,
+          at: firstFailure.startedAt,
+          items: [...firstFailure.summary.blocking.failed, ...firstFailure.summary.blocking.errored],
+        },
+      },
+    });
+    if (notifications.length) await appendNotifications(logPath, notifications);
+  }
   if (runs.some((r) => r.log.summary.verdict === 'failed')) return 1;
   return stopReason === 'interrupted' ? 130 : 0;
+}
+
+/** The first scheduled start after now. */
+function nextStart(next: number, everyMs: number): number {
+  const now = Date.now();
+  let at = next;
+  while (at <= now) at += everyMs;
+  return at;
+}
+
+/** Adds deliveries to a finished run log on disk (the watch-end notice is sent after its last run was written). */
+async function appendNotifications(file: string, records: NotificationRecord[]): Promise<void> {
+  const log = parseRunLog(await readFile(file, 'utf8'), file);
+  await writeFileAtomic(file, `${JSON.stringify({ ...log, notifications: [...(log.notifications ?? []), ...records] }, null, 2)}\n`);
 }
 
 const clock = (iso: string): string => iso.slice(11, 19) + 'Z';

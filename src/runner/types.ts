@@ -75,6 +75,8 @@ export interface RunContextInfo {
    * environment — including those signed during the run. `sfdeploy verify` reports any that is gone.
    */
   ledgerRecords?: string[] | undefined;
+  /** Set on the runs of one `sfdeploy watch`: the watch's id (shared by its runs) and the phase title. */
+  watch?: { id: string; phase?: string | undefined } | undefined;
 }
 
 export interface RunSummary {
@@ -88,6 +90,23 @@ export interface RunSummary {
   verdict: 'passed' | 'failed' | 'pending' | 'interrupted';
 }
 
+/** One webhook delivery (src/notify): recorded in the run log, never a reason to change the gate. */
+export interface NotificationRecord {
+  event: 'failed' | 'pending' | 'red' | 'recovered' | 'watch-end';
+  format: 'slack' | 'teams' | 'json';
+  /** Where it went, without the secret part of the URL: `hooks.slack.com/…`. */
+  target: string;
+  ok: boolean;
+  /** 1, or 2 when the first attempt failed and was retried. */
+  attempts: number;
+  /** The HTTP status of the last attempt, when there was an answer. */
+  status?: number | undefined;
+  /** Why the delivery failed (timeout, connection refused, HTTP 500). */
+  error?: string | undefined;
+  at: string;
+  durationMs: number;
+}
+
 /** The JSON run log: one per `check`, rewritten atomically after every item. */
 export interface RunLog {
   schemaVersion: 1;
@@ -99,6 +118,8 @@ export interface RunLog {
   context: RunContextInfo;
   items: ItemResult[];
   summary: RunSummary;
+  /** Webhook deliveries made about this run (absent when none were configured). */
+  notifications?: NotificationRecord[] | undefined;
 }
 
 /** Reporter hooks; all optional. The runner calls them, reporters format. */

@@ -19,11 +19,17 @@ export type Redactor = (text: string) => string;
 
 /**
  * Builds a redactor that masks passwords in URLs, bearer/basic credentials, values of variables whose
- * names look secret (KEY, SECRET, TOKEN, PASSWORD, ...) and values of the extra names given.
+ * names look secret (KEY, SECRET, TOKEN, PASSWORD, ...), values of the extra names given, and the extra values
+ * given (such as webhook URLs).
  */
-export function createRedactor(env: Record<string, string | undefined>, secretNames: Iterable<string> = []): Redactor {
+export function createRedactor(
+  env: Record<string, string | undefined>,
+  secretNames: Iterable<string> = [],
+  secretValues: Iterable<string> = [],
+): Redactor {
   const extra = new Set(secretNames);
   const values = new Set<string>();
+  for (const value of secretValues) addSecret(values, value);
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (extra.has(name) || (SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name))) addSecret(values, value);

@@ -140,3 +140,36 @@ describe('watch mode', () => {
     expect(r.stderr).toBe('error: schedule[0].only: "section:nope" matches no item\n');
   });
 });
+
+describe('watch in a terminal', () => {
+  it('shows a live compact view in a TTY: one row per item with a latency sparkline and its last status, redrawn in place', async () => {
+    const { TmuxSession } = await import('../support/tmux.js');
+    const tmp = tempDir();
+    const server = await healthUntil(2);
+    const session = await TmuxSession.sfdeploy(
+      ['watch', CHECKLIST, '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`],
+      tmp.dir,
+    );
+    try {
+      expect(await session.exitCode(60_000)).toBe(1);
+      const screen = await session.screen();
+      const lines = screen.split('\n');
+      expect(lines[0]).toBe('Watching Health watch (watch-health): every 1s for 2s, then every 1s for 1s');
+      expect(
+        lines.filter((l) => TIMELINE.test(l)),
+        'a lasting line only for runs that changed the verdict',
+      ).toHaveLength(2);
+      expect(screen).not.toMatch(/run [12] at /);
+      expect(lines.filter((l) => /^run 3 at \d\d:\d\d:\d\dZ {2}✖ FAILED · 0\/1 ok$/.test(l))).toHaveLength(1);
+      const rows = lines.filter((l) => /api-health {2}[▁▂▃▄▅▆▇█]/.test(l));
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatch(/^✖ api-health {2}[▁▂▃▄▅▆▇█]{3} {13} +\d+ms {2}status == 200 \(got 503\)/);
+      expect(screen).toMatch(/Watch finished: 3 runs in \d+(?:\.\d)?s, 2 passed, 1 failed\./);
+      expect(server.requests()).toBe(3);
+    } finally {
+      await session.close();
+      await server.close();
+      tmp.remove();
+    }
+  }, 90_000);
+});

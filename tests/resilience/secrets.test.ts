@@ -5,6 +5,7 @@ import { runCli, type CliResult } from '../support/cli.js';
 import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
 import { closedPort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
+import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
 /** Every secret carries this marker, so one search finds any of them anywhere. */
 const MARK = 'SENTINEL';
@@ -15,14 +16,18 @@ const secrets = {
   jwt: `jwt${MARK}0123456789abcdef0123456789abcdef`,
   token: `tok${MARK}bearer5521`,
   aws: `aws${MARK}secret/abc+def`,
+  webhook: `/services/T0${MARK}/B0${MARK}/hook${MARK}9911`,
 };
 
 let echo: LoopbackServer;
+let hooks: WebhookReceiver;
 let ws: ReturnType<typeof tempDir>;
 const outputs: { what: string; text: string }[] = [];
 
 const CHECKLIST = `id: secrets
 title: Secrets never leak
+notify:
+  - { url: "\${HOOK_URL}", format: slack }
 sections:
   - id: services
     title: Services
@@ -54,6 +59,9 @@ sections:
       - id: echo-passes
         title: A shell line that prints a secret and passes
         probe: { kind: command, shell: 'echo "key=$AWS_SECRET_ACCESS_KEY"' }
+      - id: echo-hook
+        title: A shell line that prints the webhook URL (masked only because notify uses it)
+        probe: { kind: command, shell: 'echo "hook=$HOOK_URL"' }
       - id: stripe-mode
         title: Stripe key in test mode
         probe: { kind: env, vars: [STRIPE_API_KEY], pattern: ^sk_test_ }
@@ -71,6 +79,7 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ authorization: req.headers.authorization ?? null, url: req.url }));
   });
+  hooks = await startWebhookReceiver((path) => (path.includes('fail') ? 500 : 200));
   const dead = await closedPort();
   ws = tempDir({ 'c.yaml': CHECKLIST });
   const env = {
@@ -85,6 +94,7 @@ beforeAll(async () => {
     API_BASE: echo.url,
     API_PORT: String(echo.port),
     DEAD_PORT: String(dead),
+    HOOK_URL: `${hooks.url}${secrets.webhook}`,
   };
   const run = async (what: string, args: string[], extra: Record<string, string> = {}): Promise<CliResult> => {
     const r = await runCli([...args, '--debug'], { cwd: ws.dir, env: { ...env, ...extra } });
@@ -108,6 +118,9 @@ beforeAll(async () => {
   await run('check pretty', ['check', 'c.yaml', '--ci', ...common]);
   await run('check json', ['check', 'c.yaml', '--ci', '--format', 'json', ...common]);
   await run('check junit', ['check', 'c.yaml', '--ci', '--format', 'junit', '--output', 'junit.xml', ...common]);
+  await run('check notify', ['check', 'c.yaml', '--ci', '--notify', `teams=${hooks.url}/fail${secrets.webhook}`, ...common], {
+    SFDEPLOY_NOTIFY: `json=${hooks.url}/json${secrets.webhook}?key=${MARK}q`,
+  });
   await run('check passing', ['check', 'c.yaml', '--ci', '--only', 'echo-passes,url-password,approve', ...common]);
   await run('check github', ['check', 'c.yaml', '--ci', ...common], {
     GITHUB_ACTIONS: 'true',
@@ -115,6 +128,8 @@ beforeAll(async () => {
   });
   for (const format of ['markdown', 'html', 'json'])
     await run(`report ${format}`, ['report', 'latest', '--format', format, '--log-dir', 'runs']);
+  for (const format of ['markdown', 'html', 'json'])
+    await run(`monitoring report ${format}`, ['report', '--window', '2000-01-01..', '--format', format, '--log-dir', 'runs']);
   await run('report file', ['report', 'latest', '--format', 'html', '--output', 'receipt.html', '--log-dir', 'runs']);
   await run('show', ['show', 'latest', '--log-dir', 'runs']);
   await run('show json', ['show', 'latest', '--format', 'json', '--log-dir', 'runs']);
@@ -122,11 +137,15 @@ beforeAll(async () => {
   await run('diff', ['diff', 'latest~1', 'latest', '--log-dir', 'runs']);
   await run('status', ['status', 'c.yaml', '--ledger', 'ledger.jsonl', '--release', 'v1.0.0']);
   await run('verify', ['verify', '--ledger', 'ledger.jsonl', '--log-dir', 'runs']);
+  hooks.received.forEach((h, i) =>
+    outputs.push({ what: `webhook payload ${i + 1} (${h.path.split('/')[1]})`, text: JSON.stringify(h.body) }),
+  );
   for (const file of walk(ws.dir)) if (!file.endsWith('c.yaml')) outputs.push({ what: file, text: readFileSync(file, 'utf8') });
 }, 120_000);
 
 afterAll(async () => {
   await echo.close();
+  await hooks.close();
   ws.remove();
 });
 
@@ -146,6 +165,9 @@ describe('secrets in every output', () => {
     expect(names.some((n) => n.endsWith('step-summary.md'))).toBe(true);
     expect(outputs.find((o) => o.what === 'check github stdout')!.text).toContain('::error');
     expect(names.filter((n) => /runs\/.*\.json$/.test(n)).length).toBeGreaterThanOrEqual(5);
+    expect(names.filter((n) => n.startsWith('webhook payload')).length).toBeGreaterThanOrEqual(4);
+    expect(outputs.find((o) => o.what === 'monitoring report markdown stdout')!.text).toContain('# Monitoring report: Secrets never leak');
+    expect(outputs.find((o) => o.what === 'check notify stderr')!.text).toMatch(/the failed notification \(teams\) .* HTTP 500/);
     const json = JSON.parse(outputs.find((o) => o.what === 'check json stdout')!.text) as {
       items: { id: string; status: string; message: string; observations: Record<string, unknown> }[];
     };
