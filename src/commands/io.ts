@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 
