@@ -12,6 +12,7 @@ import { runFormats } from '../reporters/index.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
 import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
+import { warmProbes } from '../probes/index.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { removeStaleTempFiles } from '../util/atomic-file.js';
@@ -79,6 +80,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(file, { env });
   const selected = selectItems(checklist.items, opts.only, opts.skip);
+  warmProbes(checklist.items.filter((i) => !selected || selected.has(i.id)).map((i) => i.kind));
   const redact = createRedactor(env, checklist.secretNames);
   checkRoleOption(checklist.definition, opts.role);
 
