@@ -1,8 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
-import { createRequire } from 'node:module';
 import type { CommandIO } from './commands/io.js';
 import { SfdeployError, UsageError } from './errors.js';
 import { REPORT_FORMATS, RUN_FORMATS } from './reporters/formats.js';
+import { PACKAGE_VERSION } from './util/package-root.js';
 
 // The AWS SDK warns on every run under Node 20, which sfdeploy supports; the warning is noise for our users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -14,7 +14,7 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+const version = PACKAGE_VERSION;
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -303,7 +303,9 @@ program
 
 program
   .command('import')
-  .description('turn a Markdown checklist (headings, task-list items, code blocks) into a YAML checklist of manual items; exit 0 only when every checkbox became an item')
+  .description(
+    'turn a Markdown checklist (headings, task-list items, code blocks) into a YAML checklist of manual items; exit 0 only when every checkbox became an item',
+  )
   .argument('<markdown-file>', 'the Markdown document')
   .option('-o, --output <file>', 'write the YAML checklist to a file instead of stdout')
   .option('--id <id>', 'checklist id (default: from the first heading or the file name)')

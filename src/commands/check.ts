@@ -12,6 +12,7 @@ import { runFormats } from '../reporters/index.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
 import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
+import { warmProbes } from '../probes/index.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { removeStaleTempFiles } from '../util/atomic-file.js';
@@ -90,6 +91,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(file, { env });
   const selected = selectItems(checklist.items, opts.only, opts.skip);
+  warmProbes(checklist.items.filter((i) => !selected || selected.has(i.id)).map((i) => i.kind));
   const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
   const redact = createRedactor(env, checklist.secretNames, notifySecrets(notify.targets));
   if (!hooks.watch) for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);

@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SCHEMA_PATH } from '../checklist/json-schema.js';
 import { parseChecklist } from '../checklist/load.js';
 import { idSchema } from '../checklist/schema.js';
 import { UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../util/package-root.js';
 import { displayPath, type CommandIO } from './io.js';
 
-const PACKAGE_SCHEMA = fileURLToPath(new URL(`../../${SCHEMA_PATH}`, import.meta.url));
-const PACKAGE_ROOT = resolve(dirname(PACKAGE_SCHEMA), '..');
+const PACKAGE_SCHEMA = join(PACKAGE_ROOT, SCHEMA_PATH);
 /** A Markdown checklist larger than this is refused (they are a few hundred lines). */
 const MAX_MARKDOWN_BYTES = 4 * 1024 * 1024;
 

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
+import { PACKAGE_ROOT } from '../util/package-root.js';
 
 /** Everything a command may touch of the outside world; only cli.ts builds it from `process`. */
 export interface CommandIO {
@@ -26,7 +26,7 @@ export interface CommandIO {
 }
 
 /** The folder of bundled checklists (`checklists/` at the package root). */
-export const BUNDLED_DIR = fileURLToPath(new URL('../../checklists/', import.meta.url));
+export const BUNDLED_DIR = join(PACKAGE_ROOT, 'checklists');
 export const BUNDLED_NAMES = ['pre', 'deploy', 'rollback', 'post'] as const;
 
 /** `pre` → the bundled pre.yaml; anything else is a path relative to the working directory. */

@@ -37,3 +37,11 @@ export function getProbe(kind: string): Probe | undefined {
 }
 
 export const probeKinds = (): string[] => Object.keys(probes).sort();
+
+/** Starts loading the clients of these probe kinds in the background; a failure is left for the first item to report. */
+export function warmProbes(kinds: Iterable<string>): void {
+  for (const kind of new Set(kinds))
+    getProbe(kind)
+      ?.warm?.()
+      .catch(() => undefined);
+}

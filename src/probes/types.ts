@@ -68,6 +68,11 @@ export interface Probe<S extends z.ZodType = z.ZodType> {
    * than pasted into the text (a `shell:` line must never have a value parsed as shell code).
    */
   verbatim?: readonly string[];
+  /**
+   * Starts loading the probe's heavy client (`import('pg')`) so it is ready when the first item of the kind runs;
+   * `check` calls it for the kinds a checklist uses while it reads git, the ledger and the environment.
+   */
+  warm?(): Promise<unknown>;
   run(params: z.output<S>, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
 

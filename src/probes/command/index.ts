@@ -44,6 +44,7 @@ export default defineProbe({
     signal: 'the signal that ended the command, if any',
   },
   defaultCheck: 'exit_code == 0',
+  warm: () => import('execa'),
   async run(p, ctx) {
     const { execa } = await import('execa');
     const { resolve } = await import('node:path');

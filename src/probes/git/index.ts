@@ -52,6 +52,7 @@ export default defineProbe({
     changelog_mentions_tag: 'true when the changelog mentions the version of the tag at HEAD (v1.2.0 or 1.2.0)',
   },
   defaultCheck: 'clean == true (uncommitted and untracked files are listed)',
+  warm: () => import('execa'),
   async run(p, ctx) {
     const { execa } = await import('execa');
     const { resolve, join } = await import('node:path');

@@ -53,6 +53,7 @@ export default defineProbe({
     row_count: 'how many rows the query returned (or changed)',
   },
   defaultCheck: 'connects and the query (default `select 1`) runs without error; give `expect:` to judge its result',
+  warm: () => import('pg'),
   async run(p, ctx) {
     const target = await resolveTarget(p.url, ctx);
     await import('pg'); // loading the driver is not the database's latency

@@ -61,6 +61,7 @@ export default defineProbe({
     notes: 'what could not be observed, and why',
   },
   defaultCheck: 'PING answers PONG (no NOAUTH, WRONGPASS or LOADING), the dataset is loaded and every key in `queues` is a list or absent',
+  warm: () => import('ioredis'),
   async run(p, ctx) {
     const target = parseRedisUrl(p.url);
     const tls = target.tls ? await tlsOptions(p, target, ctx) : undefined;
