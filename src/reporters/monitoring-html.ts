@@ -1,5 +1,5 @@
 import type { ItemStatus } from '../runner/types.js';
-import { escapeHtml as e } from './html.js';
+import { escapeMarkup as e } from './escape.js';
 import { formatValue, type MonitoringReport, type Series, type SeriesUnit } from './monitoring-model.js';
 
 /**
