@@ -63,7 +63,8 @@ async function execute(action: (io: CommandIO) => Promise<number>, handleSignals
     process.on('SIGTERM', onSignal);
   }
   try {
-    process.exitCode = await action(processIO(controller.signal, lastSteps));
+    const { withConfig } = await import('./commands/configured-io.js');
+    process.exitCode = await action(withConfig(processIO(controller.signal, lastSteps)));
   } catch (e) {
     process.exitCode = reportError(e);
   } finally {
@@ -137,6 +138,21 @@ program
   .action(async (ref: string, opts) => {
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
+  });
+
+program
+  .command('init')
+  .description("set sfdeploy up in this repository: the team's checklists, sfdeploy.config.yaml, .env.example, .gitignore")
+  .addOption(
+    new Option('--template <name>', 'social-flow: extend the bundled checklists; web-service or minimal: a starter to own')
+      .choices(['social-flow', 'web-service', 'minimal'])
+      .default('social-flow'),
+  )
+  .option('--dir <folder>', "folder of the team's checklists", 'deploy/checklists')
+  .option('--force', 'overwrite files that exist and differ', false)
+  .action(async (opts) => {
+    const { init } = await import('./commands/init.js');
+    await execute((io) => init(opts, io));
   });
 
 program

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ChecklistError, type Problem } from '../errors.js';
 import { getProbe, probeKinds } from '../probes/index.js';
@@ -8,12 +7,12 @@ import type { Probe } from '../probes/types.js';
 import { ConditionSyntaxError, conditionPaths, isKnownObservation, parseCondition, type Condition } from './condition.js';
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
 import { expand, expandDeep, isTruthy, referencedVars, type Env, type VarDeclaration } from './interpolate.js';
+import { composeChecklist, isComposed, type DroppedItem, type SourcePlace } from './compose.js';
 import { formatPath, locate, type ModelPath } from './locate.js';
+import { fileProblem, MAX_CHECKLIST_BYTES, parseYamlSource } from './yaml-source.js';
 import { checklistSchema, itemSchema, sectionSchema, type ChecklistDefinition, type ItemDefinition, type Severity } from './schema.js';
 
-/** Checklists larger than this are refused before parsing. */
-export const MAX_CHECKLIST_BYTES = 4 * 1024 * 1024;
-const MAX_ALIAS_COUNT = 100;
+export { MAX_CHECKLIST_BYTES } from './yaml-source.js';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export interface ManualPlan {
@@ -61,6 +60,8 @@ export interface PlannedItem {
   definitionHash: string;
   /** `file:line:col` of the item. */
   location: string;
+  /** When the item comes from an `extends:`/`include:`d file: the `file:line:col` of each entry that brought it in, innermost first. */
+  trail?: string[];
 }
 
 export interface LoadedChecklist {
@@ -71,10 +72,18 @@ export interface LoadedChecklist {
   /** Variables whose values must be masked besides the ones whose names look secret. */
   secretNames: string[];
   vars: Record<string, VarDeclaration>;
+  /** `environments.<name>.skip` of the environment the checklist was loaded for: selectors to skip. */
+  environmentSkip: string[];
+  /** Inherited items removed with `drop:`, with their reasons. */
+  dropped: DroppedItem[];
 }
 
 export interface LoadOptions {
   env: Env;
+  /** Chooses the checklist's `environments.<name>` overlay. */
+  environment?: string | null | undefined;
+  /** More names to read a variable from (sfdeploy.config.yaml `vars:`), after the checklist's own `from`. */
+  aliases?: Record<string, string[]> | undefined;
 }
 
 /** Reads, parses and validates a checklist file. Throws ChecklistError with every problem located. */
@@ -95,51 +104,23 @@ export async function loadChecklistFile(file: string, options: LoadOptions): Pro
   return parseChecklist(bytes, file, options);
 }
 
-function fileProblem(file: string, message: string, line = 1, col = 1): Problem {
-  return { file, line, col, path: '', message };
-}
-
 /** Parses and validates checklist source. Throws ChecklistError with every problem located. */
 export function parseChecklist(source: Buffer | string, file: string, options: LoadOptions): LoadedChecklist {
-  const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
-  if (bytes.length > MAX_CHECKLIST_BYTES) {
-    throw new ChecklistError([fileProblem(file, `is ${bytes.length} bytes; checklists are limited to ${MAX_CHECKLIST_BYTES} bytes`)]);
-  }
-  const text = decodeUtf8(bytes, file);
-  const lines = new LineCounter();
-  let doc: Document;
-  let data: unknown;
-  try {
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, strict: true, stringKeys: false });
-    const syntax = [...doc.errors];
-    if (syntax.length) {
-      throw new ChecklistError(
-        syntax.map((err) => {
-          const pos = lines.linePos(err.pos[0]);
-          const message = err.code === 'DUPLICATE_KEY' ? `duplicate key: ${firstLine(err.message)}` : firstLine(err.message);
-          return fileProblem(file, message, pos.line, pos.col);
-        }),
-      );
-    }
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  } catch (e) {
-    if (e instanceof ChecklistError) throw e;
-    if (e instanceof RangeError) throw new ChecklistError([fileProblem(file, 'the document is nested too deeply')]);
-    if (e instanceof ReferenceError) {
-      throw new ChecklistError([
-        fileProblem(file, `too many alias expansions (more than ${MAX_ALIAS_COUNT}); aliases are limited to guard against alias bombs`),
-      ]);
-    }
-    throw new ChecklistError([fileProblem(file, `cannot parse YAML: ${(e as Error).message}`)]);
-  }
+  const src = parseYamlSource(source, file);
+  const { doc, lines, bytes } = src;
+  let data = src.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ChecklistError([fileProblem(file, `expected a mapping with id, title and sections, got ${describeValue(data)}`)]);
   }
+  const composition = isComposed(data as Record<string, unknown>) ? composeChecklist(src, { environment: options.environment }) : undefined;
+  if (composition) data = composition.data;
+  const where = (path: ModelPath, key?: string): SourcePlace =>
+    composition ? composition.locate(path, key) : { file, ...locate(doc, lines, path, key) };
 
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...(composition?.problems ?? [])];
   const at = (path: ModelPath, message: string, key?: string): void => {
-    const pos = locate(doc, lines, path, key);
-    problems.push({ file, line: pos.line, col: pos.col, path: formatPath(key ? [...path, key] : path), message });
+    const pos = where(path, key);
+    problems.push({ file: pos.file, line: pos.line, col: pos.col, path: formatPath(key ? [...path, key] : path), message });
   };
 
   const parsed = checklistSchema.safeParse(data);
@@ -147,7 +128,7 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
   const raw = data as { sections?: unknown };
   const definition: ChecklistDefinition = parsed.success ? parsed.data : partialDefinition(data);
   const env = options.env;
-  const vars = definition.vars;
+  const vars = withAliases(definition.vars, options.aliases);
   const secretNames = Object.entries(vars)
     .filter(([, v]) => v.secret)
     .map(([k]) => k);
@@ -167,11 +148,12 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
       const path: ModelPath = ['sections', s, 'items', i];
       const prior = seen.get(item.id);
       if (prior) {
-        const pos = locate(doc, lines, [...prior, 'id']);
-        at([...path, 'id'], `duplicate item id "${item.id}" (first defined at line ${pos.line})`);
+        const pos = where([...prior, 'id']);
+        const first = pos.file === where([...path, 'id']).file ? `line ${pos.line}` : `${pos.file}:${pos.line}`;
+        at([...path, 'id'], `duplicate item id "${item.id}" (first defined at ${first})`);
       } else seen.set(item.id, path);
       checkRoles(item, path, definition, at);
-      const pos = locate(doc, lines, path);
+      const pos = where(path);
       const section = sec.success ? sec.data : { id: `section-${s + 1}`, title: `Section ${s + 1}`, distinct_signers: false };
       items.push(
         planItem(item, rawItem as Record<string, unknown>, {
@@ -182,15 +164,28 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
           env,
           vars,
           at,
-          location: `${file}:${pos.line}:${pos.col}`,
+          location: `${pos.file}:${pos.line}:${pos.col}`,
+          trail: composition?.trail(s, i),
         }),
       );
     });
   });
 
-  checkDependencies(items, seen, at, definition);
+  checkDependencies(items, seen, at, definition, composition?.dropped ?? []);
   if (problems.length) throw new ChecklistError(sortProblems(problems));
-  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), definition, items, secretNames, vars };
+  const sha256 = composition
+    ? createHash('sha256').update(composition.hashes.join('\n')).digest('hex')
+    : createHash('sha256').update(bytes).digest('hex');
+  return {
+    file,
+    sha256,
+    definition,
+    items,
+    secretNames,
+    vars,
+    environmentSkip: composition?.environmentSkip ?? [],
+    dropped: composition?.dropped ?? [],
+  };
 }
 
 interface PlanContext {
@@ -202,6 +197,7 @@ interface PlanContext {
   vars: Record<string, VarDeclaration>;
   at: (path: ModelPath, message: string, key?: string) => void;
   location: string;
+  trail: string[] | undefined;
 }
 
 function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: PlanContext): PlannedItem {
@@ -253,6 +249,7 @@ function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: Pla
       : undefined,
     definitionHash: hashDefinition(rawItem),
     location: c.location,
+    ...(c.trail?.length ? { trail: c.trail } : {}),
   };
 }
 
@@ -381,13 +378,25 @@ function reportIssues(
   }
 }
 
-function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at: PlanContext['at'], _def: ChecklistDefinition): void {
+function checkDependencies(
+  items: PlannedItem[],
+  ids: Map<string, ModelPath>,
+  at: PlanContext['at'],
+  _def: ChecklistDefinition,
+  dropped: readonly DroppedItem[],
+): void {
   const byId = new Map<string, PlannedItem>();
   for (const it of items) if (!byId.has(it.id)) byId.set(it.id, it);
   for (const item of items) {
     const path = ids.get(item.id);
     item.needs.forEach((dep, j) => {
-      if (!byId.has(dep)) {
+      const gone = dropped.find((d) => d.id === dep);
+      if (!byId.has(dep) && gone && path) {
+        at(
+          [...path, 'needs', j],
+          `needs "${dep}", which is dropped at ${gone.location} (${gone.reason}); override this item's needs or keep "${dep}"`,
+        );
+      } else if (!byId.has(dep)) {
         const hint = suggest(dep, [...byId.keys()]);
         if (path) at([...path, 'needs', j], `needs unknown item "${dep}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
       } else if (dep === item.id && path) at([...path, 'needs', j], 'an item cannot need itself');
@@ -467,40 +476,16 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function decodeUtf8(bytes: Buffer, file: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-  } catch {
-    const bad = firstInvalidUtf8(bytes);
-    const before = bytes.subarray(0, bad).toString('utf8');
-    const line = before.split('\n').length;
-    const col = before.length - before.lastIndexOf('\n');
-    throw new ChecklistError([
-      fileProblem(file, `invalid UTF-8 byte 0x${bytes[bad]?.toString(16).padStart(2, '0')}; save the file as UTF-8`, line, col),
-    ]);
-  }
-}
-
-/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
-function firstInvalidUtf8(bytes: Buffer): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const b = bytes[i]!;
-    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
-    if (len === 0) return i;
-    for (let k = 1; k < len; k++) {
-      const c = bytes[i + k];
-      if (c === undefined || (c & 0xc0) !== 0x80) return i;
-    }
-    i += len;
-  }
-  return i;
-}
-
-function firstLine(message: string): string {
-  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-}
-
 function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+}
+
+function withAliases(vars: Record<string, VarDeclaration>, aliases: Record<string, string[]> | undefined): Record<string, VarDeclaration> {
+  if (!aliases) return vars;
+  const out = { ...vars };
+  for (const [name, from] of Object.entries(aliases)) {
+    const decl = out[name] ?? {};
+    out[name] = { ...decl, from: [...(decl.from ?? []), ...from.filter((f) => !decl.from?.includes(f))] };
+  }
+  return out;
 }

@@ -87,10 +87,14 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     timeoutMs = parseDuration(opts.timeout);
     if (!timeoutMs) throw new UsageError(`--timeout expects a duration such as 500ms, 10s or 2m, got "${opts.timeout}"`);
   }
-  const file = resolveChecklist(ref, io.cwd);
+  const file = resolveChecklist(ref, io.cwd, io.config?.checklists);
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(file, { env });
-  const selected = selectItems(checklist.items, opts.only, opts.skip);
+  const checklist = await loadChecklistFile(file, {
+    env,
+    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
+    aliases: io.config?.vars,
+  });
+  const selected = selectItems(checklist.items, opts.only, [...opts.skip, ...checklist.environmentSkip]);
   const redact = createRedactor(env, checklist.secretNames);
   checkRoleOption(checklist.definition, opts.role);
 
