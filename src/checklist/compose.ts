@@ -8,7 +8,9 @@ import { ChecklistError, type Problem } from '../errors.js';
 import { issueMessage, suggest } from './describe.js';
 import { formatPath, locate, type ModelPath } from './locate.js';
 import { checklistSchema, COMPOSITION_KEYS, compositionSchema } from './schema.js';
-import { fileProblem, MAX_CHECKLIST_BYTES, parseYamlSource, type YamlSource } from './yaml-source.js';
+import { fileProblem, MAX_CHECKLIST_BYTES, parseChecklistSource, type ChecklistSource } from './source.js';
+
+type YamlSource = ChecklistSource & { file: string };
 
 /** The folder of the bundled checklists (`checklists/` at the package root); `sfdeploy:pre` names a file in it. */
 export const BUNDLED_CHECKLISTS_DIR = fileURLToPath(new URL('../../checklists/', import.meta.url));
@@ -249,7 +251,7 @@ function build(source: YamlSource, stack: string[], ctx: BuildContext): Tree {
     try {
       const size = statSync(target).size;
       if (size > MAX_CHECKLIST_BYTES) throw new RefError(`${ref} is ${size} bytes; checklists are limited to ${MAX_CHECKLIST_BYTES} bytes`);
-      child = parseYamlSource(readFileSync(target), target);
+      child = { ...parseChecklistSource(readFileSync(target), target), file: target };
     } catch (e) {
       if (e instanceof ChecklistError) ctx.problems.push(...e.problems);
       else if (e instanceof RefError) problem(refPath, e.message);

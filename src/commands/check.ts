@@ -14,7 +14,7 @@ import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
-import { removeStaleTempFiles } from '../runlog/atomic-file.js';
+import { removeStaleTempFiles } from '../util/atomic-file.js';
 import { resolveLogDir } from '../runlog/history.js';
 import { resolveLogStore, type RunLogStore } from '../runlog/store.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';

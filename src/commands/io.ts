@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BUNDLED_CHECKLISTS_DIR } from '../checklist/compose.js';
-import type { Env } from '../checklist/interpolate.js';
 import type { SfdeployConfig } from '../config/config.js';
+import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
 
 /** Everything a command may touch of the outside world; only cli.ts builds it from `process`. */

@@ -3,9 +3,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ChecklistError, type Problem } from '../errors.js';
 import { describeValue, issueMessage, suggest } from '../checklist/describe.js';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { formatPath, locate, type ModelPath } from '../checklist/locate.js';
-import { fileProblem, parseYamlSource } from '../checklist/yaml-source.js';
+import { fileProblem, parseChecklistSource } from '../checklist/source.js';
 
 /** The file `sfdeploy init` writes and every command reads: in the working directory or a parent up to the git root. */
 export const CONFIG_FILE = 'sfdeploy.config.yaml';
@@ -64,7 +64,7 @@ export function loadConfig(file: string): SfdeployConfig {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ChecklistError([fileProblem(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`)]);
   }
-  const src = parseYamlSource(bytes, file);
+  const src = parseChecklistSource(bytes, file);
   const data = src.data ?? {};
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ChecklistError([fileProblem(file, `expected a mapping such as checklists: deploy/checklists, got ${describeValue(data)}`)]);

@@ -1,6 +1,6 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Writable } from 'node:stream';
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { NO_SIGNOFF } from '../signoff/carry-over.js';

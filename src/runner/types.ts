@@ -1,4 +1,4 @@
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 
 export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed'] as const;
 /** pass, fail, warn (failed but optional), error (could not run), skip, pending (manual, unsigned), signed. */

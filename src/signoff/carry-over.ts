@@ -1,4 +1,4 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { formatDuration } from '../util/duration.js';
 import { mayActAs, roleLabel } from './approvals.js';
 import type { SignoffRecord } from './chain.js';

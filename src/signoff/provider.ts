@@ -1,4 +1,4 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { SfdeployError } from '../errors.js';
 import type { ManualDecision, SignoffProvider } from '../runner/run.js';
 import type { Signoff } from '../runner/types.js';

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../runlog/atomic-file.js';
+import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
 import { linkedRecordSchema, type LinkedRecord } from '../signoff/linked.js';
 
 /** Where uploads wait while a store is unreachable, relative to the working directory. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseChecklist, type LoadedChecklist } from '../../src/checklist/load.js';
+import { parseChecklist } from '../../src/checklist/load.js';
+import type { LoadedChecklist } from '../../src/checklist/model.js';
 import { Assessor, findSignoff, NO_SIGNOFF, type Target } from '../../src/signoff/carry-over.js';
 import { sealRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
 

@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { ChecklistError, type Problem } from '../errors.js';
 
@@ -5,21 +6,32 @@ import { ChecklistError, type Problem } from '../errors.js';
 export const MAX_CHECKLIST_BYTES = 4 * 1024 * 1024;
 const MAX_ALIAS_COUNT = 100;
 
-/** One parsed checklist file: its YAML document (for positions) and its plain data. */
-export interface YamlSource {
-  file: string;
+/** A checklist file read and parsed as YAML, not yet validated. */
+export interface ChecklistSource {
   bytes: Buffer;
   doc: Document;
   lines: LineCounter;
   data: unknown;
 }
 
-export function fileProblem(file: string, message: string, line = 1, col = 1): Problem {
-  return { file, line, col, path: '', message };
+/** Reads a checklist file's bytes. Throws ChecklistError when it is missing, a directory or too large. */
+export async function readChecklistBytes(file: string): Promise<Buffer> {
+  try {
+    const info = await stat(file);
+    if (info.isDirectory()) throw new ChecklistError([fileProblem(file, 'is a directory, not a checklist file')]);
+    if (info.size > MAX_CHECKLIST_BYTES) {
+      throw new ChecklistError([fileProblem(file, `is ${info.size} bytes; checklists are limited to ${MAX_CHECKLIST_BYTES} bytes`)]);
+    }
+    return await readFile(file);
+  } catch (e) {
+    if (e instanceof ChecklistError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ChecklistError([fileProblem(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`)]);
+  }
 }
 
-/** Decodes and parses checklist YAML safely (size, UTF-8, duplicate keys, alias bombs). Throws ChecklistError. */
-export function parseYamlSource(source: Buffer | string, file: string): YamlSource {
+/** Decodes UTF-8 and parses YAML (duplicate keys, alias bombs and deep nesting refused); the top level must be a mapping. */
+export function parseChecklistSource(source: Buffer | string, file: string): ChecklistSource {
   const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
   if (bytes.length > MAX_CHECKLIST_BYTES) {
     throw new ChecklistError([fileProblem(file, `is ${bytes.length} bytes; checklists are limited to ${MAX_CHECKLIST_BYTES} bytes`)]);
@@ -51,7 +63,11 @@ export function parseYamlSource(source: Buffer | string, file: string): YamlSour
     }
     throw new ChecklistError([fileProblem(file, `cannot parse YAML: ${(e as Error).message}`)]);
   }
-  return { file, bytes, doc, lines, data };
+  return { bytes, doc, lines, data };
+}
+
+export function fileProblem(file: string, message: string, line = 1, col = 1): Problem {
+  return { file, line, col, path: '', message };
 }
 
 function decodeUtf8(bytes: Buffer, file: string): string {
