@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseChecklist } from '../checklist/load.js';
 import type { LoadedChecklist } from '../checklist/model.js';
 import { CONFIG_FILE } from '../config/config.js';
-import { UsageError } from '../errors.js';
+import { ChecklistError, UsageError } from '../errors.js';
 import { BUNDLED_NAMES, displayPath, type CommandIO } from './io.js';
 
 export const TEMPLATES = ['social-flow', 'web-service', 'minimal'] as const;
@@ -66,11 +66,23 @@ export async function init(opts: InitOptions, io: CommandIO): Promise<number> {
   for (const file of checklists) await put(file);
   await put({ path: join(io.cwd, CONFIG_FILE), content: configText(folder) });
   // The variables come from the checklists as they now are on disk (a kept file is the team's own).
-  const loaded = checklists.map((f) => parseChecklist(readFileSync(f.path), f.path, { env: {} }));
+  const loaded: LoadedChecklist[] = [];
+  const warnings: string[] = [];
+  for (const f of checklists) {
+    try {
+      loaded.push(parseChecklist(readFileSync(f.path), f.path, { env: {} }));
+    } catch (e) {
+      if (!(e instanceof ChecklistError)) throw e;
+      warnings.push(
+        `warning: ${displayPath(f.path, io.cwd)} does not validate (${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}, see \`sfdeploy validate\`): .env.example lacks its variables\n`,
+      );
+    }
+  }
   await put({ path: join(io.cwd, '.env.example'), content: envExample(loaded, folder) });
   lines.push(await ensureIgnored(join(io.cwd, '.gitignore'), io.cwd));
 
   io.stdout.write(`${lines.join('\n')}\n\n`);
+  for (const w of warnings) io.stderr.write(w);
   if (kept) io.stdout.write(`${kept} existing file${kept === 1 ? ' was' : 's were'} left as they are.\n`);
   io.stdout.write(
     `Next: copy .env.example to .env (git ignores it) and fill it in, then run \`npx sfdeploy check pre\`.\n` +

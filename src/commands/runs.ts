@@ -3,6 +3,7 @@ import { formatItem, summaryLines } from '../reporters/pretty.js';
 import { renderJunit } from '../reporters/junit.js';
 import { openRunHistory } from '../runlog/history.js';
 import { findRun } from '../runlog/read.js';
+import { isPartialRun } from '../runlog/refs.js';
 import type { CommandIO } from './io.js';
 
 /** Where runs are read from: `--log-dir` (or its default), merged with `--log-store` when given. */
@@ -31,6 +32,7 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
           release: r.context.release,
           environment: r.context.environment,
           summary: r.summary,
+          partial: isPartialRun(r),
         })),
         null,
         2,
@@ -49,7 +51,7 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
     r.context.release ?? '-',
     r.context.environment ?? '-',
     r.status,
-    `${r.summary.counts.pass + r.summary.counts.signed}/${r.summary.total} ok`,
+    `${r.summary.counts.pass + r.summary.counts.signed}/${r.summary.total} ok${isPartialRun(r) ? ` (partial: ${r.items.filter((i) => !i.filtered).length} selected)` : ''}`,
   ]);
   const header = ['RUN', 'STARTED', 'CHECKLIST', 'RELEASE', 'ENV', 'STATUS', 'ITEMS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -70,7 +72,7 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
 }
 
 /** `sfdeploy show <run-id|latest>`: one run, as the terminal showed it, or as JSON/JUnit. */
-export async function show(ref: string, opts: HistoryOptions & { format: string }, io: CommandIO): Promise<number> {
+export async function show(ref: string, opts: HistoryOptions & { format: string; blocking?: boolean }, io: CommandIO): Promise<number> {
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const { run, warnings } = await findRun(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
@@ -90,8 +92,9 @@ export async function show(ref: string, opts: HistoryOptions & { format: string 
     ),
   );
   let section = '';
+  const blocking = new Set([...run.summary.blocking.failed, ...run.summary.blocking.errored, ...run.summary.blocking.pending]);
   for (const r of run.items) {
-    if (r.filtered) continue;
+    if (r.filtered || (opts.blocking && !blocking.has(r.id))) continue;
     if (r.section !== section) {
       section = r.section;
       io.stdout.write(`\n${c.bold(r.sectionTitle ?? r.section)}\n`);

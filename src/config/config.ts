@@ -84,7 +84,7 @@ export function loadConfig(file: string): SfdeployConfig {
         problems.push({ file, line: pos.line, col: pos.col, path: formatPath(key ? [...issue.path, key] : issue.path), message });
       }
     }
-    throw new ChecklistError(problems);
+    throw new ChecklistError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }
   const c = parsed.data;
   const dir = dirname(file);

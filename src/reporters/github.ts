@@ -48,7 +48,8 @@ export function createGithubReporter(o: GithubReporterOptions): RunListener {
           const m = /^(.*):(\d+):(\d+)$/.exec(location);
           if (!m || !o.workspace) continue;
           const file = relative(o.workspace, m[1]!);
-          if (file.startsWith('..') || isAbsolute(file)) continue;
+          // An installed package (node_modules/sfdeploy/checklists/pre.yaml) is inside the workspace but not the team's file.
+          if (file.startsWith('..') || isAbsolute(file) || file.split(/[\\/]/).includes('node_modules')) continue;
           places.set(it.id, { file: file.split('\\').join('/'), line: Number(m[2]) });
           break;
         }
