@@ -102,7 +102,7 @@ sections:
   });
 
   it('reports each problem in the file and line where it was written, through includes', async () => {
-    const bad = write(
+    write(
       'bad-base.yaml',
       `id: bad
 title: Bad
