@@ -8,13 +8,14 @@ import { executeProbe } from './attempt.js';
 import { summarize } from './gate.js';
 import { baseResult, immediateResult } from './judge.js';
 import { OrderedResults, Schedule } from './schedule.js';
-import type { ItemResult, ItemStatus, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
+import type { ItemResult, ItemStatus, ResultReason, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
 
 /** What a sign-off provider decides for a manual item; `error` when it cannot tell (the ledger is unreachable). */
 export interface ManualDecision {
   status: 'signed' | 'fail' | 'pending' | 'error';
   message: string;
   signoff?: Signoff;
+  reason?: ResultReason | undefined;
 }
 
 /** Resolves manual items: an interactive prompt, a ledger lookup, or "pending" under --ci. */
@@ -169,6 +170,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         durationMs,
         attempts: [{ attempt: 1, status, message: decision.message, startedAt: startedAt.toISOString(), durationMs }],
         signoff: decision.signoff,
+        ...(decision.reason ? { reason: decision.reason } : {}),
       });
     };
 

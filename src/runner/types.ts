@@ -30,6 +30,9 @@ export interface Signoff {
   record?: string | undefined;
 }
 
+/** Why an item has its status, for reporters to decide by: `no-signoff` when a manual item was never signed. */
+export type ResultReason = 'no-signoff';
+
 export interface ItemResult {
   id: string;
   title: string;
@@ -46,6 +49,8 @@ export interface ItemResult {
   attempts: Attempt[];
   observations: Record<string, unknown>;
   signoff?: Signoff | undefined;
+  /** Set when a reporter should know why beyond the message (which is for humans). */
+  reason?: ResultReason | undefined;
   /** True when the item was left out by --only/--skip (status `skip`). */
   filtered?: boolean | undefined;
   /** First line of the item's description, kept with a failure (fail, error, warn) so `show` can repeat it. */

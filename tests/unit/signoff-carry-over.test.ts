@@ -65,7 +65,7 @@ describe('reusing a sign-off from the ledger', () => {
   });
 
   it('says why nothing counts: no record, another release, another environment, a changed item', () => {
-    expect(findSignoff([], cto, checklist, target, NOW)).toEqual({ status: 'pending', reason: NO_SIGNOFF });
+    expect(findSignoff([], cto, checklist, target, NOW)).toEqual({ status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' });
     expect(findSignoff(ledger({ release: 'v1.2.0' }), cto, checklist, target, NOW)).toMatchObject({
       status: 'pending',
       reason: 'signed by ana for v1.2.0; this run is v1.2.1',
