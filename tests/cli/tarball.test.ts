@@ -29,6 +29,7 @@ describe('the npm tarball in a fresh application repository', () => {
   let afterFirstInit: Record<string, string>;
   let check: Ran;
   let gate: Ran & { output: string; junit: boolean };
+  let gitlab: Ran & { artifacts: Record<string, boolean> };
   let pendingGate: Ran & { output: string; log: { items: { id: string; status: string; message: string }[] } };
 
   /** Runs a command in the app with a CI-like environment: no colour, the test's git identity, npm offline-first. */
@@ -125,6 +126,22 @@ describe('the npm tarball in a fresh application repository', () => {
       CI: 'true',
     });
     const shown = await run('npx', ['sfdeploy', 'show', 'latest', '--format', 'json'], { ...workflow.env });
+
+    // The GitLab job's script, after `npm ci`, as the runner's shell runs it; then its artifact paths must exist.
+    const gitlabCi = parse(/```yaml\n(stages:[\s\S]*?)```/.exec(doc)![1]!) as Record<
+      string,
+      { script: string[]; artifacts: { paths: string[]; reports: { junit: string } } }
+    >;
+    const job = gitlabCi['sfdeploy-pre']!;
+    rmSync(join(app, '.sfdeploy/reports'), { recursive: true, force: true });
+    const ranGitlab = await run('bash', ['-e', '-c', job.script.filter((l) => l !== 'npm ci').join('\n')], {
+      CI: 'true',
+      GITLAB_CI: 'true',
+    });
+    gitlab = {
+      ...ranGitlab,
+      artifacts: Object.fromEntries([...job.artifacts.paths, job.artifacts.reports.junit].map((p) => [p, existsSync(join(app, p))])),
+    };
     pendingGate = { ...pending, output: readFileSync(output, 'utf8'), log: JSON.parse(shown.stdout) as typeof pendingGate.log };
   }, 300_000);
 
@@ -197,6 +214,11 @@ describe('the npm tarball in a fresh application repository', () => {
     expect(gate.code, gate.stderr).toBe(1);
     expect(gate.output).toBe('verdict=failed\n');
     expect(gate.junit).toBe(true);
+  });
+
+  it('the GitLab job of docs/ci.md runs as written: exit 1 fails it, and its artifacts and JUnit report exist', () => {
+    expect(gitlab.code).toBe(1);
+    expect(gitlab.artifacts).toEqual({ '.sfdeploy/reports/': true, '.sfdeploy/runs/': true, '.sfdeploy/reports/sfdeploy-pre.xml': true });
   });
 
   it('the same step turns exit 3 (only sign-offs pending) into a passed step with verdict=pending; the files it writes do not dirty the tree', () => {
