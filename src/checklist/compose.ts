@@ -16,6 +16,8 @@ type YamlSource = ChecklistSource & { file: string };
 export const BUNDLED_CHECKLISTS_DIR = fileURLToPath(new URL('../../checklists/', import.meta.url));
 const BUNDLED_PREFIX = 'sfdeploy:';
 const MAX_DEPTH = 16;
+/** Files read for one checklist in all: includes may share files (a diamond), which must not multiply without bound. */
+const MAX_FILES = 64;
 
 /** A position in a checklist file. */
 export interface SourcePlace {
@@ -115,7 +117,7 @@ export function composeChecklist(root: YamlSource, options: ComposeOptions): Com
   const problems: Problem[] = [];
   const hashes = [createHash('sha256').update(root.bytes).digest('hex')];
   const rootSrc: Src = { file: root.file, doc: root.doc, lines: root.lines };
-  const tree = build(root, [resolve(root.file)], { problems, hashes });
+  const tree = build(root, [resolve(root.file)], { problems, hashes, files: 1 });
 
   const environmentSkip: string[] = [];
   const overlay = options.environment ? tree.envs.get(options.environment) : undefined;
@@ -192,6 +194,8 @@ function locateInItem(
 interface BuildContext {
   problems: Problem[];
   hashes: string[];
+  /** Files read so far, the root included. */
+  files: number;
 }
 
 function build(source: YamlSource, stack: string[], ctx: BuildContext): Tree {
@@ -247,6 +251,12 @@ function build(source: YamlSource, stack: string[], ctx: BuildContext): Tree {
       problem(refPath, `includes are nested more than ${MAX_DEPTH} deep`);
       return;
     }
+    if (ctx.files >= MAX_FILES) {
+      if (ctx.files === MAX_FILES) problem(refPath, `more than ${MAX_FILES} checklist files are included in all; the rest are not read`);
+      ctx.files = MAX_FILES + 1;
+      return;
+    }
+    ctx.files++;
     let child: YamlSource;
     try {
       const size = statSync(target).size;

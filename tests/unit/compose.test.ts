@@ -189,6 +189,15 @@ environments:
     expect((await load(file)).sha256).not.toBe(before);
   });
 
+  it('bounds the files an include diamond reads (each level includes the next ten times)', async () => {
+    for (let level = 0; level < 10; level++) {
+      const next = level === 9 ? [] : Array.from({ length: 10 }, () => `./bomb-${level + 1}.yaml`);
+      write(`bomb-${level}.yaml`, `id: b${level}\ntitle: B\ninclude: ${JSON.stringify(next)}\n`);
+    }
+    const found = await problems(join(dir, 'bomb-0.yaml'));
+    expect(found.filter((p) => p.includes('more than 64 checklist files are included in all'))).toHaveLength(1);
+  });
+
   it('keeps unknown top-level keys an error in every composed file', async () => {
     write('typo-base.yaml', readFileSync(base, 'utf8').replace('vars:', 'varz:'));
     const file = write('typo.yaml', 'extends: ./typo-base.yaml\nincludes: [./base.yaml]\n');
