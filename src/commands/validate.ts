@@ -20,6 +20,7 @@ export async function validate(files: string[], opts: { envFile: string[]; var: 
       io.stdout.write(
         `${c.green('✔')} ${shown} ${c.dim(`${checklist.definition.id}: ${checklist.items.length} items, ${checklist.items.length - manual} automated, ${manual} manual`)}\n`,
       );
+      for (const d of checklist.dropped) io.stdout.write(c.dim(`  dropped ${d.id}: ${d.reason}\n`));
     } catch (e) {
       if (!(e instanceof ChecklistError)) throw e;
       bad++;

@@ -35,6 +35,18 @@ describe('sfdeploy init', () => {
     expect(validated.code).toBe(0);
   });
 
+  it('validate names what a checklist drops from the one it extends, with the reason', async () => {
+    const repo = sandbox.repo('drops', {
+      'pre.yaml': 'extends: sfdeploy:pre\ndrop:\n  code-release-notes: the wiki has them\n  k8s-cluster: we run on ECS\n',
+    });
+    const r = await runCli(['validate', 'pre.yaml'], { cwd: repo.dir, env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').slice(1, 3)).toEqual([
+      '  dropped code-release-notes: the wiki has them',
+      '  dropped k8s-cluster: we run on ECS',
+    ]);
+  });
+
   it('refuses a folder outside the repository and an unknown template', async () => {
     const repo = sandbox.repo('outside');
     const outside = await runCli(['init', '--dir', '../elsewhere'], { cwd: repo.dir, env });
