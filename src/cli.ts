@@ -88,7 +88,8 @@ async function execute(action: (io: CommandIO) => Promise<number>, handleSignals
     process.on('SIGTERM', onSignal);
   }
   try {
-    process.exitCode = await action(processIO(controller.signal, lastSteps));
+    const { withConfig } = await import('./commands/configured-io.js');
+    process.exitCode = await action(withConfig(processIO(controller.signal, lastSteps)));
   } catch (e) {
     process.exitCode = reportError(e);
   } finally {
@@ -131,6 +132,7 @@ program
   .addOption(formatOption(RUN_FORMATS, 'pretty'))
   .option('-o, --output <file>', 'write the formatted result to a file (the terminal still shows progress)')
   .option('--ci', 'never prompt; manual items without a sign-off are pending (implied without a TTY or with CI=true)', false)
+  .option('-q, --quiet', 'print only the items that failed or could not run, and the verdict', false)
   .option(
     '--only <selector>',
     'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated); their needs run too',
@@ -167,6 +169,21 @@ program
     }
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
+  });
+
+program
+  .command('init')
+  .description("set sfdeploy up in this repository: the team's checklists, sfdeploy.config.yaml, .env.example, .gitignore")
+  .addOption(
+    new Option('--template <name>', 'social-flow: extend the bundled checklists; web-service or minimal: a starter to own')
+      .choices(['social-flow', 'web-service', 'minimal'])
+      .default('social-flow'),
+  )
+  .option('--dir <folder>', "folder of the team's checklists", 'deploy/checklists')
+  .option('--force', 'overwrite files that exist and differ', false)
+  .action(async (opts) => {
+    const { init } = await import('./commands/init.js');
+    await execute((io) => init(opts, io));
   });
 
 program
@@ -364,6 +381,7 @@ program
   .addOption(logDirOption())
   .addOption(logStoreOption())
   .addOption(formatOption(RUN_FORMATS, 'pretty'))
+  .option('--blocking', 'only the items that hold the gate: failed, errored, pending sign-offs', false)
   .action(async (ref: string, opts) => {
     const { show } = await import('./commands/runs.js');
     await execute((io) => show(ref, opts, io));

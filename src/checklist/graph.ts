@@ -1,16 +1,23 @@
+import type { DroppedItem } from './compose.js';
 import { suggest } from './describe.js';
 import type { ModelPath } from './locate.js';
 import type { PlannedItem } from './model.js';
 import type { At } from './plan.js';
 
 /** Every `needs:` names a known item other than itself, and the needs form no cycle. */
-export function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at: At): void {
+export function checkDependencies(items: PlannedItem[], ids: Map<string, ModelPath>, at: At, dropped: readonly DroppedItem[] = []): void {
   const byId = new Map<string, PlannedItem>();
   for (const it of items) if (!byId.has(it.id)) byId.set(it.id, it);
   for (const item of items) {
     const path = ids.get(item.id);
     item.needs.forEach((dep, j) => {
-      if (!byId.has(dep)) {
+      const gone = dropped.find((d) => d.id === dep);
+      if (!byId.has(dep) && gone && path) {
+        at(
+          [...path, 'needs', j],
+          `needs "${dep}", which is dropped at ${gone.location} (${gone.reason}); override this item's needs or keep "${dep}"`,
+        );
+      } else if (!byId.has(dep)) {
         const hint = suggest(dep, [...byId.keys()]);
         if (path) at([...path, 'needs', j], `needs unknown item "${dep}"${hint ? ` (did you mean "${hint}"?)` : ''}`);
       } else if (dep === item.id && path) at([...path, 'needs', j], 'an item cannot need itself');

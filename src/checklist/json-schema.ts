@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getProbe, probeKinds } from '../probes/index.js';
 import type { Probe } from '../probes/types.js';
-import { checklistSchema, itemSchema, probeSchema } from './schema.js';
+import { checklistSchema, compositionSchema, idSchema, itemSchema, probeSchema } from './schema.js';
 import { declaredDefault } from '../util/zod-defaults.js';
 
 type Json = Record<string, unknown>;
@@ -37,7 +37,10 @@ const toJson = (schema: z.ZodType): Json =>
  * defaults. Probe parameters also accept `${VAR}` references, which are expanded before they are checked.
  */
 export function buildChecklistJsonSchema(): Json {
-  const root = toJson(checklistSchema);
+  const root = toJson(checklistFileSchema());
+  // id, title and sections may come from the checklist it extends.
+  root.if = { required: ['extends'] };
+  root.else = { required: ['id', 'title'], anyOf: [{ required: ['sections'] }, { required: ['include'] }] };
   const properties = root.properties as Record<string, Json>;
   properties.$schema = { type: 'string', description: 'The JSON Schema editors validate this file with.' };
   const kinds = probeKinds();
@@ -66,6 +69,27 @@ export function buildChecklistJsonSchema(): Json {
     ...tidy,
     definitions: { ...((tidy.definitions as Json | undefined) ?? {}), ...(stripSafeIntegerBounds(definitions) as Json) },
   };
+}
+
+/** A checklist file as written: the model plus the composition keys (`extends`, `include`, `override`, `drop`, `environments`). */
+function checklistFileSchema(): z.ZodType {
+  const { id: _id, ...itemFields } = itemSchema.shape;
+  const itemChange = z
+    .strictObject({
+      ...itemFields,
+      probe: z.looseObject({}).optional().describe("Probe keys to change (merged into the inherited probe's when the kind is the same)."),
+    })
+    .partial();
+  return checklistSchema.extend({
+    id: checklistSchema.shape.id.optional(),
+    title: checklistSchema.shape.title.optional(),
+    sections: checklistSchema.shape.sections.optional(),
+    ...compositionSchema.shape,
+    override: z
+      .record(idSchema, itemChange)
+      .optional()
+      .describe(compositionSchema.shape.override.description ?? ''),
+  });
 }
 
 /** The schema as committed: two-space JSON with a final newline. */

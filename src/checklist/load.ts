@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ChecklistError, type Problem } from '../errors.js';
+import { composeChecklist, isComposed, type SourcePlace } from './compose.js';
 import { describeValue } from './describe.js';
 import { checkDependencies } from './graph.js';
 import { formatPath, locate, type ModelPath } from './locate.js';
@@ -8,9 +9,14 @@ import { partialDefinition, planItems, reportIssues } from './plan.js';
 import { checklistSchema, type ChecklistDefinition } from './schema.js';
 import { fileProblem, parseChecklistSource, readChecklistBytes } from './source.js';
 import type { Env } from '../util/env.js';
+import type { VarDeclaration } from './interpolate.js';
 
 export interface LoadOptions {
   env: Env;
+  /** Chooses the checklist's `environments.<name>` overlay. */
+  environment?: string | null | undefined;
+  /** More names to read a variable from (sfdeploy.config.yaml `vars:`), after the checklist's own `from`. */
+  aliases?: Record<string, string[]> | undefined;
 }
 
 /** Reads, parses and validates a checklist file. Throws ChecklistError with every problem located. */
@@ -20,31 +26,63 @@ export async function loadChecklistFile(file: string, options: LoadOptions): Pro
 
 /** Parses and validates checklist source. Throws ChecklistError with every problem located. */
 export function parseChecklist(source: Buffer | string, file: string, options: LoadOptions): LoadedChecklist {
-  const { bytes, doc, lines, data } = parseChecklistSource(source, file);
+  const src = parseChecklistSource(source, file);
+  const { bytes, doc, lines } = src;
+  let data = src.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ChecklistError([fileProblem(file, `expected a mapping with id, title and sections, got ${describeValue(data)}`)]);
   }
+  const composition = isComposed(data as Record<string, unknown>)
+    ? composeChecklist({ ...src, file }, { environment: options.environment })
+    : undefined;
+  if (composition) data = composition.data;
+  const where = (path: ModelPath, key?: string): SourcePlace =>
+    composition ? composition.locate(path, key) : { file, ...locate(doc, lines, path, key) };
 
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...(composition?.problems ?? [])];
   const at = (path: ModelPath, message: string, key?: string): void => {
-    const pos = locate(doc, lines, path, key);
-    problems.push({ file, line: pos.line, col: pos.col, path: formatPath(key ? [...path, key] : path), message });
+    const pos = where(path, key);
+    problems.push({ file: pos.file, line: pos.line, col: pos.col, path: formatPath(key ? [...path, key] : path), message });
   };
 
   const parsed = checklistSchema.safeParse(data);
   if (!parsed.success) reportIssues(parsed.error.issues, data, checklistSchema, [], at);
   const raw = data as { sections?: unknown };
-  const definition: ChecklistDefinition = parsed.success ? parsed.data : partialDefinition(data);
+  const parsedDefinition: ChecklistDefinition = parsed.success ? parsed.data : partialDefinition(data);
+  const definition: ChecklistDefinition = { ...parsedDefinition, vars: withAliases(parsedDefinition.vars, options.aliases) };
   const vars = definition.vars;
   const secretNames = Object.entries(vars)
     .filter(([, v]) => v.secret)
     .map(([k]) => k);
   const rawSections = Array.isArray(raw.sections) ? (raw.sections as unknown[]) : [];
-  const { items, seen } = planItems(rawSections, { doc, lines, file, definition, env: options.env, at });
+  const { items, seen } = planItems(rawSections, { doc, lines, file, definition, env: options.env, at, where, trail: composition?.trail });
 
-  checkDependencies(items, seen, at);
+  checkDependencies(items, seen, at, composition?.dropped);
   if (problems.length) throw new ChecklistError(sortProblems(problems));
-  return { file, sha256: createHash('sha256').update(bytes).digest('hex'), definition, items, secretNames, vars };
+  const sha256 = composition
+    ? createHash('sha256').update(composition.hashes.join('\n')).digest('hex')
+    : createHash('sha256').update(bytes).digest('hex');
+  return {
+    file,
+    sha256,
+    definition,
+    items,
+    secretNames,
+    vars,
+    environmentSkip: composition?.environmentSkip ?? [],
+    dropped: composition?.dropped ?? [],
+  };
+}
+
+/** Adds the config's aliases after each variable's own `from`. */
+function withAliases(vars: Record<string, VarDeclaration>, aliases: Record<string, string[]> | undefined): Record<string, VarDeclaration> {
+  if (!aliases) return vars;
+  const out = { ...vars };
+  for (const [name, from] of Object.entries(aliases)) {
+    const decl = out[name] ?? {};
+    out[name] = { ...decl, from: [...(decl.from ?? []), ...from.filter((f) => !decl.from?.includes(f))] };
+  }
+  return out;
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

@@ -1,4 +1,5 @@
 import type { Probe } from '../probes/types.js';
+import type { DroppedItem } from './compose.js';
 import type { Condition } from './condition.js';
 import type { VarDeclaration } from './interpolate.js';
 import type { ChecklistDefinition, Severity } from './schema.js';
@@ -48,6 +49,8 @@ export interface PlannedItem {
   definitionHash: string;
   /** `file:line:col` of the item. */
   location: string;
+  /** When the item comes from an `extends:`/`include:`d file: the `file:line:col` of each entry that brought it in, innermost first. */
+  trail?: string[];
 }
 
 export interface LoadedChecklist {
@@ -58,4 +61,8 @@ export interface LoadedChecklist {
   /** Variables whose values must be masked besides the ones whose names look secret. */
   secretNames: string[];
   vars: Record<string, VarDeclaration>;
+  /** `environments.<name>.skip` of the environment the checklist was loaded for: selectors to skip. */
+  environmentSkip: string[];
+  /** Inherited items removed with `drop:`, with their reasons. */
+  dropped: DroppedItem[];
 }

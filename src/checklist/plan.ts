@@ -8,6 +8,7 @@ import { declaredDefaults } from '../util/zod-defaults.js';
 import { ConditionSyntaxError, conditionPaths, isKnownObservation, parseCondition, type Condition } from './condition.js';
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
 import { expand, expandDeep, isTruthy, referencedVars, type VarDeclaration } from './interpolate.js';
+import type { SourcePlace } from './compose.js';
 import { locate, type ModelPath } from './locate.js';
 import type { PlannedItem, ProbePlan } from './model.js';
 import { checklistSchema, itemSchema, sectionSchema, type ChecklistDefinition, type ItemDefinition } from './schema.js';
@@ -24,6 +25,10 @@ export interface PlanItemsOptions {
   definition: ChecklistDefinition;
   env: Env;
   at: At;
+  /** Where a model path was written, when the checklist is composed from several files (default: this file). */
+  where?: ((path: ModelPath, key?: string) => SourcePlace) | undefined;
+  /** The `extends:`/`include:` entries that brought `sections[s].items[i]` in, innermost first. */
+  trail?: ((section: number, item: number) => string[]) | undefined;
 }
 
 /**
@@ -32,6 +37,7 @@ export interface PlanItemsOptions {
  */
 export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items: PlannedItem[]; seen: Map<string, ModelPath> } {
   const { doc, lines, file, definition, env, at } = o;
+  const where = o.where ?? ((path: ModelPath, key?: string): SourcePlace => ({ file, ...locate(doc, lines, path, key) }));
   const vars = definition.vars;
   const items: PlannedItem[] = [];
   const seen = new Map<string, ModelPath>();
@@ -46,11 +52,13 @@ export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items:
       const path: ModelPath = ['sections', s, 'items', i];
       const prior = seen.get(item.id);
       if (prior) {
-        const pos = locate(doc, lines, [...prior, 'id']);
-        at([...path, 'id'], `duplicate item id "${item.id}" (first defined at line ${pos.line})`);
+        const pos = where([...prior, 'id']);
+        const first = pos.file === where([...path, 'id']).file ? `line ${pos.line}` : `${pos.file}:${pos.line}`;
+        at([...path, 'id'], `duplicate item id "${item.id}" (first defined at ${first})`);
       } else seen.set(item.id, path);
       checkRoles(item, path, definition, at);
-      const pos = locate(doc, lines, path);
+      const pos = where(path);
+      const trail = o.trail?.(s, i) ?? [];
       const section = sec.success ? sec.data : { id: `section-${s + 1}`, title: `Section ${s + 1}`, distinct_signers: false };
       items.push(
         planItem(item, rawItem as Record<string, unknown>, {
@@ -61,7 +69,8 @@ export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items:
           env,
           vars,
           at,
-          location: `${file}:${pos.line}:${pos.col}`,
+          location: `${pos.file}:${pos.line}:${pos.col}`,
+          trail,
         }),
       );
     });
@@ -79,6 +88,7 @@ interface PlanContext {
   vars: Record<string, VarDeclaration>;
   at: At;
   location: string;
+  trail: string[];
 }
 
 function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: PlanContext): PlannedItem {
@@ -130,6 +140,7 @@ function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: Pla
       : undefined,
     definitionHash: hashDefinition(rawItem),
     location: c.location,
+    ...(c.trail.length ? { trail: c.trail } : {}),
   };
 }
 

@@ -158,3 +158,53 @@ export type Severity = (typeof SEVERITIES)[number];
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 export type NotifyTargetDefinition = z.output<typeof notifyTargetSchema>;
+
+/** `environments.<name>`: what changes when `--environment <name>` (or the config's `environment`) is given. */
+export const environmentOverlaySchema = z.strictObject({
+  vars: z
+    .record(z.string().regex(VAR_NAME, 'expected a variable name'), varSchema)
+    .optional()
+    .describe("Declarations merged over the checklist's `vars` in this environment (a staging default, another alias)."),
+  skip: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Items skipped in this environment: item ids, section:ID or tag:NAME (like --skip).'),
+});
+
+/**
+ * The keys that compose a checklist from others. `extends` and `include` name a bundled checklist
+ * (`sfdeploy:pre`) or a file relative to this one; `override` changes items by id, `drop` removes them with a reason.
+ */
+export const compositionSchema = z.object({
+  extends: z
+    .string({ error: 'expected one checklist: sfdeploy:pre or a path such as ./base.yaml' })
+    .min(1)
+    .optional()
+    .describe(
+      'Start from this checklist (`sfdeploy:pre`, `sfdeploy:post`, or a path relative to this file): its settings, sections and items.',
+    ),
+  include: z
+    .array(z.string({ error: 'expected a checklist: sfdeploy:NAME or a path' }).min(1), { error: 'expected a list of checklists' })
+    .optional()
+    .describe("Append these checklists' sections (and merge their vars and roles), in order, after `extends`."),
+  override: z
+    .record(idSchema, z.record(z.string(), z.unknown(), { error: 'expected the item keys to change, such as { timeout: 30s }' }), {
+      error: 'expected a mapping of item id to the keys to change',
+    })
+    .optional()
+    .describe(
+      'Change inherited items by id: the keys given replace the inherited ones (`probe:` and `manual:` keys are merged one level deep).',
+    ),
+  drop: z
+    .record(idSchema, z.string({ error: 'expected the reason the item is dropped' }).min(1, 'give the reason the item is dropped'), {
+      error: 'expected a mapping of item id to the reason it is dropped',
+    })
+    .optional()
+    .describe('Remove inherited items by id; the value is the reason, kept in the checklist for reviewers.'),
+  environments: z
+    .record(idSchema, environmentOverlaySchema, { error: 'expected a mapping of environment name to { vars, skip }' })
+    .optional()
+    .describe('Per-environment overlays, chosen with --environment (or `environment` in sfdeploy.config.yaml).'),
+});
+
+export const COMPOSITION_KEYS = Object.keys(compositionSchema.shape) as (keyof typeof compositionSchema.shape)[];

@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadChecklistFile } from '../checklist/load.js';
+import { skipForEnvironment } from '../checklist/environment.js';
 import { selectItems } from '../checklist/select.js';
 import { StoreError, UsageError } from '../errors.js';
 import { createGithubReporter } from '../reporters/github.js';
@@ -40,6 +41,8 @@ import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
 export interface CheckOptions {
   format: RunFormatName;
+  /** Only failed items and the verdict on the terminal. */
+  quiet?: boolean | undefined;
   output?: string | undefined;
   ci: boolean;
   only: string[];
@@ -87,9 +90,14 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     timeoutMs = parseDuration(opts.timeout);
     if (!timeoutMs) throw new UsageError(`--timeout expects a duration such as 500ms, 10s or 2m, got "${opts.timeout}"`);
   }
-  const file = resolveChecklist(ref, io.cwd);
+  const file = resolveChecklist(ref, io.cwd, io.config?.checklists);
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(file, { env });
+  const checklist = await loadChecklistFile(file, {
+    env,
+    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
+    aliases: io.config?.vars,
+  });
+  skipForEnvironment(checklist, opts.environment ?? env.SFDEPLOY_ENVIRONMENT);
   const selected = selectItems(checklist.items, opts.only, opts.skip);
   warmProbes(checklist.items.filter((i) => !selected || selected.has(i.id)).map((i) => i.kind));
   const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
@@ -170,6 +178,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
         color: progressToStderr ? false : io.color,
         spinner: !progressToStderr && io.stdoutIsTTY,
         logPath,
+        quiet: opts.quiet,
       }),
     );
     if (io.env.GITHUB_ACTIONS === 'true') {

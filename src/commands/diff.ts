@@ -18,8 +18,8 @@ export async function diff(refA: string, refB: string, opts: DiffOptions, io: Co
   const dir = openRunHistory(opts, io.env, io.cwd);
   // `last-passed` means the last passed run of the checklist on the other side.
   const bFirst = refA === 'last-passed' && refB !== 'last-passed';
-  const first = await resolveRunRef(dir, bFirst ? refB : refA);
-  const second = await resolveRunRef(dir, bFirst ? refA : refB, { checklist: first.run.checklist.id });
+  const first = await resolveRunRef(dir, bFirst ? refB : refA, { complete: true });
+  const second = await resolveRunRef(dir, bFirst ? refA : refB, { checklist: first.run.checklist.id, complete: true });
   const [a, b] = bFirst ? [second, first] : [first, second];
   for (const w of new Set([...a.warnings, ...b.warnings])) io.stderr.write(`warning: ${w}\n`);
   const result = diffRuns(a.run, b.run);

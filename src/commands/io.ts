@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
+import { BUNDLED_CHECKLISTS_DIR } from '../checklist/compose.js';
+import type { SfdeployConfig } from '../config/config.js';
 import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
-import { PACKAGE_ROOT } from '../util/package-root.js';
 
 /** Everything a command may touch of the outside world; only cli.ts builds it from `process`. */
 export interface CommandIO {
@@ -23,16 +24,29 @@ export interface CommandIO {
   version: string;
   /** Registers a synchronous last step for a forced exit (a second Ctrl-C). */
   onForcedExit(fn: () => void): void;
+  /** sfdeploy.config.yaml in effect (its defaults are already in `env`). */
+  config?: SfdeployConfig | undefined;
 }
 
 /** The folder of bundled checklists (`checklists/` at the package root). */
-export const BUNDLED_DIR = join(PACKAGE_ROOT, 'checklists');
+export const BUNDLED_DIR = BUNDLED_CHECKLISTS_DIR;
 export const BUNDLED_NAMES = ['pre', 'deploy', 'rollback', 'post'] as const;
 
-/** `pre` → the bundled pre.yaml; anything else is a path relative to the working directory. */
-export function resolveChecklist(ref: string, cwd: string): string {
+/**
+ * `pre` → `<checklists folder>/pre.yaml` of sfdeploy.config.yaml when it exists, else the bundled pre.yaml;
+ * `sfdeploy:pre` → always the bundled one; anything else is a path relative to the working directory.
+ */
+export function resolveChecklist(ref: string, cwd: string, teamDir?: string): string {
+  const bundledRef = /^sfdeploy:([a-z0-9-]+)$/.exec(ref)?.[1];
+  if (bundledRef) {
+    const bundled = join(BUNDLED_DIR, `${bundledRef}.yaml`);
+    if (existsSync(bundled)) return bundled;
+    throw new UsageError(`no bundled checklist "${bundledRef}": bundled ones are ${BUNDLED_NAMES.join(', ')}`);
+  }
   const asPath = isAbsolute(ref) ? ref : resolve(cwd, ref);
   if (/^[a-z0-9-]+$/.test(ref) && !existsSync(asPath)) {
+    const own = teamDir && [join(teamDir, `${ref}.yaml`), join(teamDir, `${ref}.yml`)].find((f) => existsSync(f));
+    if (own) return own;
     const bundled = join(BUNDLED_DIR, `${ref}.yaml`);
     if (existsSync(bundled)) return bundled;
     throw new UsageError(`no checklist "${ref}": bundled ones are ${BUNDLED_NAMES.join(', ')}; or give a path to a .yaml file`);

@@ -4,6 +4,7 @@ import { isFormat, RUN_FORMATS } from '../reporters/formats.js';
 import { runFormats } from '../reporters/index.js';
 import { openRunHistory } from '../runlog/history.js';
 import { findRun } from '../runlog/read.js';
+import { isPartialRun } from '../runlog/refs.js';
 import type { CommandIO } from './io.js';
 
 /** Where runs are read from: `--log-dir` (or its default), merged with `--log-store` when given. */
@@ -32,6 +33,7 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
           release: r.context.release,
           environment: r.context.environment,
           summary: r.summary,
+          partial: isPartialRun(r),
         })),
         null,
         2,
@@ -50,7 +52,7 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
     r.context.release ?? '-',
     r.context.environment ?? '-',
     r.status,
-    `${r.summary.counts.pass + r.summary.counts.signed}/${r.summary.total} ok`,
+    `${r.summary.counts.pass + r.summary.counts.signed}/${r.summary.total} ok${isPartialRun(r) ? ` (partial: ${r.items.filter((i) => !i.filtered).length} selected)` : ''}`,
   ]);
   const header = ['RUN', 'STARTED', 'CHECKLIST', 'RELEASE', 'ENV', 'STATUS', 'ITEMS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
@@ -71,11 +73,14 @@ export async function runs(opts: HistoryOptions & { json: boolean; limit: string
 }
 
 /** `sfdeploy show <run-id|latest>`: one run, as the terminal showed it, or as JSON/JUnit. */
-export async function show(ref: string, opts: HistoryOptions & { format: string }, io: CommandIO): Promise<number> {
+export async function show(ref: string, opts: HistoryOptions & { format: string; blocking?: boolean }, io: CommandIO): Promise<number> {
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const { run, warnings } = await findRun(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   if (!isFormat(RUN_FORMATS, opts.format)) throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${opts.format}"`);
-  io.stdout.write(runFormats[opts.format].render(run, c));
+  // --blocking: only what holds the gate (the summary still counts every item).
+  const blocking = new Set([...run.summary.blocking.failed, ...run.summary.blocking.errored, ...run.summary.blocking.pending]);
+  const shown = opts.blocking ? { ...run, items: run.items.filter((r) => blocking.has(r.id)) } : run;
+  io.stdout.write(runFormats[opts.format].render(shown, c));
   return 0;
 }

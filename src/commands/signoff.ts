@@ -39,7 +39,11 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   if (!opts.decline && opts.reason !== undefined)
     throw new UsageError('--reason goes with --decline; to comment on a confirmation use --note');
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    env,
+    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
+    aliases: io.config?.vars,
+  });
   checkRoleOption(checklist.definition, opts.role);
   const items = pickItems(checklist, itemIds);
 

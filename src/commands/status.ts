@@ -41,7 +41,11 @@ export interface ItemStatusRow {
 /** `sfdeploy status <checklist>`: which manual items are signed, by whom and when, and why the others are pending. */
 export async function status(ref: string, opts: StatusOptions, io: CommandIO): Promise<number> {
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    env,
+    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
+    aliases: io.config?.vars,
+  });
   const git = await readGitState(io.cwd);
   const target: Target = {
     checklist: checklist.definition.id,

@@ -86,7 +86,13 @@ function parseFor(text: string): number {
 
 async function loadDefinition(ref: string, opts: WatchOptions, io: CommandIO): Promise<ChecklistDefinition> {
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  return (await loadChecklistFile(resolveChecklist(ref, io.cwd), { env })).definition;
+  return (
+    await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+      env,
+      environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
+      aliases: io.config?.vars,
+    })
+  ).definition;
 }
 
 async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], io: CommandIO): Promise<number> {
@@ -97,7 +103,11 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
   }
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    env,
+    environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
+    aliases: io.config?.vars,
+  });
   phases.forEach((phase, i) => {
     try {
       if (phase.only) selectItems(checklist.items, phase.only, []);

@@ -2,7 +2,7 @@
  * The names of the output formats, without their reporters: `cli.ts` offers them as `--format` choices without
  * loading any reporter. `reporters/index.ts` maps each to its reporter (`satisfies` keeps the two in step).
  */
-export const RUN_FORMATS = ['pretty', 'json', 'junit'] as const;
+export const RUN_FORMATS = ['pretty', 'json', 'junit', 'tap', 'markdown'] as const;
 export type RunFormatName = (typeof RUN_FORMATS)[number];
 
 export const REPORT_FORMATS = ['markdown', 'html', 'json'] as const;

@@ -43,11 +43,16 @@ export function createGithubReporter(o: GithubReporterOptions): RunListener {
   return {
     onRunStart(_log, items) {
       for (const it of items) {
-        const m = /^(.*):(\d+):(\d+)$/.exec(it.location);
-        if (!m || !o.workspace) continue;
-        const file = relative(o.workspace, m[1]!);
-        if (file.startsWith('..') || isAbsolute(file)) continue;
-        places.set(it.id, { file: file.split('\\').join('/'), line: Number(m[2]) });
+        // An item inherited from a file outside the repository (sfdeploy:pre) points at the line that brought it in.
+        for (const location of [it.location, ...(it.trail ?? [])]) {
+          const m = /^(.*):(\d+):(\d+)$/.exec(location);
+          if (!m || !o.workspace) continue;
+          const file = relative(o.workspace, m[1]!);
+          // An installed package (node_modules/sfdeploy/checklists/pre.yaml) is inside the workspace but not the team's file.
+          if (file.startsWith('..') || isAbsolute(file) || file.split(/[\\/]/).includes('node_modules')) continue;
+          places.set(it.id, { file: file.split('\\').join('/'), line: Number(m[2]) });
+          break;
+        }
       }
     },
     async onRunEnd(log) {

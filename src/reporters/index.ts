@@ -2,7 +2,10 @@ import type { Writable } from 'node:stream';
 import type { ChalkInstance } from 'chalk';
 import type { RunListener, RunLog } from '../runner/types.js';
 import type { ReportFormatName, RunFormatName } from './formats.js';
+import { renderStepSummary } from './github.js';
 import { renderHtmlReceipt } from './html.js';
+import { createMarkdownSummaryReporter } from './markdown-summary.js';
+import { createTapReporter, renderTap } from './tap.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter, renderJunit } from './junit.js';
 import { renderMarkdownReceipt } from './markdown.js';
@@ -35,6 +38,16 @@ export const runFormats = {
     machine: true,
     createListener: (stream, o) => createJunitReporter(stream, o.sectionTitles),
     render: (log) => renderJunit(log, new Map(log.items.map((i) => [i.section, i.sectionTitle]))),
+  },
+  tap: {
+    machine: true,
+    createListener: (stream) => createTapReporter(stream),
+    render: renderTap,
+  },
+  markdown: {
+    machine: true,
+    createListener: (stream) => createMarkdownSummaryReporter(stream),
+    render: renderStepSummary,
   },
 } satisfies Record<RunFormatName, RunFormat>;
 

@@ -12,6 +12,8 @@ export interface PrettyOptions {
   spinner: boolean;
   /** Path of the run log, printed in the summary. */
   logPath?: string | undefined;
+  /** `--quiet`: only items that failed or could not run, and the summary. */
+  quiet?: boolean | undefined;
 }
 
 /** Terminal output: a heading per section, a line per item in checklist order, a summary with the gate verdict. */
@@ -46,7 +48,8 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
     spinner?.clear();
     while (next < items.length && results.has(items[next]!.id)) {
       const item = items[next]!;
-      if (results.get(item.id)!.filtered) {
+      const result = results.get(item.id)!;
+      if (result.filtered || (o.quiet && result.status !== 'fail' && result.status !== 'error')) {
         next++;
         continue;
       }
@@ -68,6 +71,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
   return {
     onRunStart(log, planned) {
       items = planned;
+      if (o.quiet) return;
       write(
         `${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`,
       );
@@ -127,15 +131,17 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
   if (r.status === 'pending' && r.reason === 'no-signoff') return lines;
   detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
   const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
-  if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));
+  const hint = description?.trim().split('\n')[0] || r.hint;
+  if (failed && hint) detail(c.dim(hint));
   return lines;
 }
 
 const MAX_LISTED = 12;
 
-/** `a, b, c and 9 more`. */
-function listSome(ids: readonly string[]): string {
-  return ids.length <= MAX_LISTED ? ids.join(', ') : `${ids.slice(0, MAX_LISTED).join(', ')} and ${ids.length - MAX_LISTED} more`;
+/** `a, b, c and 9 more (sfdeploy show <run> --blocking lists them all)`. */
+function listSome(ids: readonly string[], runId: string, c: ChalkInstance): string {
+  if (ids.length <= MAX_LISTED) return ids.join(', ');
+  return `${ids.slice(0, MAX_LISTED).join(', ')} and ${ids.length - MAX_LISTED} more ${c.dim(`(all: sfdeploy show ${runId} --blocking)`)}`;
 }
 
 /** Variables named by "X is not set" / "X, Y are not set" in a failure message. */
@@ -171,9 +177,11 @@ export function summaryLines(log: RunLog, c: ChalkInstance, logPath?: string): s
   }[s.verdict];
   lines.push(`${c.bold('Gate')}     ${verdict} ${c.dim(`(exit ${s.exitCode})`)}`);
   const blockers = [...s.blocking.failed, ...s.blocking.errored];
-  if (blockers.length) lines.push(`${c.bold('Blocking')} ${listSome(blockers)}`);
+  if (blockers.length) lines.push(`${c.bold('Blocking')} ${listSome(blockers, log.runId, c)}`);
   if (s.blocking.pending.length) {
-    lines.push(`${c.bold('Awaiting')} ${listSome(s.blocking.pending)} ${c.dim('— sign in a terminal run, or with sfdeploy signoff')}`);
+    lines.push(
+      `${c.bold('Awaiting')} ${listSome(s.blocking.pending, log.runId, c)} ${c.dim('— sign in a terminal run, or with sfdeploy signoff')}`,
+    );
   }
   const missing = new Map<string, number>();
   for (const r of log.items) {

@@ -72,7 +72,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   const schedule = new Schedule(items, wanted);
   const ordered = new OrderedResults();
   const finish = (item: PlannedItem, result: ItemResult): void => {
-    const safe = redactDeep(result, o.redact);
+    const safe = redactDeep(withHint(item, result), o.redact);
     results.set(item.id, safe);
     log.items = ordered.insert(item.index, safe);
     log.summary = summarize(log.items, items.length, false);
@@ -184,4 +184,11 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   const done = log;
   for (const l of o.listeners) await l.onRunEnd?.(done);
   return done;
+}
+
+/** A failure keeps the first line of the item's description: what to do about it. */
+function withHint(item: PlannedItem, result: ItemResult): ItemResult {
+  const failed = result.status === 'fail' || result.status === 'error' || result.status === 'warn';
+  const hint = item.description?.trim().split('\n')[0];
+  return failed && hint ? { ...result, hint } : result;
 }

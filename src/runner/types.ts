@@ -53,6 +53,8 @@ export interface ItemResult {
   reason?: ResultReason | undefined;
   /** True when the item was left out by --only/--skip (status `skip`). */
   filtered?: boolean | undefined;
+  /** First line of the item's description, kept with a failure (fail, error, warn) so `show` can repeat it. */
+  hint?: string | undefined;
 }
 
 export interface RunContextInfo {

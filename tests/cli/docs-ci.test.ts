@@ -8,7 +8,6 @@ import { BIN, REPO_ROOT } from '../support/cli.js';
 const doc = readFileSync(join(REPO_ROOT, 'docs/ci.md'), 'utf8');
 const yamlBlocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(m[1]!) as Record<string, unknown>);
 const github = yamlBlocks.find((b) => 'jobs' in b) as {
-  env: Record<string, string>;
   jobs: Record<
     string,
     {
@@ -16,7 +15,7 @@ const github = yamlBlocks.find((b) => 'jobs' in b) as {
       if?: string;
       outputs?: Record<string, string>;
       environment?: string;
-      steps: { id?: string; run?: string; uses?: string; if?: string; with?: Record<string, string> }[];
+      steps: { id?: string; run?: string; uses?: string; if?: string; with?: Record<string, string | boolean> }[];
     }
   >;
 };
@@ -39,13 +38,16 @@ describe('docs/ci.md', () => {
   it('has a GitHub Actions workflow that runs the gate, uploads the JUnit file and the run log, and gates the deploy job on it', () => {
     const gate = github.jobs.gate!;
     const step = gate.steps.find((s) => s.id === 'gate')!;
-    expect(step.run).toContain('npx sfdeploy check pre --ci --environment production --format junit --output reports/sfdeploy-pre.xml');
+    expect(step.run).toContain(
+      'npx sfdeploy check pre --ci --environment production --format junit --output .sfdeploy/reports/sfdeploy-pre.xml',
+    );
     expect(step.run).toMatch(/^set \+e$/m);
     expect(step.run).toMatch(/3\) echo "verdict=pending"/);
     expect(gate.outputs!.verdict).toBe('${{ steps.gate.outputs.verdict }}');
     const upload = gate.steps.find((s) => s.uses?.startsWith('actions/upload-artifact'))!;
     expect(upload.if).toBe('always()');
-    expect(upload.with!.path!.split('\n').filter(Boolean)).toEqual(['reports/sfdeploy-pre.xml', `${github.env.SFDEPLOY_LOG_DIR}/`]);
+    expect(upload.with!['include-hidden-files']).toBe(true);
+    expect((upload.with!.path as string).split('\n').filter(Boolean)).toEqual(['.sfdeploy/reports/', '.sfdeploy/runs/']);
     const deploy = github.jobs.deploy!;
     expect(deploy.needs).toBe('gate');
     expect(deploy.if).toBe("needs.gate.outputs.verdict == 'passed' || needs.gate.outputs.verdict == 'pending'");
@@ -58,10 +60,16 @@ describe('docs/ci.md', () => {
 
   it('has a GitLab CI job that reports JUnit, keeps the run log, lets exit 3 through as a warning, and a deploy job that needs it', () => {
     const gate = gitlab['sfdeploy-pre']!;
-    expect(gate.script).toContain('npx sfdeploy check pre --ci --environment production --format junit --output reports/sfdeploy-pre.xml');
+    expect(gate.script).toContain(
+      'npx sfdeploy check pre --ci --environment production --format junit --output .sfdeploy/reports/sfdeploy-pre.xml',
+    );
     expect(gate.allow_failure).toEqual({ exit_codes: [3] });
-    expect(gate.artifacts).toMatchObject({ when: 'always', paths: ['reports/'], reports: { junit: 'reports/sfdeploy-pre.xml' } });
-    expect(gitlab.variables.SFDEPLOY_LOG_DIR!.startsWith('reports/')).toBe(true);
+    expect(gate.artifacts).toMatchObject({
+      when: 'always',
+      paths: ['.sfdeploy/reports/', '.sfdeploy/runs/'],
+      reports: { junit: '.sfdeploy/reports/sfdeploy-pre.xml' },
+    });
+    expect(gitlab.variables.SFDEPLOY_LOG_DIR).toBeUndefined();
     const deploy = gitlab['deploy-production']!;
     expect(deploy).toMatchObject({ needs: ['sfdeploy-pre'], when: 'manual' });
     expect(deploy.script![1]).toMatch(/^npx sfdeploy check pre --ci /);
