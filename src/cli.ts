@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
+import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { WriteStream } from 'node:tty';
 import type { CommandIO } from './commands/io.js';
 
 // The AWS SDK warns on every run under Node 20, which sfdeploy supports; the warning is noise for our users.
@@ -30,6 +32,14 @@ function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
     signal,
     stdoutIsTTY: !!process.stdout.isTTY,
     stdinIsTTY: !!process.stdin.isTTY,
+    stderrIsTTY: !!process.stderr.isTTY,
+    openTerminal: () => {
+      try {
+        return new WriteStream(openSync('/dev/tty', 'w'));
+      } catch {
+        return undefined;
+      }
+    },
     color: !noColor && (force || !!process.stdout.isTTY),
     version,
     onForcedExit: (fn) => lastSteps.push(fn),
@@ -107,6 +117,13 @@ program
   .option('-o, --output <file>', 'write the formatted result to a file (the terminal still shows progress)')
   .option('--ci', 'never prompt; manual items without a sign-off are pending (implied without a TTY or with CI=true)', false)
   .option(
+    '--ask <selector>',
+    'prompt only for these manual items: item id, section:ID or tag:NAME (repeatable, comma-separated); every probe still runs',
+    collect,
+    [],
+  )
+  .option('--no-ask', 'prompt for nothing: manual items come from the ledger as under --ci, in a terminal')
+  .option(
     '--only <selector>',
     'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated); their needs run too',
     collect,
@@ -143,14 +160,18 @@ program
   .command('signoff')
   .description('record sign-offs of manual items in the ledger without running probes (CI reuses them)')
   .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
-  .argument('<item-id...>', 'manual items to sign')
+  .argument('[item-id...]', 'manual items to sign (or choose them with --section, --tag, --all-pending)')
+  .option('--section <id>', 'sign every manual item of this section not signed yet (repeatable)', collect, [])
+  .option('--tag <name>', 'sign every manual item with this tag not signed yet (repeatable)', collect, [])
+  .option('--all-pending', 'sign every manual item pending for this release and environment', false)
   .option('--decline', 'decline instead of confirming (needs --reason); the items fail', false)
-  .option('--reason <text>', 'why the items are declined')
+  .option('--withdraw', 'withdraw the confirmation or decline that stands for the items (needs --reason); they are pending again', false)
+  .option('--reason <text>', 'why the items are declined, or why the record is withdrawn')
   .option('--by <"Name <email>">', 'who signs (default: git user.name <user.email>, else the OS user)')
   .option('--role <role>', 'the checklist role you sign as')
   .option('--note <text>', 'a note kept with the sign-off')
   .option('--evidence <url>', 'a URL or note proving the check (required by items with evidence: required)')
-  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
+  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags); `none` for no release')
   .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
   .option(
     '--ledger <file|s3-url>',

@@ -176,7 +176,7 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
       items.push(
         planItem(item, rawItem as Record<string, unknown>, {
           definition,
-          section: { id: section.id, title: section.title, index: s, distinctSigners: section.distinct_signers },
+          section: { id: section.id, title: section.title, index: s, distinctSigners: section.distinct_signers !== false },
           index: items.length,
           path,
           env,
