@@ -199,7 +199,7 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
     [
       '--reason without --decline',
       ['release-notes', '--reason', 'x', '--by', ANA],
-      'error: --reason goes with --decline; to comment on a confirmation use --note',
+      'error: --reason goes with --decline or --withdraw; to comment on a confirmation use --note',
     ],
   ];
   it.each(cases)('%s', async (_name, args, message) => {
