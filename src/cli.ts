@@ -186,6 +186,33 @@ program
   });
 
 program
+  .command('waive')
+  .description('waive failing automated items for a while: they show `waived` and do not block until the waiver expires')
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .argument('<item-id...>', 'automated items to waive')
+  .option('--reason <text>', 'why the items may fail for now (required)')
+  .option('--expires <duration>', 'how long the waiver lasts, such as 12h or 7d (required, at most 90d)')
+  .option('--withdraw', 'withdraw the waiver in force instead (needs --reason)', false)
+  .option('--by <"Name <email>">', 'who waives (default: git user.name <user.email>, else the OS user)')
+  .option('--role <role>', 'the checklist role you waive as (one whose `waives` covers the items)')
+  .option('--evidence <url>', 'a ticket or URL kept with the waiver')
+  .option(
+    '--release <version>',
+    'release covered: a version, a pattern such as v1.2.* , * for any, or none (default: $SFDEPLOY_RELEASE, else git describe --tags)',
+  )
+  .option('--environment <name>', 'environment covered, or * for any (default: $SFDEPLOY_ENVIRONMENT)')
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .action(async (ref: string, items: string[], opts) => {
+    const { waive } = await import('./commands/waive.js');
+    await execute((io) => waive(ref, items, opts, io));
+  });
+
+program
   .command('status')
   .description('list manual items signed, declined or pending for a release, by whom, when, and why pending')
   .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')

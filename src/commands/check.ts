@@ -28,6 +28,7 @@ import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { ledgerContext, noteAppended } from '../signoff/run-context.js';
 import { resolveTarget, UNKNOWN_RELEASE } from '../signoff/target.js';
+import { createWaiverStep } from '../signoff/waivers.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
@@ -215,6 +216,15 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
         })
       : { resolve: async () => ({ status: 'error', message: ledgerDown ?? 'no ledger' }) };
 
+  const waive =
+    snapshot && !ledgerDown
+      ? createWaiverStep(
+          checklist,
+          signTarget,
+          () => snapshot.records,
+          () => new Date(),
+        )
+      : undefined;
   const log = await runChecklist({
     runId,
     checklist,
@@ -228,6 +238,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     cwd: io.cwd,
     redact,
     listeners,
+    waive,
   });
   await writer.flush(log);
   if (logStore) await uploadRunLog(logStore, log, writer.path, outbox, io);
