@@ -163,10 +163,8 @@ export function renderHtmlReceipt(r: Receipt): string {
     }
     body.push('</tbody></table>');
   }
-  body.push('</section><section><h2>Waivers</h2>');
-  if (!r.waivers.length) {
-    body.push('<p class="dim">No waiver applied in this run.</p>');
-  } else {
+  if (r.waivers?.length) {
+    body.push('</section><section><h2>Waivers</h2>');
     body.push(
       '<table class="signoffs"><thead><tr><th>Item</th><th>State</th><th>Waived by</th><th>Role</th><th>Reason</th><th>Covers</th><th>Ledger record</th></tr></thead><tbody>',
     );

@@ -87,10 +87,8 @@ export function renderMarkdownReceipt(r: Receipt): string {
     ]);
     out.push(...mdTable(['Item', 'Decision', 'Signer', 'Role', 'Time', 'Note', 'Ledger record'], rows), '');
   }
-  out.push('## Waivers', '');
-  if (!r.waivers.length) {
-    out.push('No waiver applied in this run.', '');
-  } else {
+  if (r.waivers?.length) {
+    out.push('## Waivers', '');
     const rows = r.waivers.map((w) => [
       `${mdText(w.itemTitle)} ${mdCode(w.item)}`,
       w.expired ? `**${mdText(waiverState(w))}**` : mdText(waiverState(w)),
