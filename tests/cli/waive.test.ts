@@ -123,10 +123,13 @@ describe('sfdeploy waive', () => {
   it('can be withdrawn: the item blocks again', async () => {
     s = signoffScenario('waivers');
     expect((await waive('tls-bundle', '--reason', 'r', '--expires', '1d', '--by', ANA, '--release', 'v1')).code).toBe(0);
+    const status = async () => (await runCli(['status', 'checklist.yaml', '--release', 'v1'], { cwd: s.dir })).stdout;
+    expect(await status()).toMatch(/⊘ tls-bundle {2}waived by Ana <ana@example\.com> as SRE \(sre\) until \S+: r\n/);
     const w = await waive('tls-bundle', '--withdraw', '--reason', 'fixed properly', '--by', ANA, '--release', 'v1');
     expect(w.code).toBe(0);
     expect(readLedger(s.path('.sfdeploy/signoffs.jsonl'))[1]).toMatchObject({ decision: 'withdrawn', reason: 'fixed properly' });
     expect((await ci('--release', 'v1')).code).toBe(1);
+    expect(await status()).not.toContain('tls-bundle');
   });
 
   it.each([
