@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { suggest } from './describe.js';
-import type { PlannedItem } from './load.js';
+import type { PlannedItem } from './model.js';
 
 /**
  * The items matching any of the selectors (item id, `section:ID`, `tag:NAME`; comma-separated lists allowed),

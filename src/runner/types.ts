@@ -1,4 +1,4 @@
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 
 export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed', 'waived'] as const;
 /**
@@ -49,6 +49,8 @@ export interface Waiver {
   /** True when the waiver had expired: the item blocks again, and says so. */
   expired?: boolean | undefined;
 }
+/** Why an item has its status, for reporters to decide by: `no-signoff` when a manual item was never signed. */
+export type ResultReason = 'no-signoff';
 
 export interface ItemResult {
   id: string;
@@ -68,6 +70,8 @@ export interface ItemResult {
   signoff?: Signoff | undefined;
   /** The waiver that made a failing automated item `waived`, or that had expired (status unchanged). */
   waiver?: Waiver | undefined;
+  /** Set when a reporter should know why beyond the message (which is for humans). */
+  reason?: ResultReason | undefined;
   /** True when the item was left out by --only/--skip (status `skip`). */
   filtered?: boolean | undefined;
 }

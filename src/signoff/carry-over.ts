@@ -1,6 +1,7 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { formatDuration } from '../util/duration.js';
 import { mayActAs, roleLabel } from './approvals.js';
+import type { ResultReason } from '../runner/types.js';
 import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
 import { twoPersonRule, type TwoPersonRule } from './two-person.js';
@@ -17,7 +18,7 @@ export type Assessment =
   | { status: 'signed'; record: Decided }
   | { status: 'declined'; record: Decided }
   /** `record`: the latest earlier record, which no longer counts or was withdrawn (`reason` says why). */
-  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined };
+  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined; code?: ResultReason };
 
 /** A confirmation or a decline. */
 export type Decided = SignoffRecord & { decision: 'confirmed' | 'declined' };
@@ -39,7 +40,7 @@ export function findSignoff(
   now: Date,
 ): Assessment {
   const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id && r.decision !== 'waived');
-  if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF };
+  if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
   let r = forItem[0]!;
   let differs = mismatches(r, item, target);
   for (const other of forItem.slice(1)) {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import { InterruptedError } from '../errors.js';
 
 /** `pending`: leave this item; `quit`: leave it and every item after it pending (nobody is asked again). */

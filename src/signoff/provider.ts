@@ -1,4 +1,4 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { SfdeployError } from '../errors.js';
 import type { ManualDecision, SignoffProvider } from '../runner/run.js';
 import type { Signoff } from '../runner/types.js';
@@ -55,7 +55,8 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
   /** The verdict without asking: as under --ci, with `reason` for an item that would have been pending. */
   const unasked = (found: Assessment, reason?: string): ManualDecision => {
     if (found.status === 'signed' || found.status === 'declined') return fromRecord(found.record, 'ledger');
-    return { status: 'pending', message: reason ? `${found.reason}; ${reason}` : found.reason };
+    if (reason) return { status: 'pending', message: `${found.reason}; ${reason}` };
+    return { status: 'pending', message: found.reason, ...(found.code ? { reason: found.code } : {}) };
   };
 
   const ask = async (item: PlannedItem, found: Assessment, signal: AbortSignal, who: Interactive): Promise<ManualDecision> => {

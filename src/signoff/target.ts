@@ -1,4 +1,4 @@
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import type { Redactor } from '../util/redact.js';
 
 /** The word that says "for no release" on purpose: `--release none` (or `SFDEPLOY_RELEASE=none`). */

@@ -1,4 +1,4 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 
 /** A section's two-person rule, as it binds one item. */
 export interface TwoPersonRule {

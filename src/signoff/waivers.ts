@@ -1,4 +1,4 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { matchSelectors } from '../checklist/select.js';
 import type { ItemResult, Waiver } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';

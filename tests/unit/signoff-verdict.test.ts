@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseChecklist, type LoadedChecklist } from '../../src/checklist/load.js';
+import { parseChecklist } from '../../src/checklist/load.js';
+import type { LoadedChecklist } from '../../src/checklist/model.js';
 import { ChecklistError } from '../../src/errors.js';
 import { runChecklist } from '../../src/runner/run.js';
 import type { RunLog } from '../../src/runner/types.js';
