@@ -1,7 +1,9 @@
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseChecklist } from '../../src/checklist/load.js';
+import { runChecklist } from '../../src/runner/run.js';
 import { sealRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
-import { findWaiver, scopeMatches } from '../../src/signoff/waivers.js';
+import { createWaiverStep, findWaiver, scopeMatches } from '../../src/signoff/waivers.js';
 
 const YAML = `
 id: pre
@@ -97,6 +99,76 @@ describe('findWaiver', () => {
     expect(findWaiver(records, tls, checklist, target, NOW)).toMatchObject({
       status: 'valid',
       waiver: { expires: '2026-03-05T00:00:00.000Z' },
+    });
+  });
+});
+
+describe('the waiver step in a run', () => {
+  const yaml = `
+id: pre
+title: Pre
+roles:
+  sre: { title: SRE, waives: true }
+sections:
+  - id: s
+    title: S
+    items:
+      - id: tls
+        title: TLS
+        probe: { kind: file, path: missing.pem }
+      - id: present
+        title: Present
+        probe: { kind: file, path: . }
+      - id: after-tls
+        title: After TLS
+        needs: [tls]
+        probe: { kind: file, path: . }
+      - id: approve
+        title: Approve
+        manual: { instructions: Approve. }
+`;
+  const run = async (records: LedgerRecord[]) => {
+    const c = parseChecklist(yaml, 'pre.yaml', { env: {} });
+    return runChecklist({
+      runId: 'r',
+      checklist: c,
+      context: { release: 'v1.2.3', environment: 'production', gitSha: null, gitDirty: null, host: 'h', user: 'u', sfdeployVersion: 't' },
+      concurrency: 1,
+      signoff: { resolve: async () => ({ status: 'fail', message: 'declined by Bob: no' }) },
+      signal: new AbortController().signal,
+      env: {},
+      cwd: tmpdir(),
+      redact: (s) => s,
+      listeners: [],
+      waive: createWaiverStep(
+        c,
+        target,
+        () => records,
+        () => NOW,
+      ),
+    });
+  };
+  const waiverOf = (id: string, over: Partial<RecordDraft> = {}) => {
+    const c = parseChecklist(yaml, 'pre.yaml', { env: {} });
+    return ledger({ item: id, definitionHash: c.items.find((i) => i.id === id)!.definitionHash, signer: 'Ana', ...over })[0]!;
+  };
+
+  it('waives the failing item only: its dependents are skipped (a waiver is not a pass), a passing item stays pass, a declined manual item still fails', async () => {
+    const log = await run([waiverOf('tls'), waiverOf('present'), waiverOf('approve')]);
+    const by = Object.fromEntries(log.items.map((r) => [r.id, r]));
+    expect(by.tls).toMatchObject({ status: 'waived', waiver: { by: 'Ana', reason: 'rotation' } });
+    expect(by['after-tls']).toMatchObject({ status: 'skip', message: 'needs tls, which is waived (it did not pass)' });
+    expect(by.present!.status).toBe('pass');
+    expect(by.present!.waiver).toBeUndefined();
+    expect(by.approve!.status).toBe('fail');
+    expect(log.summary).toMatchObject({ exitCode: 1, blocking: { failed: ['approve'] }, counts: { waived: 1 } });
+  });
+
+  it('fails the item again once the waiver expired', async () => {
+    const log = await run([waiverOf('tls', { expires: '2026-03-01T11:00:00.000Z' })]);
+    expect(log.items.find((r) => r.id === 'tls')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/\(the waiver by Ana as sre expired 1h ago: rotation\)$/),
     });
   });
 });
