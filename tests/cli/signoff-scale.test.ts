@@ -19,7 +19,7 @@ describe('sign-off at scale in a terminal', () => {
     s.remove();
   });
 
-  const check = async (args: string[], o: { stdoutTo?: string; release?: string[] } = {}): Promise<TmuxSession> => {
+  const check = async (args: string[], o: { stdoutTo?: string; stderrTo?: string; release?: string[] } = {}): Promise<TmuxSession> => {
     tty = await TmuxSession.sfdeploy(
       ['check', 'checklist.yaml', ...(o.release ?? ['--release', 'v1.0.0']), '--signer', ANA, '--log-dir', 'runs', ...args],
       s.dir,
@@ -80,6 +80,18 @@ describe('sign-off at scale in a terminal', () => {
     expect(out).not.toContain('Sign off as');
     expect(out).not.toContain('Note (optional)');
     expect(out).not.toContain('Write the changelog.');
+    expect(ledger()).toMatchObject([{ item: 'changelog', decision: 'confirmed' }]);
+  });
+
+  it('asks on /dev/tty when stderr is redirected too, and writes no prompt into either file', async () => {
+    const t = await check(['--only', 'changelog'], { stdoutTo: 'out.txt', stderrTo: 'err.txt' });
+    await t.waitFor('Sign off as Ana');
+    await t.type('y');
+    await t.waitFor('Note (optional):');
+    await t.press('Enter');
+    await t.waitFor('sfdeploy-exit-status=');
+    await expect.poll(() => readFileSync(s.path('out.txt'), 'utf8')).toContain('changelog');
+    for (const file of ['out.txt', 'err.txt']) expect(readFileSync(s.path(file), 'utf8')).not.toContain('Sign off as');
     expect(ledger()).toMatchObject([{ item: 'changelog', decision: 'confirmed' }]);
   });
 

@@ -202,6 +202,7 @@ describe('waivers on the S3 team ledger', () => {
     expect(r.code).toBe(0);
     const log = JSON.parse(r.stdout) as RunLog;
     expect(log.items.find((i) => i.id === 'tls-bundle')).toMatchObject({ status: 'waived', waiver: { reason: 'INC-7', release: '*' } });
+    expect(log.context.ledgerRecords).toEqual([log.items.find((i) => i.id === 'tls-bundle')!.waiver!.record]);
     const v = await runCli(['verify'], { cwd: s.dir, env });
     expect(v.code).toBe(0);
   });

@@ -16,15 +16,15 @@ export class TmuxSession {
 
   /**
    * Starts `sfdeploy <args>` (the built binary) in `cwd` with NO_COLOR and no CI variable. With `stdoutTo`, its
-   * stdout goes through a pipe into that file (`sfdeploy … | cat > file`), stdin and stderr stay on the terminal.
+   * stdout goes through a pipe into that file (`sfdeploy … | cat > file`); with `stderrTo`, stderr goes to that file.
    */
-  static async sfdeploy(args: string[], cwd: string, o: { stdoutTo?: string } = {}): Promise<TmuxSession> {
+  static async sfdeploy(args: string[], cwd: string, o: { stdoutTo?: string; stderrTo?: string } = {}): Promise<TmuxSession> {
     const home = mkdtempSync(join(tmpdir(), 'sfdeploy-tmux-'));
     const conf = join(home, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 10000\nset -g default-terminal xterm-256color\n');
     const session = new TmuxSession(join(home, 'tmux.sock'), home);
     // The exit status is printed by the shell: tmux's #{pane_dead_status} is not always filled in.
-    const sfdeploy = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+    const sfdeploy = `${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}${o.stderrTo ? ` 2>${shellQuote(o.stderrTo)}` : ''}`;
     const command = o.stdoutTo
       ? `{ ${sfdeploy}; echo "${EXIT_MARKER}$?" >&2; } | cat > ${shellQuote(o.stdoutTo)}`
       : `${sfdeploy}; echo "${EXIT_MARKER}$?"`;
