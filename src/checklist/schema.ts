@@ -135,30 +135,54 @@ export const schedulePhaseSchema = z.strictObject({
   only: z.array(z.string().min(1)).optional().describe('Run only these items in this phase: item ids, section:ID or tag:NAME.'),
 });
 
-export const checklistSchema = z.strictObject({
-  $schema: z.string().optional(),
-  id: idSchema,
-  title: z.string({ error: 'expected a title' }).min(1),
-  description: z.string().optional(),
-  vars: z
-    .record(z.string().regex(VAR_NAME, 'expected a variable name'), varSchema)
-    .default({})
-    .describe('Variables the checklist reads, with defaults and aliases.'),
-  roles: z.record(idSchema, roleSchema).default({}),
-  defaults: z
-    .strictObject({
-      timeout: duration().optional(),
-      retry: retrySchema.optional(),
-      expires_after: duration().optional(),
-    })
-    .default({}),
-  sections: z.array(sectionSchema, { error: 'expected a list of sections' }).min(1, 'a checklist needs at least one section'),
-  schedule: z
-    .array(schedulePhaseSchema)
-    .min(1)
-    .optional()
-    .describe('Monitoring phases `sfdeploy watch` follows, in order: `[{ for: 4h, every: 5m }, { for: 8h, every: 15m }]`.'),
-});
+export const checklistSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: idSchema,
+    title: z.string({ error: 'expected a title' }).min(1),
+    description: z.string().optional(),
+    vars: z
+      .record(z.string().regex(VAR_NAME, 'expected a variable name'), varSchema)
+      .default({})
+      .describe('Variables the checklist reads, with defaults and aliases.'),
+    roles: z.record(idSchema, roleSchema).default({}),
+    defaults: z
+      .strictObject({
+        timeout: duration().optional(),
+        retry: retrySchema.optional(),
+        expires_after: duration().optional(),
+      })
+      .default({}),
+    sections: z.array(sectionSchema, { error: 'expected a list of sections' }).min(1, 'a checklist needs at least one section'),
+    schedule: z
+      .array(schedulePhaseSchema)
+      .min(1)
+      .optional()
+      .describe('Monitoring phases `sfdeploy watch` follows, in order: `[{ for: 4h, every: 5m }, { for: 8h, every: 15m }]`.'),
+  })
+  .superRefine((checklist, ctx) => {
+    const items = checklist.sections.flatMap((s) => s.items.map((it) => ({ ...it, section: s.id })));
+    for (const [roleId, role] of Object.entries(checklist.roles)) {
+      if (!Array.isArray(role.waives)) continue;
+      role.waives.forEach((selector, i) => {
+        const [prefix, rest] = selector.includes(':') ? (selector.split(/:(.*)/s) as [string, string]) : ['', selector];
+        const matched =
+          prefix === 'section'
+            ? items.filter((it) => it.section === rest)
+            : prefix === 'tag'
+              ? items.filter((it) => it.tags.includes(rest))
+              : prefix === ''
+                ? items.filter((it) => it.id === rest)
+                : undefined;
+        const message = !matched
+          ? `unknown selector "${selector}": use an item id, section:ID or tag:NAME`
+          : !matched.some((it) => it.probe)
+            ? `"${selector}" matches no automated item: only automated items are waived`
+            : undefined;
+        if (message) ctx.addIssue({ code: 'custom', path: ['roles', roleId, 'waives', i], message });
+      });
+    }
+  });
 
 export type ChecklistDefinition = z.output<typeof checklistSchema>;
 export type SectionDefinition = z.output<typeof sectionSchema>;

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { parseChecklist } from '../../src/checklist/load.js';
+import { ChecklistError } from '../../src/errors.js';
 import { runChecklist } from '../../src/runner/run.js';
 import { sealRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
 import { createWaiverStep, findWaiver, scopeMatches } from '../../src/signoff/waivers.js';
@@ -170,5 +171,24 @@ sections:
       status: 'fail',
       message: expect.stringMatching(/\(the waiver by Ana as sre expired 1h ago: rotation\)$/),
     });
+  });
+});
+
+describe('waives: in the checklist', () => {
+  it('rejects a selector that names no automated item, at its line and column', () => {
+    const bad = YAML.replace('waives: true', 'waives: [tls, section:nope, bogus:x]');
+    let error: unknown;
+    try {
+      parseChecklist(bad, 'pre.yaml', { env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ChecklistError);
+    const lines = (error as Error).message.split('\n');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^pre\.yaml:5:\d+ roles\.sre\.waives\[1\]: "section:nope" matches no automated item/),
+    );
+    expect(lines).toContainEqual(expect.stringMatching(/^pre\.yaml:5:\d+ roles\.sre\.waives\[2\]: unknown selector "bogus:x"/));
+    expect(lines.join('\n')).not.toContain('waives[0]');
   });
 });
