@@ -1,4 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
+import { openSync } from 'node:fs';
+import { WriteStream } from 'node:tty';
 import type { CommandIO } from './commands/io.js';
 import { SfdeployError, UsageError } from './errors.js';
 import { REPORT_FORMATS, RUN_FORMATS } from './reporters/formats.js';
@@ -55,6 +57,14 @@ function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
     stdoutIsTTY: !!process.stdout.isTTY,
     stdinIsTTY: !!process.stdin.isTTY,
     terminalSize: () => ({ columns: process.stdout.columns ?? 0, rows: process.stdout.rows ?? 0 }),
+    stderrIsTTY: !!process.stderr.isTTY,
+    openTerminal: () => {
+      try {
+        return new WriteStream(openSync('/dev/tty', 'w'));
+      } catch {
+        return undefined;
+      }
+    },
     color: !noColor && (force || !!process.stdout.isTTY),
     version,
     onForcedExit: (fn) => lastSteps.push(fn),
@@ -134,6 +144,13 @@ program
   .option('--ci', 'never prompt; manual items without a sign-off are pending (implied without a TTY or with CI=true)', false)
   .option('-q, --quiet', 'print only the items that failed or could not run, and the verdict', false)
   .option(
+    '--ask <selector>',
+    'prompt only for these manual items: item id, section:ID or tag:NAME (repeatable, comma-separated); every probe still runs',
+    collect,
+    [],
+  )
+  .option('--no-ask', 'prompt for nothing: manual items come from the ledger as under --ci, in a terminal')
+  .option(
     '--only <selector>',
     'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated); their needs run too',
     collect,
@@ -190,14 +207,18 @@ program
   .command('signoff')
   .description('record sign-offs of manual items in the ledger without running probes (CI reuses them)')
   .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
-  .argument('<item-id...>', 'manual items to sign')
+  .argument('[item-id...]', 'manual items to sign (or choose them with --section, --tag, --all-pending)')
+  .option('--section <id>', 'sign every manual item of this section not signed yet (repeatable)', collect, [])
+  .option('--tag <name>', 'sign every manual item with this tag not signed yet (repeatable)', collect, [])
+  .option('--all-pending', 'sign every manual item pending for this release and environment', false)
   .option('--decline', 'decline instead of confirming (needs --reason); the items fail', false)
-  .option('--reason <text>', 'why the items are declined')
+  .option('--withdraw', 'withdraw the confirmation or decline that stands for the items (needs --reason); they are pending again', false)
+  .option('--reason <text>', 'why the items are declined, or why the record is withdrawn')
   .option('--by <"Name <email>">', 'who signs (default: git user.name <user.email>, else the OS user)')
   .option('--role <role>', 'the checklist role you sign as')
   .option('--note <text>', 'a note kept with the sign-off')
   .option('--evidence <url>', 'a URL or note proving the check (required by items with evidence: required)')
-  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
+  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags); `none` for no release')
   .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
   .addOption(ledgerOption())
   .option('--offline', 'when the s3:// ledger is unreachable, queue the sign-off in .sfdeploy/outbox for `sfdeploy sync`', false)
@@ -206,6 +227,33 @@ program
   .action(async (ref: string, items: string[], opts) => {
     const { signoff } = await import('./commands/signoff.js');
     await execute((io) => signoff(ref, items, opts, io));
+  });
+
+program
+  .command('waive')
+  .description('waive failing automated items for a while: they show `waived` and do not block until the waiver expires')
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .argument('<item-id...>', 'automated items to waive')
+  .option('--reason <text>', 'why the items may fail for now (required)')
+  .option('--expires <duration>', 'how long the waiver lasts, such as 12h or 7d (required, at most 90d)')
+  .option('--withdraw', 'withdraw the waiver in force instead (needs --reason)', false)
+  .option('--by <"Name <email>">', 'who waives (default: git user.name <user.email>, else the OS user)')
+  .option('--role <role>', 'the checklist role you waive as (one whose `waives` covers the items)')
+  .option('--evidence <url>', 'a ticket or URL kept with the waiver')
+  .option(
+    '--release <version>',
+    'release covered: a version, a pattern such as v1.2.* , * for any, or none (default: $SFDEPLOY_RELEASE, else git describe --tags)',
+  )
+  .option('--environment <name>', 'environment covered, or * for any (default: $SFDEPLOY_ENVIRONMENT)')
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .action(async (ref: string, items: string[], opts) => {
+    const { waive } = await import('./commands/waive.js');
+    await execute((io) => waive(ref, items, opts, io));
   });
 
 program

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { getProbe, probeKinds } from '../probes/index.js';
 import type { Probe } from '../probes/types.js';
-import { checklistSchema, compositionSchema, idSchema, itemSchema, probeSchema } from './schema.js';
+import { checklistObjectSchema, compositionSchema, idSchema, itemSchema, probeSchema } from './schema.js';
 import { declaredDefault } from '../util/zod-defaults.js';
 
 type Json = Record<string, unknown>;
@@ -80,10 +80,10 @@ function checklistFileSchema(): z.ZodType {
       probe: z.looseObject({}).optional().describe("Probe keys to change (merged into the inherited probe's when the kind is the same)."),
     })
     .partial();
-  return checklistSchema.extend({
-    id: checklistSchema.shape.id.optional(),
-    title: checklistSchema.shape.title.optional(),
-    sections: checklistSchema.shape.sections.optional(),
+  return checklistObjectSchema.extend({
+    id: checklistObjectSchema.shape.id.optional(),
+    title: checklistObjectSchema.shape.title.optional(),
+    sections: checklistObjectSchema.shape.sections.optional(),
     ...compositionSchema.shape,
     override: z
       .record(idSchema, itemChange)

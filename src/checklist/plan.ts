@@ -63,7 +63,7 @@ export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items:
       items.push(
         planItem(item, rawItem as Record<string, unknown>, {
           definition,
-          section: { id: section.id, title: section.title, index: s, distinctSigners: section.distinct_signers },
+          section: { id: section.id, title: section.title, index: s, distinctSigners: section.distinct_signers !== false },
           index: items.length,
           path,
           env,

@@ -62,13 +62,46 @@ export const itemSchema = z
     if (!item.probe && !item.manual) ctx.addIssue({ code: 'custom', message: 'an item needs a probe: or a manual: block' });
   });
 
-export const sectionSchema = z.strictObject({
-  id: idSchema,
-  title: z.string({ error: 'expected a title' }).min(1),
-  description: z.string().optional(),
-  distinct_signers: z.boolean().default(false).describe('One person may not sign two items of this section (two-person rule).'),
-  items: z.array(itemSchema, { error: 'expected a list of items' }).min(1, 'a section needs at least one item'),
-});
+/**
+ * The two-person rule of a section: `true` binds its required (non-optional) manual items; `{ items: [...] }` binds
+ * exactly the named manual items of the section. No one person may sign two items the rule binds.
+ */
+export const distinctSignersSchema = z
+  .union([
+    z.boolean(),
+    z.strictObject({
+      items: z.array(idSchema).min(2, 'a two-person rule binds at least two items').describe('The manual items of this section it binds.'),
+    }),
+  ])
+  .default(false)
+  .describe(
+    'Two-person rule: `true` — one person may not sign two required manual items of this section (optional items are not bound); `{ items: [a, b] }` — binds exactly these items.',
+  );
+
+export const sectionSchema = z
+  .strictObject({
+    id: idSchema,
+    title: z.string({ error: 'expected a title' }).min(1),
+    description: z.string().optional(),
+    distinct_signers: distinctSignersSchema,
+    items: z.array(itemSchema, { error: 'expected a list of items' }).min(1, 'a section needs at least one item'),
+  })
+  .superRefine((section, ctx) => {
+    const rule = section.distinct_signers;
+    if (typeof rule !== 'object') return;
+    rule.items.forEach((id, i) => {
+      const item = section.items.find((it) => it.id === id);
+      if (!item || !item.manual) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['distinct_signers', 'items', i],
+          message: item
+            ? `${id} is an automated item: a two-person rule binds manual items`
+            : `${id} is not an item of section ${section.id}`,
+        });
+      }
+    });
+  });
 
 /** A variable the checklist reads: default, aliases, whether it is secret. */
 export const varSchema = z.strictObject({
@@ -84,6 +117,12 @@ export const varSchema = z.strictObject({
 export const roleSchema = z.strictObject({
   title: z.string().min(1),
   signers: z.array(z.string()).optional().describe('Only these signers (email or name) may sign as this role.'),
+  waives: z
+    .union([z.literal(true), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .describe(
+      'This role may waive failing automated items (`sfdeploy waive`): `true` for any, or a list of item ids, `section:ID` and `tag:NAME`.',
+    ),
 });
 
 /** One monitoring phase of `sfdeploy watch`: a run every `every`, for `for`. */
@@ -122,7 +161,8 @@ export const notifyTargetSchema = z.strictObject({
     .describe('Time allowed for each of the two attempts. Default 5s.'),
 });
 
-export const checklistSchema = z.strictObject({
+/** The checklist's keys, without the checks across them (`checklistSchema`): the JSON Schema extends this. */
+export const checklistObjectSchema = z.strictObject({
   $schema: z.string().optional(),
   id: idSchema,
   title: z.string({ error: 'expected a title' }).min(1),
@@ -149,6 +189,30 @@ export const checklistSchema = z.strictObject({
     .array(notifyTargetSchema)
     .optional()
     .describe('Webhooks told when the gate fails, sign-offs wait, a watch run turns red or recovers, and a watch ends.'),
+});
+
+export const checklistSchema = checklistObjectSchema.superRefine((checklist, ctx) => {
+  const items = checklist.sections.flatMap((s) => s.items.map((it) => ({ ...it, section: s.id })));
+  for (const [roleId, role] of Object.entries(checklist.roles)) {
+    if (!Array.isArray(role.waives)) continue;
+    role.waives.forEach((selector, i) => {
+      const [prefix, rest] = selector.includes(':') ? (selector.split(/:(.*)/s) as [string, string]) : ['', selector];
+      const matched =
+        prefix === 'section'
+          ? items.filter((it) => it.section === rest)
+          : prefix === 'tag'
+            ? items.filter((it) => it.tags.includes(rest))
+            : prefix === ''
+              ? items.filter((it) => it.id === rest)
+              : undefined;
+      const message = !matched
+        ? `unknown selector "${selector}": use an item id, section:ID or tag:NAME`
+        : !matched.some((it) => it.probe)
+          ? `"${selector}" matches no automated item: only automated items are waived`
+          : undefined;
+      if (message) ctx.addIssue({ code: 'custom', path: ['roles', roleId, 'waives', i], message });
+    });
+  }
 });
 
 export type ChecklistDefinition = z.output<typeof checklistSchema>;

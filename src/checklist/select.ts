@@ -3,6 +3,26 @@ import { suggest } from './describe.js';
 import type { PlannedItem } from './model.js';
 
 /**
+ * The items matching any of the selectors (item id, `section:ID`, `tag:NAME`; comma-separated lists allowed),
+ * without what they need. Unknown selectors are usage errors.
+ */
+export function matchSelectors(items: readonly PlannedItem[], selectors: string[]): Set<string> {
+  const ids = new Set<string>();
+  selectItems(items, selectors, []);
+  const sets = selectors
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const selector of sets) {
+    const [prefix, rest] = selector.includes(':') ? (selector.split(/:(.*)/s) as [string, string]) : ['', selector];
+    for (const it of items) {
+      if (prefix === 'section' ? it.section.id === rest : prefix === 'tag' ? it.tags.includes(rest) : it.id === selector) ids.add(it.id);
+    }
+  }
+  return ids;
+}
+
+/**
  * Resolves `--only` / `--skip` selectors (item id, `section:ID`, `tag:NAME`) to the set of item ids to run;
  * undefined when nothing was filtered. `--only` pulls in what the chosen items need; `--skip` always wins.
  * Unknown selectors are usage errors.

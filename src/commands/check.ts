@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadChecklistFile } from '../checklist/load.js';
 import { skipForEnvironment } from '../checklist/environment.js';
-import { selectItems } from '../checklist/select.js';
+import { matchSelectors, selectItems } from '../checklist/select.js';
 import { StoreError, UsageError } from '../errors.js';
 import { createGithubReporter } from '../reporters/github.js';
 import { isFormat, RUN_FORMATS, type RunFormatName } from '../reporters/formats.js';
@@ -29,7 +29,8 @@ import { openLedger } from '../signoff/open.js';
 import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { ledgerContext, noteAppended } from '../signoff/run-context.js';
-import { resolveTarget } from '../signoff/target.js';
+import { resolveTarget, UNKNOWN_RELEASE } from '../signoff/target.js';
+import { createWaiverStep } from '../signoff/waivers.js';
 import { gateEvents, sendNotifications } from '../notify/send.js';
 import { notifySecrets, resolveNotifyTargets } from '../notify/targets.js';
 import type { NotifyEvent } from '../checklist/schema.js';
@@ -45,6 +46,8 @@ export interface CheckOptions {
   quiet?: boolean | undefined;
   output?: string | undefined;
   ci: boolean;
+  /** `--ask` selectors (only these manual items are asked about), or false for `--no-ask`. */
+  ask?: string[] | false | undefined;
   only: string[];
   skip: string[];
   concurrency: string;
@@ -106,7 +109,8 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   checkRoleOption(checklist.definition, opts.role);
 
   const git = await readGitState(io.cwd);
-  const { release, environment } = resolveTarget(opts, env, git.describe, redact);
+  const { release, environment, releaseUnknown } = resolveTarget(opts, env, git.describe, redact);
+  const asked = opts.ask === false ? new Set<string>() : opts.ask?.length ? matchSelectors(checklist.items, opts.ask) : undefined;
   const logStore = resolveLogStore(opts.logStore, env);
   const signTarget = { checklist: checklist.definition.id, release, environment };
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: checklist.definition.id });
@@ -148,8 +152,14 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     writer.writeInterruptedSync(new Date());
     if (logStore) queueRunSync(outbox, logStore.location, runId, writer.path, new Date());
   });
-  const interactive = !opts.ci && io.stdinIsTTY && env.CI !== 'true' && env.CI !== '1';
-  const listeners: RunListener[] = [{ onRunStart: (log) => writer.schedule(log) }, writer];
+  // prompts go to the terminal, never into stdout (`sfdeploy check pre | less`): stderr, else /dev/tty, else nobody is asked
+  const promptStream =
+    !opts.ci && io.stdinIsTTY && env.CI !== 'true' && env.CI !== '1' ? (io.stderrIsTTY ? io.stderr : io.openTerminal?.()) : undefined;
+  let latest: RunLog | undefined;
+  const listeners: RunListener[] = [
+    { onRunStart: (log) => writer.schedule(log), onItemEnd: (_item, _result, log) => (latest = log) },
+    writer,
+  ];
   const sectionTitles = new Map(checklist.definition.sections.map((s) => [s.id, s.title]));
   const logPath = displayPath(writer.path, io.cwd);
 
@@ -202,17 +212,29 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
           host: context.host,
           redact,
           onHead: (hash) => noteAppended(context, hash),
-          interactive: interactive
+          interactive: promptStream
             ? {
                 signer: await resolveSigner(opts.signer, io.cwd, context.user),
                 role: opts.role,
-                questions: createTerminalQuestions({ output: io.stdout, input: io.stdin, color: io.color }),
+                questions: createTerminalQuestions({ output: promptStream, input: io.stdin, color: io.color }),
                 color: io.color,
+                asks: asked && ((item) => asked.has(item.id)),
+                preamble: () => automatedSummary(latest),
+                refuse: releaseUnknown ? `Nothing is signed in this run: ${UNKNOWN_RELEASE}.` : undefined,
               }
             : undefined,
         })
       : { resolve: async () => ({ status: 'error', message: ledgerDown ?? 'no ledger' }) };
 
+  const waive =
+    snapshot && !ledgerDown
+      ? createWaiverStep(
+          checklist,
+          signTarget,
+          () => snapshot.records,
+          () => new Date(),
+        )
+      : undefined;
   let log = await runChecklist({
     runId,
     checklist,
@@ -226,6 +248,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     cwd: io.cwd,
     redact,
     listeners,
+    waive,
   });
   await writer.flush(log);
   const events = (hooks.notifyEvents ?? gateEvents)(log);
@@ -251,6 +274,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     outputStream.end();
     await outputDone;
   }
+  if (promptStream && promptStream !== io.stderr) promptStream.end();
   const code = log.summary.exitCode;
   if (code === EXIT.pending && opts.allowPending) return EXIT.passed;
   return code;
@@ -267,4 +291,21 @@ async function uploadRunLog(store: RunLogStore, log: RunLog, file: string, outbo
       `warning: the run log was not uploaded: ${e.message}; queued in ${displayPath(outbox, io.cwd)} (run \`sfdeploy sync\`)\n`,
     );
   }
+}
+
+/** What the automated items found before the first question: an approver should know the run is failing. */
+function automatedSummary(log: RunLog | undefined): string[] {
+  const probes = (log?.items ?? []).filter((r) => r.kind !== 'manual' && !r.filtered);
+  if (!probes.length) return [];
+  const failing = probes.filter((r) => !r.optional && (r.status === 'fail' || r.status === 'error'));
+  const counts = new Map<string, number>();
+  for (const r of probes) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const line = `Automated items so far: ${[...counts].map(([status, n]) => `${n} ${status}`).join(', ')}.`;
+  if (!failing.length) return [line, 'Sign-offs follow.'];
+  return [
+    line,
+    `The run is already failing — ${failing.length} blocking item${failing.length === 1 ? '' : 's'} failed or errored:`,
+    ...failing.map((r) => `  ✖ ${r.id}: ${r.message}`),
+    'Signing now does not make the gate pass; press q to leave the sign-offs pending.',
+  ];
 }

@@ -19,6 +19,10 @@ export interface CommandIO {
   stdinIsTTY: boolean;
   /** The terminal's size when stdout is a TTY (0 columns when unknown). */
   terminalSize?: (() => { columns: number; rows: number }) | undefined;
+  /** Whether stderr is a terminal: prompts are written there, never to stdout (which may be a pipe). */
+  stderrIsTTY?: boolean | undefined;
+  /** Opens the controlling terminal (`/dev/tty`) for writing, when stderr is not one; undefined when there is none. */
+  openTerminal?: (() => Writable | undefined) | undefined;
   /** Colour on stdout: a TTY without NO_COLOR, or FORCE_COLOR. */
   color: boolean;
   version: string;

@@ -5,12 +5,13 @@ import { suggest } from '../checklist/describe.js';
 import { SfdeployError, StoreError, UsageError } from '../errors.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { checkRoleOption, roleLabel, rolesFor } from '../signoff/approvals.js';
-import { Assessor, type Target } from '../signoff/carry-over.js';
+import { matchSelectors } from '../checklist/select.js';
+import { Assessor, findSignoff, type Target } from '../signoff/carry-over.js';
 import type { RecordDraft, SignoffRecord } from '../signoff/chain.js';
 import { resolveSigner } from '../signoff/identity.js';
 import { openLedger } from '../signoff/open.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
-import { resolveTarget } from '../signoff/target.js';
+import { resolveTarget, UNKNOWN_RELEASE } from '../signoff/target.js';
 import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
@@ -30,14 +31,27 @@ export interface SignoffOptions {
   offline?: boolean | undefined;
   envFile: string[];
   var: string[];
+  /** Batch: every manual item of these sections that is not signed yet. */
+  section?: string[] | undefined;
+  /** Batch: every manual item with these tags that is not signed yet. */
+  tag?: string[] | undefined;
+  /** Batch: every manual item that is pending for this release and environment. */
+  allPending?: boolean | undefined;
+  /** Withdraw what stands for the items (a confirmation or a decline); needs `reason`. */
+  withdraw?: boolean | undefined;
 }
 
 /** `sfdeploy signoff <checklist> <item-id...>`: records sign-offs (or a decline) in the ledger without running probes. */
 export async function signoff(ref: string, itemIds: string[], opts: SignoffOptions, io: CommandIO): Promise<number> {
   const reason = opts.reason?.trim();
+  if (opts.decline && opts.withdraw) throw new UsageError('--decline and --withdraw do not go together');
   if (opts.decline && !reason) throw new UsageError('--decline needs --reason "why it is not done"');
-  if (!opts.decline && opts.reason !== undefined)
-    throw new UsageError('--reason goes with --decline; to comment on a confirmation use --note');
+  if (opts.withdraw && !reason) throw new UsageError('--withdraw needs --reason "why it no longer stands"');
+  if (!opts.decline && !opts.withdraw && opts.reason !== undefined)
+    throw new UsageError('--reason goes with --decline or --withdraw; to comment on a confirmation use --note');
+  const batch = !!(opts.section?.length || opts.tag?.length || opts.allPending);
+  if (batch && itemIds.length) throw new UsageError('name items, or choose them with --section, --tag or --all-pending, not both');
+  if (!batch && !itemIds.length) throw new UsageError('name the items to sign, or choose them with --section, --tag or --all-pending');
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
     env,
@@ -45,17 +59,43 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
     aliases: io.config?.vars,
   });
   checkRoleOption(checklist.definition, opts.role);
-  const items = pickItems(checklist, itemIds);
+  const named = batch ? batchCandidates(checklist, opts) : pickItems(checklist, itemIds);
 
   const git = await readGitState(io.cwd);
   const redact = createRedactor(env, checklist.secretNames);
-  const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, redact) };
+  const resolved = resolveTarget(opts, env, git.describe, redact);
+  if (resolved.releaseUnknown) throw new UsageError(`nothing was signed: ${UNKNOWN_RELEASE}`);
+  const target: Target = { checklist: checklist.definition.id, release: resolved.release, environment: resolved.environment };
   const signer = await resolveSigner(opts.by, io.cwd, currentUser(env));
   const roles = checklist.definition.roles;
   const now = new Date();
   const host = currentHost();
+  const c = new Chalk({ level: io.color ? 1 : 0 });
+  const scope = `${target.release ?? 'no release'}${target.environment ? ` (${target.environment})` : ''}`;
 
-  const drafts: RecordDraft[] = items.map((item) => {
+  /** The items this command signs, given the ledger: batch selections leave out what is signed (or, for --all-pending, not pending). */
+  const chosen = (records: readonly SignoffRecord[]): PlannedItem[] => {
+    if (!batch) return named;
+    const assessor = new Assessor(checklist, target, records, () => now);
+    const picked = named.filter((item) => {
+      const status = assessor.assess(item).status;
+      return opts.allPending ? status === 'pending' : status !== 'signed';
+    });
+    if (!picked.length)
+      throw new UsageError(`nothing to sign: every item chosen is ${opts.allPending ? 'signed or declined' : 'signed'} for ${scope}`);
+    return picked;
+  };
+  const standing = (records: readonly SignoffRecord[], item: PlannedItem): SignoffRecord => {
+    const found = findSignoff(records, item, checklist, target, now);
+    const r = found.record;
+    const bound = r && r.definitionHash === item.definitionHash && r.release === target.release && r.environment === target.environment;
+    if (!r || !bound || r.decision === 'withdrawn') {
+      const why = found.status === 'pending' ? ` (${found.reason})` : '';
+      throw new UsageError(`nothing to withdraw: ${item.id} has no confirmation or decline for ${scope}${why}`);
+    }
+    return r;
+  };
+  const draftFor = (item: PlannedItem, records: readonly SignoffRecord[]): RecordDraft => {
     const choice = rolesFor(item, roles, signer, opts.role);
     if (!choice.ok) throw new SfdeployError('E_SIGNOFF_REJECTED', `rejected: ${choice.reason}`);
     if (choice.roles.length > 1) {
@@ -63,7 +103,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
         `${item.id} can be signed as ${choice.roles.map((r) => roleLabel(roles, r!)).join(' or ')}: say which with --role`,
       );
     }
-    if (!opts.decline && item.manual?.evidence === 'required' && !opts.evidence?.trim() && !opts.note?.trim()) {
+    if (!opts.decline && !opts.withdraw && item.manual?.evidence === 'required' && !opts.evidence?.trim() && !opts.note?.trim()) {
       throw new UsageError(`${item.id} requires evidence: add --evidence <url> or --note "what you checked"`);
     }
     return {
@@ -72,20 +112,31 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
       definitionHash: item.definitionHash,
       release: target.release,
       environment: target.environment,
-      decision: opts.decline ? 'declined' : 'confirmed',
+      decision: opts.decline ? 'declined' : opts.withdraw ? 'withdrawn' : 'confirmed',
       signer: signer.display,
       role: choice.roles[0] ?? null,
       note: opts.note?.trim() ? redact(opts.note.trim()) : null,
-      reason: opts.decline ? redact(reason!) : null,
+      reason: opts.decline || opts.withdraw ? redact(reason!) : null,
       evidence: opts.evidence?.trim() ? redact(opts.evidence.trim()) : null,
+      ...(opts.withdraw && { withdraws: standing(records, item).hash }),
       at: now.toISOString(),
       host,
     };
-  });
+  };
 
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
+  let shown = false;
   const check = (records: readonly SignoffRecord[]): RecordDraft[] => {
-    if (opts.decline) return drafts;
+    const items = chosen(records);
+    const drafts = items.map((item) => draftFor(item, records));
+    if (batch && !shown) {
+      shown = true;
+      const verb = opts.decline ? 'Declining' : opts.withdraw ? 'Withdrawing' : 'Signing';
+      io.stdout.write(`${verb} ${items.length} item${items.length === 1 ? '' : 's'} as ${signer.display} for ${scope}:\n`);
+      for (const item of items)
+        io.stdout.write(`  ${item.id}  ${c.dim(`${item.title} — ${item.manual!.instructions.trim().split('\n')[0]}`)}\n`);
+    }
+    if (opts.decline || opts.withdraw) return drafts;
     const assessor = new Assessor(checklist, target, records, () => now);
     for (const item of items) {
       const conflict = assessor.conflict(item, signer);
@@ -114,14 +165,14 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
     queued = `${e.message}; queued in ${displayPath(outbox, io.cwd)}: run \`sfdeploy sync\` to upload`;
   }
 
-  const c = new Chalk({ level: io.color ? 1 : 0 });
-  const scope = `${target.release ?? 'no release'}${target.environment ? ` (${target.environment})` : ''}`;
   for (const r of written) {
     const as = r.role ? ` as ${roleLabel(roles, r.role)}` : '';
     const line =
       r.decision === 'confirmed'
         ? `${c.cyan('✔')} ${r.item} signed by ${r.signer}${as} for ${scope}`
-        : `${c.red('✖')} ${r.item} declined by ${r.signer}${as} for ${scope}: ${r.reason}`;
+        : r.decision === 'withdrawn'
+          ? `${c.yellow('↺')} ${r.item}: ${r.signer} withdrew record ${r.withdraws?.slice(0, 12)} for ${scope}: ${r.reason}`
+          : `${c.red('✖')} ${r.item} declined by ${r.signer}${as} for ${scope}: ${r.reason}`;
     const seq = 'seq' in r && typeof r.seq === 'number' ? `record ${r.seq} ` : 'record ';
     io.stdout.write(
       `${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${queued ? ' — queued, not yet in the ledger' : ''}\n`,
@@ -130,6 +181,15 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   if (queued) io.stderr.write(`${queued}\n`);
   else io.stdout.write(c.dim(`ledger ${displayPath(ledger.location, io.cwd)}\n`));
   return 0;
+}
+
+/** The enabled manual items of the sections and tags chosen (all of them for --all-pending alone), in checklist order. */
+function batchCandidates(checklist: LoadedChecklist, opts: SignoffOptions): PlannedItem[] {
+  const selectors = [...(opts.section ?? []).map((s) => `section:${s}`), ...(opts.tag ?? []).map((t) => `tag:${t}`)];
+  const ids = selectors.length ? matchSelectors(checklist.items, selectors) : undefined;
+  const items = checklist.items.filter((it) => it.manual && it.enabled && (!ids || ids.has(it.id)));
+  if (!items.length) throw new UsageError(`no manual item to sign in ${selectors.join(', ') || `checklist ${checklist.definition.id}`}`);
+  return items;
 }
 
 /** The named manual items, in the order given, each once. Unknown or automated items are usage errors. */

@@ -8,6 +8,7 @@ import { linkedRecordSchema } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { readOutbox, resolveOutbox } from '../store/outbox.js';
 import { resolveTarget } from '../signoff/target.js';
+import { findWaiver } from '../signoff/waivers.js';
 import { formatDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
@@ -89,9 +90,15 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       };
     });
 
+  const waivers = checklist.items.flatMap((item) => {
+    const found = item.probe ? findWaiver(snapshot.records, item, checklist, target, now) : undefined;
+    return found
+      ? [{ id: item.id, title: item.title, section: item.section.title, ...found.waiver, expired: found.status === 'expired' }]
+      : [];
+  });
   if (opts.json) {
     io.stdout.write(
-      `${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, items: rows }, null, 2)}\n`,
+      `${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, items: rows, waivers }, null, 2)}\n`,
     );
     return 0;
   }
@@ -123,5 +130,14 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const parts = [`${count('signed')} signed`, `${count('declined')} declined`, `${count('pending')} pending`];
   if (count('not-required')) parts.push(`${count('not-required')} not required`);
   io.stdout.write(`\n${rows.length} manual item${rows.length === 1 ? '' : 's'}: ${parts.join(' · ')}\n`);
+  if (waivers.length) {
+    io.stdout.write(`\n${c.bold('Waivers')}\n`);
+    for (const w of waivers) {
+      const state = w.expired ? c.red(`expired ${w.expires}`) : `until ${w.expires}`;
+      io.stdout.write(
+        `  ${c.blue('⊘')} ${w.id}  waived by ${w.by}${w.role ? ` as ${roleLabel(roles, w.role)}` : ''} ${state}: ${w.reason}\n`,
+      );
+    }
+  }
   return 0;
 }

@@ -65,7 +65,8 @@ function describe(entry: OutboxEntry<LinkedRecord>): string {
   if (entry.kind === 'run') return `run log ${entry.runId}`;
   const r = entry.record;
   const scope = `${r.release ?? 'no release'}${r.environment ? ` (${r.environment})` : ''}`;
-  return `${r.checklist} ${r.item} ${r.decision === 'confirmed' ? 'signed' : 'declined'} by ${r.signer} for ${scope}`;
+  const verb = { confirmed: 'signed', declined: 'declined', waived: 'waived', withdrawn: 'withdrawn' }[r.decision];
+  return `${r.checklist} ${r.item} ${verb} by ${r.signer} for ${scope}`;
 }
 
 async function upload(

@@ -294,6 +294,8 @@ export function timelineLine(log: RunLog, c: ChalkInstance): string {
   parts.push(failing.length ? c.red(failing.join(', ')) : `${ok}/${ran.length} ok`);
   const warned = ran.filter((r) => r.status === 'warn').map((r) => r.id);
   if (warned.length) parts.push(c.yellow(`warn ${warned.join(', ')}`));
+  const waived = ran.filter((r) => r.status === 'waived').map((r) => r.id);
+  if (waived.length) parts.push(c.blue(`waived ${waived.join(', ')}`));
   const latencies = ran
     .flatMap((r) =>
       latencyObservations(r.observations ?? {})

@@ -73,7 +73,7 @@ export function createGithubReporter(o: GithubReporterOptions): RunListener {
   };
 }
 
-/** `::error` for each failing or erroring blocking item, `::warning` for each warned (optional) item. */
+/** `::error` for each failing or erroring blocking item, `::warning` for each warned (optional) item, `::notice` for each waived one. */
 export function renderAnnotations(log: RunLog, places: ReadonlyMap<string, { file: string; line: number }> = new Map()): string {
   let out = '';
   for (const r of log.items) {
@@ -87,7 +87,8 @@ export function renderAnnotations(log: RunLog, places: ReadonlyMap<string, { fil
   return out;
 }
 
-function annotationLevel(r: ItemResult): 'error' | 'warning' | undefined {
+function annotationLevel(r: ItemResult): 'error' | 'warning' | 'notice' | undefined {
+  if (r.status === 'waived') return 'notice';
   if (r.status === 'warn') return 'warning';
   if ((r.status === 'fail' || r.status === 'error') && !r.optional) return 'error';
   return undefined;
@@ -137,6 +138,22 @@ export function renderStepSummary(log: RunLog): string {
       '',
     );
   }
+  const waived = log.items.filter((r) => r.waiver);
+  if (waived.length) {
+    out.push(`### Waivers (${waived.length})`, '');
+    out.push(
+      ...mdTable(
+        ['Item', 'State', 'Waived by', 'Reason'],
+        waived.map((r) => [
+          `${mdText(r.title)} ${mdCode(r.id)}`,
+          mdText(`${r.waiver!.expired ? 'EXPIRED at' : 'until'} ${r.waiver!.expires}`),
+          mdCode(`${r.waiver!.by}${r.waiver!.role ? ` as ${r.waiver!.role}` : ''}`),
+          mdCode(r.waiver!.reason),
+        ]),
+      ),
+      '',
+    );
+  }
   const pending = log.items.filter((r) => r.status === 'pending');
   if (pending.length) {
     out.push(`### Pending sign-offs (${pending.length})`, '');
@@ -154,7 +171,7 @@ export function renderStepSummary(log: RunLog): string {
       );
     }
   }
-  if (!failing.length && !warned.length && !pending.length)
+  if (!failing.length && !warned.length && !pending.length && !waived.length)
     out.push(`Nothing failed, warned or awaits sign-off (${countsText(s.counts, s.notRun)}).`, '');
   return `${out.join('\n')}\n`;
 }

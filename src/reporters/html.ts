@@ -3,10 +3,19 @@ import { formatDuration } from '../util/duration.js';
 import { countsText, itemDuration } from './markdown.js';
 import { escapeMarkup } from './escape.js';
 import { formatObserved } from '../util/observations.js';
-import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem } from './receipt.js';
+import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem, waiverScope, waiverState } from './receipt.js';
 
 /** Status marks found in every system font (⏸ is not). */
-const MARKS: Record<ItemStatus, string> = { pass: '✔', signed: '✔', fail: '✖', error: '✖', warn: '!', skip: '○', pending: '…' };
+const MARKS: Record<ItemStatus, string> = {
+  pass: '✔',
+  signed: '✔',
+  fail: '✖',
+  error: '✖',
+  warn: '!',
+  skip: '○',
+  pending: '…',
+  waived: '⊘',
+};
 
 const e = escapeMarkup;
 const code = (text: string): string => `<code>${e(text)}</code>`;
@@ -14,6 +23,7 @@ const code = (text: string): string => `<code>${e(text)}</code>`;
 const STATUS_CLASS: Record<ItemStatus, string> = {
   pass: 'ok',
   signed: 'ok',
+  waived: 'warn',
   fail: 'bad',
   error: 'bad',
   warn: 'warn',
@@ -136,6 +146,19 @@ export function renderHtmlReceipt(r: Receipt): string {
           `<td class="${s.decision === 'confirmed' ? 'ok' : 'bad'}">${e(s.decision)}${s.source === 'ledger' ? '<br><span class="dim">earlier, from the ledger</span>' : ''}</td>` +
           `<td>${e(s.by)}</td><td>${s.role ? e(s.role) : '—'}</td><td>${e(readableTime(s.at))}</td>` +
           `<td>${notes.length ? notes.map(e).join('<br>') : '—'}</td><td>${s.record ? code(s.record) : '—'}</td></tr>`,
+      );
+    }
+    body.push('</tbody></table>');
+  }
+  if (r.waivers?.length) {
+    body.push('</section><section><h2>Waivers</h2>');
+    body.push(
+      '<table class="signoffs"><thead><tr><th>Item</th><th>State</th><th>Waived by</th><th>Role</th><th>Reason</th><th>Covers</th><th>Ledger record</th></tr></thead><tbody>',
+    );
+    for (const w of r.waivers) {
+      body.push(
+        `<tr><td>${e(w.itemTitle)}<br>${code(w.item)}</td><td class="${w.expired ? 'bad' : 'warn'}">${e(waiverState(w))}</td>` +
+          `<td>${e(w.by)}</td><td>${w.role ? e(w.role) : '—'}</td><td>${e(w.reason)}</td><td>${e(waiverScope(w))}</td><td>${code(w.record)}</td></tr>`,
       );
     }
     body.push('</tbody></table>');

@@ -20,7 +20,7 @@ export function renderJunit(log: RunLog, sectionTitles: ReadonlyMap<string, stri
   const count = (list: ItemResult[], pred: (r: ItemResult) => boolean): number => list.filter(pred).length;
   const isFailure = (r: ItemResult) => r.status === 'fail';
   const isError = (r: ItemResult) => r.status === 'error';
-  const isSkipped = (r: ItemResult) => r.status === 'skip' || r.status === 'pending';
+  const isSkipped = (r: ItemResult) => r.status === 'skip' || r.status === 'pending' || r.status === 'waived';
   const all = log.items;
   const props = [
     ['run_id', log.runId],
@@ -30,6 +30,11 @@ export function renderJunit(log: RunLog, sectionTitles: ReadonlyMap<string, stri
     ['environment', log.context.environment ?? ''],
     ['git_sha', log.context.gitSha ?? ''],
     ['verdict', log.summary.verdict],
+    ...log.items.flatMap((r) =>
+      r.waiver
+        ? [[`waiver:${r.id}`, `${r.waiver.expired ? 'expired' : 'waived'} by ${r.waiver.by} until ${r.waiver.expires}: ${r.waiver.reason}`]]
+        : [],
+    ),
   ];
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   const totalMs = all.reduce((a, r) => a + r.durationMs, 0);
@@ -54,6 +59,11 @@ export function renderJunit(log: RunLog, sectionTitles: ReadonlyMap<string, stri
         body.push(`      <error message="${escapeAttr(r.message)}" type="${escapeXml(r.kind)}">${escapeXml(detail(r))}</error>`);
       else if (r.status === 'skip' || r.status === 'pending')
         body.push(`      <skipped message="${escapeAttr(r.status === 'pending' ? `pending sign-off: ${r.message}` : r.message)}"/>`);
+      else if (r.status === 'waived' && r.waiver)
+        body.push(
+          `      <skipped message="${escapeAttr(`waived by ${r.waiver.by}${r.waiver.role ? ` as ${r.waiver.role}` : ''} until ${r.waiver.expires}: ${r.waiver.reason}`)}"/>`,
+          `      <system-out>${escapeXml(detail(r))}</system-out>`,
+        );
       else if (r.status === 'warn') body.push(`      <system-out>${escapeXml(`warning (optional item): ${r.message}`)}</system-out>`);
       else if (r.status === 'signed' && r.signoff)
         body.push(

@@ -2,7 +2,7 @@ import type { ItemStatus } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { mdCode, mdTable, mdText } from './markdown-text.js';
 import { formatObserved } from '../util/observations.js';
-import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem } from './receipt.js';
+import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem, waiverScope, waiverState } from './receipt.js';
 import { STATUS_WORDS, SYMBOLS } from './symbols.js';
 
 /** `8 passed · 1 failed · 2 signed`, in status order, zero counts left out. */
@@ -86,6 +86,19 @@ export function renderMarkdownReceipt(r: Receipt): string {
       s.record ? mdCode(s.record) : '—',
     ]);
     out.push(...mdTable(['Item', 'Decision', 'Signer', 'Role', 'Time', 'Note', 'Ledger record'], rows), '');
+  }
+  if (r.waivers?.length) {
+    out.push('## Waivers', '');
+    const rows = r.waivers.map((w) => [
+      `${mdText(w.itemTitle)} ${mdCode(w.item)}`,
+      w.expired ? `**${mdText(waiverState(w))}**` : mdText(waiverState(w)),
+      mdCode(w.by),
+      w.role ? mdText(w.role) : '—',
+      mdCode(w.reason),
+      mdText(waiverScope(w)),
+      mdCode(w.record),
+    ]);
+    out.push(...mdTable(['Item', 'State', 'Waived by', 'Role', 'Reason', 'Covers', 'Ledger record'], rows), '');
   }
   out.push(`_Generated from run log ${mdCode(r.runId)}._`);
   return `${out.join('\n')}\n`;

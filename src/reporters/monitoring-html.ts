@@ -220,6 +220,7 @@ const STATUS_CLASS: Record<ItemStatus, string> = {
   fail: 's-fail',
   error: 's-fail',
   warn: 's-warn',
+  waived: 's-warn',
   pending: 's-pending',
   skip: 's-skip',
 };

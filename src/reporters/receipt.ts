@@ -1,4 +1,4 @@
-import type { ItemStatus, RunLog, Signoff } from '../runner/types.js';
+import type { ItemStatus, RunLog, Signoff, Waiver } from '../runner/types.js';
 import { keyObservations, type ObservedScalar } from '../util/observations.js';
 
 /** One item on a receipt: what ran, how it ended, and the evidence. */
@@ -17,6 +17,13 @@ export interface ReceiptItem {
   /** Key observations, by dotted path. */
   evidence: [string, ObservedScalar][];
   signoff?: Signoff | undefined;
+  waiver?: Waiver | undefined;
+}
+
+/** One waiver on a receipt (in force, or expired so that the item blocked), with the item it is for. */
+export interface ReceiptWaiver extends Waiver {
+  item: string;
+  itemTitle: string;
 }
 
 /** One sign-off on a receipt, with the item it is for. */
@@ -52,6 +59,8 @@ export interface Receipt {
   blocking: RunLog['summary']['blocking'];
   sections: { id: string; title: string; items: ReceiptItem[] }[];
   signoffs: ReceiptSignoff[];
+  /** Waivers the run applied or found expired. */
+  waivers: ReceiptWaiver[];
   /** Hash of the sign-off ledger head the run relied on; null when none was recorded. */
   ledgerHead: string | null;
 }
@@ -59,6 +68,7 @@ export interface Receipt {
 export function buildReceipt(log: RunLog): Receipt {
   const sections: Receipt['sections'] = [];
   const signoffs: ReceiptSignoff[] = [];
+  const waivers: ReceiptWaiver[] = [];
   for (const r of log.items) {
     let section = sections.at(-1);
     if (!section || section.id !== r.section) {
@@ -78,8 +88,10 @@ export function buildReceipt(log: RunLog): Receipt {
       message: r.message,
       evidence: keyObservations(r.observations ?? {}),
       signoff: r.signoff,
+      waiver: r.waiver,
     });
     if (r.signoff) signoffs.push({ item: r.id, itemTitle: r.title, ...r.signoff });
+    if (r.waiver) waivers.push({ item: r.id, itemTitle: r.title, ...r.waiver });
   }
   const ctx = log.context;
   return {
@@ -105,6 +117,7 @@ export function buildReceipt(log: RunLog): Receipt {
     blocking: log.summary.blocking,
     sections,
     signoffs,
+    waivers,
     ledgerHead: ctx.ledgerHead ?? null,
   };
 }
@@ -124,4 +137,17 @@ export const STATUS_LABELS: Record<ItemStatus, string> = {
   skip: 'skip',
   pending: 'pending',
   signed: 'signed',
+  waived: 'WAIVED',
 };
+
+/** `in force until …` or `EXPIRED …`: a waiver's state on a receipt. */
+export function waiverState(w: Waiver): string {
+  return `${w.expired ? 'EXPIRED at' : 'in force until'} ${w.expires}`;
+}
+
+/** What a waiver covers: `release v1.2.* in production`. */
+export function waiverScope(w: Waiver): string {
+  const release = w.release === '*' ? 'any release' : w.release === null ? 'no release' : `release ${w.release}`;
+  const env = w.environment === '*' ? 'any environment' : w.environment === null ? 'no environment' : w.environment;
+  return `${release}, ${env}`;
+}

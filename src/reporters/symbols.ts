@@ -9,6 +9,7 @@ export const SYMBOLS: Record<ItemStatus, string> = {
   warn: '!',
   skip: '○',
   pending: '⏸',
+  waived: '⊘',
 };
 
 export function paint(c: ChalkInstance, status: ItemStatus, text: string): string {
@@ -26,6 +27,8 @@ export function paint(c: ChalkInstance, status: ItemStatus, text: string): strin
       return c.yellow(text);
     case 'skip':
       return c.dim(text);
+    case 'waived':
+      return c.blue(text);
   }
 }
 
@@ -37,4 +40,5 @@ export const STATUS_WORDS: Record<ItemStatus, string> = {
   skip: 'skipped',
   pending: 'pending',
   signed: 'signed',
+  waived: 'waived',
 };

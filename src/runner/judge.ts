@@ -62,6 +62,7 @@ function describeStatus(s: ItemStatus): string {
     pending: 'awaiting sign-off',
     pass: 'passing',
     signed: 'signed',
+    waived: 'waived (it did not pass)',
   }[s];
 }
 

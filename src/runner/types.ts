@@ -1,7 +1,10 @@
 import type { PlannedItem } from '../checklist/model.js';
 
-export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed'] as const;
-/** pass, fail, warn (failed but optional), error (could not run), skip, pending (manual, unsigned), signed. */
+export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed', 'waived'] as const;
+/**
+ * pass, fail, warn (failed but optional), error (could not run), skip, pending (manual, unsigned), signed,
+ * waived (an automated item that did not pass, under a valid waiver: it does not block, and it is not a pass).
+ */
 export type ItemStatus = (typeof STATUSES)[number];
 
 export type RunStatus = 'running' | 'passed' | 'failed' | 'pending' | 'interrupted';
@@ -30,6 +33,22 @@ export interface Signoff {
   record?: string | undefined;
 }
 
+/** A waiver of an automated item (`sfdeploy waive`): who, as which role, why, and until when. */
+export interface Waiver {
+  by: string;
+  role?: string | undefined;
+  reason: string;
+  /** When it was recorded, and when it ends (ISO 8601). */
+  at: string;
+  expires: string;
+  /** What it covers: a release or release pattern (`v1.2.*`, `*`), an environment (`*` for any); null for none. */
+  release: string | null;
+  environment: string | null;
+  /** Hash of the ledger record. */
+  record: string;
+  /** True when the waiver had expired: the item blocks again, and says so. */
+  expired?: boolean | undefined;
+}
 /** Why an item has its status, for reporters to decide by: `no-signoff` when a manual item was never signed. */
 export type ResultReason = 'no-signoff';
 
@@ -49,6 +68,8 @@ export interface ItemResult {
   attempts: Attempt[];
   observations: Record<string, unknown>;
   signoff?: Signoff | undefined;
+  /** The waiver that made a failing automated item `waived`, or that had expired (status unchanged). */
+  waiver?: Waiver | undefined;
   /** Set when a reporter should know why beyond the message (which is for humans). */
   reason?: ResultReason | undefined;
   /** True when the item was left out by --only/--skip (status `skip`). */

@@ -4,6 +4,7 @@ import { mayActAs, roleLabel } from './approvals.js';
 import type { ResultReason } from '../runner/types.js';
 import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
+import { twoPersonRule, type TwoPersonRule } from './two-person.js';
 
 /** What a sign-off is for: the same checklist, release and environment. */
 export interface Target {
@@ -14,16 +15,22 @@ export interface Target {
 
 /** The state of a manual item according to the ledger. */
 export type Assessment =
-  | { status: 'signed'; record: SignoffRecord }
-  | { status: 'declined'; record: SignoffRecord }
-  /** `record`: the latest earlier sign-off, which no longer counts (`reason` says why). */
+  | { status: 'signed'; record: Decided }
+  | { status: 'declined'; record: Decided }
+  /** `record`: the latest earlier record, which no longer counts or was withdrawn (`reason` says why). */
   | { status: 'pending'; reason: string; record?: SignoffRecord | undefined; code?: ResultReason };
+
+/** A confirmation or a decline. */
+export type Decided = SignoffRecord & { decision: 'confirmed' | 'declined' };
 
 export const NO_SIGNOFF = 'no sign-off yet';
 
 /**
- * The latest ledger record for this item, definition, release and environment decides: confirmed and not
- * expired → signed, declined → declined. Otherwise pending, saying why the closest earlier record does not count.
+ * The one verdict on a manual item, used by `check` (interactive and --ci), `status` and `serve`. Among the records
+ * for this item, definition, release and environment, the latest confirmation, decline or withdrawal decides:
+ * a decline stands (the item fails) until a later confirmation or an explicit withdrawal; a withdrawal leaves the
+ * item pending; a confirmation counts while it has not expired and its signer may still act as its role. With no
+ * such record the item is pending, saying why the closest earlier record does not count.
  */
 export function findSignoff(
   records: readonly SignoffRecord[],
@@ -32,7 +39,7 @@ export function findSignoff(
   target: Target,
   now: Date,
 ): Assessment {
-  const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
+  const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id && r.decision !== 'waived');
   if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
   let r = forItem[0]!;
   let differs = mismatches(r, item, target);
@@ -42,7 +49,15 @@ export function findSignoff(
   }
   const who = parseSigner(r.signer).name;
   if (differs.length) return { status: 'pending', reason: explainMismatch(r, who, differs, target), record: r };
-  if (r.decision === 'declined') return { status: 'declined', record: r };
+  if (r.decision === 'withdrawn') {
+    const withdrawn = records.find((o) => o.hash === r.withdraws);
+    const what = withdrawn
+      ? `${parseSigner(withdrawn.signer).name}'s ${withdrawn.decision === 'declined' ? 'decline' : 'sign-off'}`
+      : 'the earlier record';
+    return { status: 'pending', reason: `${who} withdrew ${what}: ${r.reason ?? ''}`, record: r };
+  }
+  const decided = r as Decided;
+  if (decided.decision === 'declined') return { status: 'declined', record: decided };
   if (item.expiresAfterMs !== undefined) {
     const late = now.getTime() - Date.parse(r.at) - item.expiresAfterMs;
     if (late > 0) return { status: 'pending', reason: `${who}'s sign-off expired ${formatDuration(late)} ago`, record: r };
@@ -51,7 +66,7 @@ export function findSignoff(
   if (r.role && !mayActAs(roles, r.role, parseSigner(r.signer))) {
     return { status: 'pending', reason: `${who} is no longer on the allow-list of ${roleLabel(roles, r.role)}`, record: r };
   }
-  return { status: 'signed', record: r };
+  return { status: 'signed', record: decided };
 }
 
 type Mismatch = 'definition' | 'release' | 'environment';
@@ -65,7 +80,7 @@ function mismatches(r: SignoffRecord, item: PlannedItem, target: Target): Mismat
 }
 
 function explainMismatch(r: SignoffRecord, who: string, what: Mismatch[], target: Target): string {
-  const verb = r.decision === 'confirmed' ? 'signed' : 'declined';
+  const verb = { confirmed: 'signed', declined: 'declined', withdrawn: 'withdrawn', waived: 'waived' }[r.decision];
   const changed = `the item changed since ${who} ${verb} it`;
   const scope = what.filter((m) => m !== 'definition');
   if (!scope.length) return changed;
@@ -76,8 +91,8 @@ function explainMismatch(r: SignoffRecord, who: string, what: Mismatch[], target
 }
 
 /**
- * Assesses manual items in turn, remembering who signed what in each `distinct_signers` section: a person's
- * second sign-off in such a section does not count (two-person rule).
+ * Assesses manual items in turn, remembering who signed what under each two-person rule: a person's second
+ * sign-off of items one rule binds does not count.
  */
 export class Assessor {
   private readonly signers = new Map<number, Map<string, string>>();
@@ -99,42 +114,45 @@ export class Assessor {
     if (found.status !== 'signed') return found;
     const signer = parseSigner(found.record.signer);
     const other = this.signedInRun(item, signer);
-    if (other) return { status: 'pending', reason: twoPersonReason(signer, other), record: found.record };
+    if (other) return { status: 'pending', reason: twoPersonReason(other.rule, signer, other.item), record: found.record };
     this.register(item, signer);
     return found;
   }
 
   /** Records that `signer` signed `item` in this run. */
   register(item: PlannedItem, signer: Signer): void {
-    if (!item.section.distinctSigners) return;
-    let bySigner = this.signers.get(item.section.index);
-    if (!bySigner) this.signers.set(item.section.index, (bySigner = new Map()));
+    const rule = twoPersonRule(this.checklist, item);
+    if (!rule) return;
+    let bySigner = this.signers.get(rule.key);
+    if (!bySigner) this.signers.set(rule.key, (bySigner = new Map()));
     if (!bySigner.has(signerKey(signer))) bySigner.set(signerKey(signer), item.id);
   }
 
   /**
-   * Why `signer` may not sign `item` under the two-person rule: another item of its section signed by them in
-   * this run or, still valid, in `records`. Undefined when they may.
+   * Why `signer` may not sign `item` under the two-person rule binding it: another item the same rule binds, signed
+   * by them in this run or, still valid, in `records`. Undefined when they may.
    */
   conflict(item: PlannedItem, signer: Signer, records: readonly SignoffRecord[] = this.records): string | undefined {
-    if (!item.section.distinctSigners) return undefined;
+    const rule = twoPersonRule(this.checklist, item);
+    if (!rule) return undefined;
     const other =
-      this.signedInRun(item, signer) ??
+      this.signedInRun(item, signer)?.item ??
       this.checklist.items.find((o) => {
-        if (o.section.index !== item.section.index || o.id === item.id || !o.manual) return false;
+        if (o.id === item.id || twoPersonRule(this.checklist, o)?.key !== rule.key) return false;
         const found = findSignoff(records, o, this.checklist, this.target, this.now());
         return found.status === 'signed' && signerKey(parseSigner(found.record.signer)) === signerKey(signer);
       })?.id;
-    return other ? twoPersonReason(signer, other) : undefined;
+    return other ? twoPersonReason(rule, signer, other) : undefined;
   }
 
-  private signedInRun(item: PlannedItem, signer: Signer): string | undefined {
-    if (!item.section.distinctSigners) return undefined;
-    const other = this.signers.get(item.section.index)?.get(signerKey(signer));
-    return other !== item.id ? other : undefined;
+  private signedInRun(item: PlannedItem, signer: Signer): { rule: TwoPersonRule; item: string } | undefined {
+    const rule = twoPersonRule(this.checklist, item);
+    if (!rule) return undefined;
+    const other = this.signers.get(rule.key)?.get(signerKey(signer));
+    return other !== undefined && other !== item.id ? { rule, item: other } : undefined;
   }
 }
 
-function twoPersonReason(signer: Signer, otherItem: string): string {
-  return `two-person rule: ${signer.name} already signed ${otherItem} in this section, and each of its items needs its own signer`;
+function twoPersonReason(rule: TwoPersonRule, signer: Signer, otherItem: string): string {
+  return `${rule.label}: ${signer.name} already signed ${otherItem}, and each item it binds needs its own signer`;
 }

@@ -22,7 +22,11 @@ export const ledgerRecordSchema = z.strictObject({
   definitionHash: SHA256,
   release: z.string().nullable(),
   environment: z.string().nullable(),
-  decision: z.enum(['confirmed', 'declined']),
+  /**
+   * `confirmed`, `declined` (manual items); `waived` (a failing automated item may pass the gate until `expires`);
+   * `withdrawn` (retracts the record named by `withdraws`).
+   */
+  decision: z.enum(['confirmed', 'declined', 'waived', 'withdrawn']),
   /** `Name <email>`, an email or a name. */
   signer: z.string().min(1),
   /** The checklist role signed as; null when the item names no role. */
@@ -32,6 +36,10 @@ export const ledgerRecordSchema = z.strictObject({
   reason: z.string().nullable(),
   /** A note or URL proving the check was done. */
   evidence: z.string().nullable(),
+  /** `withdrawn`: the hash of the record it retracts. Absent on other records. */
+  withdraws: SHA256.optional(),
+  /** `waived`: ISO 8601 time the waiver ends. Absent on other records. */
+  expires: z.iso.datetime().optional(),
   /** ISO 8601 time of the sign-off. */
   at: z.iso.datetime(),
   host: z.string(),
@@ -77,7 +85,24 @@ export function hashRecord(record: object): string {
 /** The sign-off fields of a draft and nothing else, so no stray property ever enters a record or its hash. */
 export function draftFields(draft: RecordDraft): RecordDraft {
   const { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host } = draft;
-  return { checklist, item, definitionHash, release, environment, decision, signer, role, note, reason, evidence, at, host };
+  return {
+    checklist,
+    item,
+    definitionHash,
+    release,
+    environment,
+    decision,
+    signer,
+    role,
+    note,
+    reason,
+    evidence,
+    // optional fields are left out when absent, so records written before they existed keep their hashes
+    ...(draft.withdraws !== undefined && { withdraws: draft.withdraws }),
+    ...(draft.expires !== undefined && { expires: draft.expires }),
+    at,
+    host,
+  };
 }
 
 /** Chains a draft onto `prev` (the current head, or undefined for an empty ledger). */
@@ -102,6 +127,8 @@ export function formatRecord(record: LedgerRecord): string {
     note: record.note,
     reason: record.reason,
     evidence: record.evidence,
+    ...(record.withdraws !== undefined && { withdraws: record.withdraws }),
+    ...(record.expires !== undefined && { expires: record.expires }),
     at: record.at,
     host: record.host,
     prev: record.prev,

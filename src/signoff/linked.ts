@@ -48,6 +48,8 @@ export function formatLinked(r: LinkedRecord): string {
     note: r.note,
     reason: r.reason,
     evidence: r.evidence,
+    ...(r.withdraws !== undefined && { withdraws: r.withdraws }),
+    ...(r.expires !== undefined && { expires: r.expires }),
     at: r.at,
     host: r.host,
     seen: r.seen,

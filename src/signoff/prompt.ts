@@ -2,7 +2,8 @@ import type { Writable } from 'node:stream';
 import type { PlannedItem } from '../checklist/model.js';
 import { InterruptedError } from '../errors.js';
 
-export type Decision = 'confirm' | 'decline' | 'pending';
+/** `pending`: leave this item; `quit`: leave it and every item after it pending (nobody is asked again). */
+export type Decision = 'confirm' | 'decline' | 'pending' | 'quit';
 
 /** The questions asked for a manual item. A terminal implementation below; tests may script one. */
 export interface Questions {
@@ -49,21 +50,7 @@ export function createTerminalQuestions(o: TerminalOptions): Questions {
       for (const line of lines) o.output.write(`${line}\n`);
     },
     decide(signer, signal) {
-      return ask(
-        ({ select }, ctx) =>
-          select<Decision>(
-            {
-              message: `Sign off as ${signer}?`,
-              choices: [
-                { name: 'Confirm — I checked it', value: 'confirm' },
-                { name: 'Decline — it is not done (reason required)', value: 'decline' },
-                { name: 'Leave pending', value: 'pending' },
-              ],
-            },
-            ctx,
-          ),
-        signal,
-      );
+      return decideByKey(o, signer, signal);
     },
     chooseRole(choices, signal) {
       return ask(
@@ -81,6 +68,65 @@ export function createTerminalQuestions(o: TerminalOptions): Questions {
         : text('Note (optional):', undefined, signal);
     },
   };
+}
+
+const KEYS: Record<string, Decision> = { y: 'confirm', n: 'decline', s: 'pending', q: 'quit', escape: 'quit' };
+
+const HELP = [
+  '  y  confirm — I checked it (a note is asked next)',
+  '  n  decline — it is not done (a reason is asked next); the item fails',
+  '  s  skip — leave this item pending',
+  '  q  (or Esc) leave this and every remaining item pending; the remaining automated items still run',
+  '  ?  this help · Ctrl-C stops the run',
+];
+
+/**
+ * One key answers: y, n, s, q or Esc; `?` shows what they do. The terminal is in raw mode meanwhile, so Ctrl-C
+ * arrives as a key and interrupts the run like a signal would.
+ */
+async function decideByKey(o: TerminalOptions, signer: string, signal: AbortSignal): Promise<Decision> {
+  const input = o.input as (NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void }) | undefined;
+  if (!input) throw new InterruptedError('no terminal to ask on');
+  const { emitKeypressEvents } = await import('node:readline');
+  emitKeypressEvents(input);
+  const question = `? Sign off as ${signer}? [y]es [n]o [s]kip [q]uit, ? for help `;
+  o.output.write(question);
+  const raw = typeof input.setRawMode === 'function' && input.isTTY;
+  if (raw) input.setRawMode!(true);
+  input.resume();
+  try {
+    return await new Promise<Decision>((resolve, reject) => {
+      const done = (): void => {
+        input.off('keypress', onKey);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = (): void => {
+        done();
+        reject(new InterruptedError('interrupted at a sign-off prompt'));
+      };
+      const onKey = (text: string | undefined, key: { name?: string; ctrl?: boolean; sequence?: string } | undefined): void => {
+        if (key?.ctrl && (key.name === 'c' || key.name === 'd')) return onAbort();
+        const name = (key?.name ?? text ?? '').toLowerCase();
+        if (text === '?' || key?.sequence === '?') {
+          o.output.write(`\n${HELP.join('\n')}\n${question}`);
+          return;
+        }
+        const decision = KEYS[name];
+        if (!decision) return;
+        done();
+        o.output.write(
+          `${{ confirm: 'confirm', decline: 'decline', pending: 'leave pending', quit: 'leave the rest pending' }[decision]}\n`,
+        );
+        resolve(decision);
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      input.on('keypress', onKey);
+    });
+  } finally {
+    if (raw) input.setRawMode!(false);
+    input.pause();
+  }
 }
 
 /** The block shown for a manual item: title, instructions, commands, links and who signs it. */

@@ -4,7 +4,7 @@ import type { ManualDecision, SignoffProvider } from '../runner/run.js';
 import type { Signoff } from '../runner/types.js';
 import { roleLabel, rolesFor } from './approvals.js';
 import type { Redactor } from '../util/redact.js';
-import { Assessor, type Assessment, type Target } from './carry-over.js';
+import { Assessor, type Assessment, type Decided, type Target } from './carry-over.js';
 import type { RecordDraft, SignoffRecord } from './chain.js';
 import type { Signer } from './identity.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
@@ -23,7 +23,20 @@ export interface SignoffProviderOptions {
   /** Called with the new ledger head after a sign-off is appended. */
   onHead?: (head: string) => void;
   /** Who is at the terminal; absent under --ci, where nobody is asked. */
-  interactive?: { signer: Signer; role?: string | undefined; questions: Questions; color: boolean } | undefined;
+  interactive?: Interactive | undefined;
+}
+
+export interface Interactive {
+  signer: Signer;
+  role?: string | undefined;
+  questions: Questions;
+  color: boolean;
+  /** `--ask`: only these items are asked about; the others are resolved from the ledger as under --ci. Default all. */
+  asks?: ((item: PlannedItem) => boolean) | undefined;
+  /** Shown once, before the first question: what the automated items found so far. */
+  preamble?: (() => string[]) | undefined;
+  /** Why nothing may be signed in this run (the release is unknown): shown once, and nobody is asked. */
+  refuse?: string | undefined;
 }
 
 /**
@@ -36,12 +49,17 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
   const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now);
   const roles = o.checklist.definition.roles;
 
-  const ask = async (
-    item: PlannedItem,
-    found: Assessment,
-    signal: AbortSignal,
-    who: NonNullable<SignoffProviderOptions['interactive']>,
-  ): Promise<ManualDecision> => {
+  /** Set once the signer chose "leave the rest pending" (or nothing may be signed): nobody is asked again. */
+  let stopped: string | undefined;
+  let introduced = false;
+  /** The verdict without asking: as under --ci, with `reason` for an item that would have been pending. */
+  const unasked = (found: Assessment, reason?: string): ManualDecision => {
+    if (found.status === 'signed' || found.status === 'declined') return fromRecord(found.record, 'ledger');
+    if (reason) return { status: 'pending', message: `${found.reason}; ${reason}` };
+    return { status: 'pending', message: found.reason, ...(found.code ? { reason: found.code } : {}) };
+  };
+
+  const ask = async (item: PlannedItem, found: Assessment, signal: AbortSignal, who: Interactive): Promise<ManualDecision> => {
     const { signer, questions } = who;
     const itemRoles = item.manual?.roles ?? [];
     const lines = await describeManual(
@@ -49,11 +67,13 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       itemRoles.length ? itemRoles.map((r) => roleLabel(roles, r)).join(' or ') : undefined,
       who.color,
     );
-    if (found.status === 'declined') lines.push(`  Declined earlier by ${found.record.signer}: ${found.record.reason ?? ''}`);
-    else if (found.status === 'pending' && found.record) lines.push(`  An earlier sign-off no longer counts: ${found.reason}`);
+    if (found.status === 'declined') {
+      lines.push(`  Declined earlier by ${found.record.signer}: ${found.record.reason ?? ''}`);
+      lines.push('  The decline stands until someone confirms the item or withdraws the decline.');
+    } else if (found.status === 'pending' && found.record) lines.push(`  An earlier sign-off no longer counts: ${found.reason}`);
     const refuse = (reason: string): ManualDecision => {
       questions.show([...lines, `  You cannot sign this item: ${reason}`]);
-      return { status: 'pending', message: reason };
+      return found.status === 'declined' ? fromRecord(found.record, 'ledger') : { status: 'pending', message: reason };
     };
     const choice = rolesFor(item, roles, signer, who.role);
     if (!choice.ok) return refuse(choice.reason);
@@ -61,7 +81,12 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
     if (conflict) return refuse(conflict);
     questions.show(lines);
     const decision = await questions.decide(signer.display, signal);
-    if (decision === 'pending') return { status: 'pending', message: `left pending at the prompt by ${signer.display}` };
+    if (decision === 'quit') {
+      stopped = `the rest was left pending at the prompt by ${signer.display}`;
+      return unasked(found, stopped);
+    }
+    // leaving an item pending changes nothing in the ledger: an earlier decline stands, as under --ci
+    if (decision === 'pending') return unasked(found, `left pending at the prompt by ${signer.display}`);
     const role =
       choice.roles.length > 1
         ? await questions.chooseRole(
@@ -97,22 +122,29 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
     assessor.update([...before, record!]);
     o.onHead?.(record!.hash);
     if (decision === 'confirm') assessor.register(item, signer);
-    return fromRecord(record!, 'prompt');
+    return fromRecord(record as Decided, 'prompt');
   };
 
   return {
     async resolve(item, signal) {
       const found = assessor.assess(item);
-      if (found.status === 'signed') return fromRecord(found.record, 'ledger');
-      if (o.interactive) return ask(item, found, signal, o.interactive);
-      if (found.status === 'declined') return fromRecord(found.record, 'ledger');
-      return { status: 'pending', message: found.reason, ...(found.code ? { reason: found.code } : {}) };
+      const who = o.interactive;
+      if (found.status === 'signed' || !who || (who.asks && !who.asks(item))) return unasked(found);
+      if (stopped) return unasked(found, stopped);
+      if (!introduced) {
+        introduced = true;
+        const intro = [...(who.preamble?.() ?? []), ...(who.refuse ? [who.refuse] : [])];
+        if (intro.length) who.questions.show(['', ...intro]);
+        if (who.refuse) stopped = who.refuse;
+      }
+      if (stopped) return unasked(found, stopped);
+      return ask(item, found, signal, who);
     },
   };
 }
 
 /** The run's view of a ledger record: `signed`, or `fail` for a decline. */
-export function fromRecord(record: SignoffRecord, source: Signoff['source']): ManualDecision {
+export function fromRecord(record: Decided, source: Signoff['source']): ManualDecision {
   const signoff: Signoff = {
     decision: record.decision,
     by: record.signer,

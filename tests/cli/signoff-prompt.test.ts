@@ -38,7 +38,7 @@ describe('interactive sign-off in a terminal', () => {
     expect(screen).toContain('Confirm the release notes are written.');
     expect(screen).toContain('$ git log --oneline v1.0.0..HEAD');
     expect(screen).toContain('https://wiki.example.com/release-notes');
-    await t.press('Enter');
+    await t.type('y');
     await t.waitFor('Note (optional):');
     await t.type('reviewed with the PM');
     await t.press('Enter');
@@ -61,7 +61,7 @@ describe('interactive sign-off in a terminal', () => {
   it('insists on a reason to decline, then fails the item with it', async () => {
     const t = await check('--only', 'release-notes');
     await t.waitFor('Sign off as');
-    await t.press('Down', 'Enter');
+    await t.type('n');
     await t.waitFor('Reason for declining:');
     await t.press('Enter');
     await t.waitFor('a reason is required');
@@ -76,7 +76,7 @@ describe('interactive sign-off in a terminal', () => {
   it('leaves an item pending without writing to the ledger', async () => {
     const t = await check('--only', 'release-notes');
     await t.waitFor('Sign off as');
-    await t.press('Down', 'Down', 'Enter');
+    await t.type('s');
     expect(await t.exitCode()).toBe(3);
     expect(await t.screen()).toContain('left pending at the prompt by Ana <ana@example.com>');
     expect(existsSync(s.path('.sfdeploy/signoffs.jsonl'))).toBe(false);
@@ -87,7 +87,7 @@ describe('interactive sign-off in a terminal', () => {
     const t = await check('--only', 'go-decision');
     const screen = await t.waitFor('Sign off as');
     expect(screen).toContain('Signed by: Engineering Lead (eng-lead) or CTO (cto)');
-    await t.press('Enter');
+    await t.type('y');
     await t.waitFor('Sign as which role?');
     await t.press('Down', 'Enter');
     await t.waitFor('Note (optional):');
@@ -99,7 +99,7 @@ describe('interactive sign-off in a terminal', () => {
   it('requires evidence before confirming an item with evidence: required', async () => {
     const t = await check('--only', 'backup-verified');
     await t.waitFor('Sign off as');
-    await t.press('Enter');
+    await t.type('y');
     await t.waitFor('Evidence (note or URL, required):');
     await t.press('Enter');
     await t.waitFor('evidence is required for this item');
@@ -112,7 +112,7 @@ describe('interactive sign-off in a terminal', () => {
   it('keeps what was answered when Ctrl-C interrupts a prompt: the run log says interrupted, exit 130', async () => {
     const t = await check();
     await t.waitFor('Sign off as');
-    await t.press('Enter');
+    await t.type('y');
     await t.waitFor('Note (optional):');
     await t.press('Enter');
     await t.waitFor('Sign off as', { nth: 2 });

@@ -115,11 +115,13 @@ describe('roles and approvals', () => {
     const again = await sign('approval-devops-lead', '--by', CAROL, '--release', 'v1');
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toBe(
-      'rejected: approval-devops-lead: two-person rule: Carol already signed approval-engineering-lead in this section, and each of its items needs its own signer',
+      'rejected: approval-devops-lead: two-person rule of section approvals (distinct_signers): Carol already signed approval-engineering-lead, and each item it binds needs its own signer',
     );
     const both = await sign('approval-devops-lead', 'approval-cto', '--by', ANA, '--release', 'v1');
     expect(both.code).toBe(2);
-    expect(both.stderr).toContain('rejected: approval-cto: two-person rule: Ana already signed approval-devops-lead');
+    expect(both.stderr).toContain(
+      'rejected: approval-cto: two-person rule of section approvals (distinct_signers): Ana already signed approval-devops-lead',
+    );
     expect(ledger()).toHaveLength(1);
     expect((await sign('approval-engineering-lead', '--by', CAROL, '--release', 'v2')).code).toBe(0);
   });
@@ -197,7 +199,7 @@ describe('bad input: one line on stderr, exit 2, nothing written', () => {
     [
       '--reason without --decline',
       ['release-notes', '--reason', 'x', '--by', ANA],
-      'error: --reason goes with --decline; to comment on a confirmation use --note',
+      'error: --reason goes with --decline or --withdraw; to comment on a confirmation use --note',
     ],
   ];
   it.each(cases)('%s', async (_name, args, message) => {

@@ -28,6 +28,8 @@ const CHECKLIST = `id: secrets
 title: Secrets never leak
 notify:
   - { url: "\${HOOK_URL}", format: slack }
+roles:
+  sre: { title: SRE, waives: true }
 sections:
   - id: services
     title: Services
@@ -115,6 +117,21 @@ beforeAll(async () => {
     '--release',
     'v1.0.0',
   ]);
+  await run('waive', [
+    'waive',
+    'c.yaml',
+    'stripe-mode',
+    '--by',
+    'Ana <ana@example.com>',
+    '--reason',
+    `rotating ${secrets.token}`,
+    '--expires',
+    '1d',
+    '--ledger',
+    'ledger.jsonl',
+    '--release',
+    'v1.0.0',
+  ]);
   await run('check pretty', ['check', 'c.yaml', '--ci', ...common]);
   await run('check json', ['check', 'c.yaml', '--ci', '--format', 'json', ...common]);
   await run('check junit', ['check', 'c.yaml', '--ci', '--format', 'junit', '--output', 'junit.xml', ...common]);
@@ -177,6 +194,7 @@ describe('secrets in every output', () => {
     expect(byId.bearer!.message).toBe('json.authorization == "nope" (got "Bearer ***")');
     expect(byId.db!.status).toBe('fail');
     expect(byId.approve!.status).toBe('signed');
+    expect(byId['stripe-mode']).toMatchObject({ status: 'waived', waiver: { reason: 'rotating ***' } });
   });
 
   it('never shows a password, key or token: not in the terminal, formats, reports, run logs nor the ledger', () => {

@@ -14,14 +14,20 @@ export class TmuxSession {
     private readonly home: string,
   ) {}
 
-  /** Starts `sfdeploy <args>` (the built binary) in `cwd` with NO_COLOR and no CI variable. */
-  static async sfdeploy(args: string[], cwd: string): Promise<TmuxSession> {
+  /**
+   * Starts `sfdeploy <args>` (the built binary) in `cwd` with NO_COLOR and no CI variable. With `stdoutTo`, its
+   * stdout goes through a pipe into that file (`sfdeploy … | cat > file`); with `stderrTo`, stderr goes to that file.
+   */
+  static async sfdeploy(args: string[], cwd: string, o: { stdoutTo?: string; stderrTo?: string } = {}): Promise<TmuxSession> {
     const home = mkdtempSync(join(tmpdir(), 'sfdeploy-tmux-'));
     const conf = join(home, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 10000\nset -g default-terminal xterm-256color\n');
     const session = new TmuxSession(join(home, 'tmux.sock'), home);
     // The exit status is printed by the shell: tmux's #{pane_dead_status} is not always filled in.
-    const command = `${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}; echo "${EXIT_MARKER}$?"`;
+    const sfdeploy = `${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}${o.stderrTo ? ` 2>${shellQuote(o.stderrTo)}` : ''}`;
+    const command = o.stdoutTo
+      ? `{ ${sfdeploy}; echo "${EXIT_MARKER}$?" >&2; } | cat > ${shellQuote(o.stdoutTo)}`
+      : `${sfdeploy}; echo "${EXIT_MARKER}$?"`;
     await session.tmux(['-f', conf, 'new-session', '-d', '-s', 'sfdeploy', '-x', '120', '-y', '50', '-c', cwd, command]);
     return session;
   }

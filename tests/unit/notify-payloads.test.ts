@@ -14,7 +14,7 @@ const hostile: Notice = {
   exitCode: 1,
   startedAt: '2026-11-28T09:00:00.000Z',
   finishedAt: '2026-11-28T09:00:01.000Z',
-  counts: { pass: 0, fail: 1, warn: 0, error: 0, skip: 0, pending: 0, signed: 0 },
+  counts: { pass: 0, fail: 1, warn: 0, error: 0, skip: 0, pending: 0, signed: 0, waived: 0 },
   failing: Array.from({ length: 12 }, (_, i) => ({
     id: `item-${i}`,
     title: `<https://evil.example|click> & [link](https://evil.example) \`x\``,

@@ -116,7 +116,7 @@ describe('the two-person rule over a run', () => {
     expect(assessor.assess(eng).status).toBe('signed');
     expect(assessor.assess(cto)).toMatchObject({
       status: 'pending',
-      reason: expect.stringContaining('two-person rule: Ana already signed approval-eng'),
+      reason: expect.stringContaining('two-person rule of section approvals (distinct_signers): Ana already signed approval-eng'),
     });
   });
 

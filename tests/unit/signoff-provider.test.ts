@@ -115,8 +115,8 @@ describe('interactive sign-off provider', () => {
       ['approval-cto', 'pending'],
       ['approval-any', 'pending'],
     ]);
-    expect(log.items[1]!.message).toContain('two-person rule: Ana already signed approval-eng');
-    expect(log.items[2]!.message).toContain('two-person rule: Ana already signed approval-eng');
+    expect(log.items[1]!.message).toContain('two-person rule of section approvals (distinct_signers): Ana already signed approval-eng');
+    expect(log.items[2]!.message).toContain('two-person rule of section approvals (distinct_signers): Ana already signed approval-eng');
     const { records, head } = await ledger.read();
     expect(records.map((r) => r.item)).toEqual(['approval-eng']);
     expect(log.context.ledgerHead).toBe(head);
