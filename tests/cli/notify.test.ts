@@ -40,8 +40,9 @@ notify:
 const runLogs = (dir: string): RunLog[] =>
   readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunLog);
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as RunLog)
+    // run ids start with the second the run started: two runs of one second sort by their start time
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
 
 describe('notifications', () => {
   let tmp: ReturnType<typeof tempDir> | undefined;
