@@ -96,6 +96,7 @@ describe('probe registry', () => {
 
       it('has a test file of its own, against a real server under tests/integration/probes/', () => {
         expect(tests.some((f) => f === `${key}.test.ts` || f.startsWith(`${key}-`) || f.startsWith(`probe-${key}`))).toBe(true);
+        expect(existsSync(join(ROOT, 'tests/integration/probes', `${key}.test.ts`))).toBe(true);
       });
     });
   }
