@@ -216,7 +216,6 @@ export const checklistSchema = checklistObjectSchema.superRefine((checklist, ctx
 });
 
 export type ChecklistDefinition = z.output<typeof checklistSchema>;
-export type SectionDefinition = z.output<typeof sectionSchema>;
 export type ItemDefinition = z.output<typeof itemSchema>;
 export type Severity = (typeof SEVERITIES)[number];
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];

@@ -9,7 +9,7 @@ export interface ProbeContext {
   timeoutMs: number;
   env: Env;
   /** Resolves a variable as `${NAME}` would: environment, then the checklist's `vars` aliases and default. */
-  lookup(name: string): string | undefined;
+  lookup: (name: string) => string | undefined;
   /** Working directory: where the user's repository is. */
   cwd: string;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */

@@ -124,7 +124,7 @@ export class Assessor {
     const rule = twoPersonRule(this.checklist, item);
     if (!rule) return;
     let bySigner = this.signers.get(rule.key);
-    if (!bySigner) this.signers.set(rule.key, (bySigner = new Map()));
+    if (!bySigner) this.signers.set(rule.key, (bySigner = new Map<string, string>()));
     if (!bySigner.has(signerKey(signer))) bySigner.set(signerKey(signer), item.id);
   }
 

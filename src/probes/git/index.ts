@@ -1,3 +1,4 @@
+import { resolve, join } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { oneLine } from '../../util/network-error.js';
@@ -55,7 +56,6 @@ export default defineProbe({
   warm: () => import('execa'),
   async run(p, ctx) {
     const { execa } = await import('execa');
-    const { resolve, join } = await import('node:path');
     const { readFile, stat } = await import('node:fs/promises');
     const dir = resolve(ctx.cwd, p.path);
     const info = await stat(dir).catch(() => undefined);
