@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { importMarkdown, renderImportedYaml } from '../checklist/import-markdown.js';
@@ -7,6 +7,7 @@ import { SCHEMA_PATH } from '../checklist/json-schema.js';
 import { parseChecklist } from '../checklist/load.js';
 import { idSchema } from '../checklist/schema.js';
 import { UsageError } from '../errors.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { displayPath, type CommandIO } from './io.js';
 
 const PACKAGE_SCHEMA = fileURLToPath(new URL(`../../${SCHEMA_PATH}`, import.meta.url));
@@ -40,8 +41,12 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
   if (!out) {
     io.stdout.write(yaml);
   } else {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, yaml);
+    try {
+      await makeDirectory(dirname(out));
+      await writeFile(out, yaml);
+    } catch (e) {
+      throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
+    }
   }
   const { sections } = imported.definition;
   io.stderr.write(
