@@ -3,7 +3,7 @@ import { SfdeployError } from '../errors.js';
 import { summarize } from '../runner/gate.js';
 import type { RunListener, RunLog } from '../runner/types.js';
 import { makeDirectory } from '../util/make-directory.js';
-import { writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
 
 /** The run log could not be written in full when the run ended (a full or read-only disk). Exit code 1. */
 export class RunLogWriteError extends SfdeployError {

@@ -4,8 +4,8 @@ import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
-import { describeNetworkError } from '../network-error.js';
-import { limitReads, ReadLimitError } from '../read-limit.js';
+import { describeNetworkError } from '../../util/network-error.js';
+import { limitReads, ReadLimitError } from '../../util/read-limit.js';
 import type { ProbeContext } from '../types.js';
 
 /** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */

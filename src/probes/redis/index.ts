@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { untilAborted } from '../abort.js';
 import { bool } from '../params.js';
-import { limitReads, ReadLimitError } from '../read-limit.js';
+import { limitReads, ReadLimitError } from '../../util/read-limit.js';
 import { defineProbe, type ProbeContext } from '../types.js';
 import { describeRedisError, parseRedisUrl, replyCode, type RedisTarget } from './connection.js';
 import { parseConfigValue, parseInfo } from './info.js';
