@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startLoadingRedis } from '../support/redis.js';
 import { runItems } from '../support/run-checklist.js';
 import { startSilentServer, type SilentServer } from '../support/ports.js';
+import { parseChecklist } from '../../src/checklist/load.js';
+import { ChecklistError } from '../../src/errors.js';
 import type { ItemResult, RunLog } from '../../src/runner/types.js';
 import { BIN, runCli, type CliResult } from '../support/cli.js';
 import { mountTmpfs } from '../support/tmpfs.js';
@@ -612,5 +614,138 @@ describe('a terminal that reports 0 columns (script, some CI wrappers)', () => {
     expect(sent, r.text.slice(0, 2000)).toBe(true);
     expect(r.text.slice(-2000)).toMatch(/rc:130/);
     expect(r.bytes).toBeLessThan(100_000);
+  });
+});
+
+describe('checklist files a careful loader refuses in bounded time, each problem located', () => {
+  const HEAD = 'id: c\ntitle: C\nsections:\n  - id: s\n    title: S\n    items:\n';
+  const problemsOf = (source: string | Buffer): string[] => {
+    try {
+      parseChecklist(source, 'c.yaml', { env: {} });
+    } catch (e) {
+      if (e instanceof ChecklistError) return e.message.split('\n');
+      throw e;
+    }
+    throw new Error('expected the checklist to be rejected');
+  };
+  const item = (id: string, extra = ''): string =>
+    `      - id: ${id}\n        title: ${id}\n        probe: { kind: command, run: ['true'] }\n${extra}`;
+
+  it('a UTF-8-encoded surrogate names its bytes', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(`${HEAD}      - id: a\n        title: "`),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('"\n'),
+    ]);
+    expect(problemsOf(bytes)).toEqual([
+      'c.yaml:8:17: invalid UTF-8 sequence 0xed 0xa0 0x80 (an encoded UTF-16 surrogate, as CESU-8 or WTF-8 write them); save the file as UTF-8',
+    ]);
+  });
+
+  it('an undefined *alias says so, where it is used', () => {
+    expect(problemsOf(`${HEAD}      - id: a\n        title: *missing\n        probe: { kind: command, run: ['true'] }\n`)).toEqual([
+      'c.yaml:8:16: undefined alias *missing: define &missing before it is used',
+    ]);
+  });
+
+  it('two YAML documents: where the second one starts', () => {
+    expect(problemsOf(`${HEAD}${item('a')}---\nid: d\n`)).toEqual([
+      'c.yaml:10:1: a second YAML document starts here (after ---); a checklist file holds one document',
+    ]);
+  });
+
+  it('a duplicate key hides no other problem of the file', () => {
+    expect(
+      problemsOf(
+        `id: c\ntitle: C\ntitle: D\nsections:\n  - id: s\n    title: S\n    items:\n      - id: a\n        title: A\n        probe: { kind: comand, run: ['true'] }\n`,
+      ),
+    ).toEqual([
+      'c.yaml:3:1: duplicate key "title" (first at line 2)',
+      'c.yaml:10:24 sections[0].items[0].probe.kind: unknown probe kind "comand" (did you mean "command"?); known kinds: alembic, command, dns, env, file, git, http, postgres, prometheus, redis, s3, tcp, tls',
+    ]);
+  });
+
+  it('__proto__ keys in probe parameters, env, headers and roles are located errors, not dropped', () => {
+    const yaml =
+      `id: c\ntitle: C\nroles:\n  __proto__: { title: Admin }\nsections:\n  - id: s\n    title: S\n    items:\n` +
+      `      - id: a\n        title: A\n        probe: { kind: command, run: ['true'], env: { __proto__: x } }\n` +
+      `      - id: b\n        title: B\n        probe: { kind: http, url: "http://127.0.0.1:1/", headers: { __proto__: x } }\n` +
+      `      - id: c\n        title: C\n        probe: { kind: tcp, host: 127.0.0.1, port: 1, __proto__: { port: 2 } }\n`;
+    expect(problemsOf(yaml)).toEqual([
+      'c.yaml:4:3: the key "__proto__" is not allowed (JavaScript objects cannot hold it)',
+      'c.yaml:11:55: the key "__proto__" is not allowed (JavaScript objects cannot hold it)',
+      'c.yaml:14:69: the key "__proto__" is not allowed (JavaScript objects cannot hold it)',
+      'c.yaml:17:55: the key "__proto__" is not allowed (JavaScript objects cannot hold it)',
+    ]);
+  });
+
+  it('a 5,000-item needs chain is a valid checklist (no recursion in the cycle check)', () => {
+    const items = Array.from({ length: 5000 }, (_, i) => item(`i${i}`, i ? `        needs: [i${i - 1}]\n` : '')).join('');
+    expect(parseChecklist(`${HEAD}${items}`, 'c.yaml', { env: {} }).items).toHaveLength(5000);
+  });
+
+  it('a cycle through a long chain is still found', () => {
+    const items = Array.from({ length: 3000 }, (_, i) => item(`i${i}`, `        needs: [i${(i + 2999) % 3000}]\n`)).join('');
+    const problems = problemsOf(`${HEAD}${items}`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^c\.yaml:\d+:\d+ sections\[0\]\.items\[\d+\]\.needs: dependency cycle: (i\d+ → ){3000}i\d+$/);
+  });
+
+  it('10,000 unknown needs: the first 100 problems and a count, did-you-mean for a bounded few', () => {
+    const items = Array.from({ length: 10_000 }, (_, i) => item(`i${i}`, `        needs: [missing-${i}]\n`)).join('');
+    const problems = problemsOf(`${HEAD}${items}`);
+    expect(problems).toHaveLength(101);
+    expect(problems[0]).toBe('c.yaml:10:17 sections[0].items[0].needs[0]: needs unknown item "missing-0"');
+    expect(problems[100]).toBe('c.yaml:1:1: and 9900 more problems (the first 100 are shown)');
+  });
+
+  it('40,000 keys in one mapping load (the duplicate-key check is linear)', () => {
+    const vars = Array.from({ length: 40_000 }, (_, i) => `  V${i}: { default: x }\n`).join('');
+    expect(
+      Object.keys(
+        parseChecklist(`id: c\ntitle: C\nvars:\n${vars}sections:\n  - id: s\n    title: S\n    items:\n${item('a')}`, 'c.yaml', { env: {} })
+          .vars,
+      ),
+    ).toHaveLength(40_000);
+  });
+
+  it('a 4 MB list of 2 million entries is refused before the YAML parser sees it', () => {
+    const yaml = `${HEAD}${item('a')}        tags: [${Array(2_000_000).fill('1').join(',')}]\n`;
+    expect(problemsOf(yaml)).toEqual([
+      'c.yaml:10:399997: more than 200,000 YAML entries (lines and list items); a checklist is limited to that',
+    ]);
+  });
+
+  it('more than 10,000 items: located at the first one too many', () => {
+    const one = item('x');
+    const sections = [0, 1].map(
+      (s) => `  - id: s${s}\n    title: S\n    items:\n${Array.from({ length: 6000 }, (_, i) => one.replace(/x/g, `s${s}-${i}`)).join('')}`,
+    );
+    expect(problemsOf(`id: c\ntitle: C\nsections:\n${sections.join('')}`)).toEqual([
+      'c.yaml:30010:9 sections[1].items[4000]: more than 10,000 items; a checklist is limited to that',
+    ]);
+  });
+
+  it.each([
+    ['/dev/zero', async () => '/dev/zero'],
+    [
+      'a FIFO fed without end',
+      async () => {
+        const t = tempDir();
+        cleanups.push(t.remove);
+        const fifo = t.path('fifo');
+        spawnSync('mkfifo', [fifo]);
+        const writer = spawn('sh', ['-c', `yes 'key: value' > ${fifo}`], { stdio: 'ignore' });
+        cleanups.push(() => writer.kill('SIGKILL'));
+        return fifo;
+      },
+    ],
+  ])('validate %s: the bytes read are capped (not the size stat reports)', async (_name, path) => {
+    const file = await path();
+    const r = await runCli(['validate', file], { timeoutMs: 15_000 });
+    expect({ code: r.code, stderr: stderrLines(r) }).toEqual({
+      code: 2,
+      stderr: [`${file}:1:1: is larger than 4194304 bytes; checklists are limited to that`],
+    });
   });
 });
