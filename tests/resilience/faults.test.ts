@@ -542,7 +542,7 @@ describe("the CLI owns its flags: Node's own --env-file never sees them", () => 
     t.write('hook.cjs', `require('node:fs').writeFileSync(${JSON.stringify(t.path('hooked'))}, 'ran inside ' + process.argv[1]);\n`);
     t.write('app.env', `NODE_OPTIONS=--require ${t.path('hook.cjs')}\n`);
     const r = await runBin(['check', 'c.yaml', '--ci', '--log-dir', 'runs', '--env-file', 'app.env'], t.dir);
-    expect(r.code).toBe(0);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
     expect(existsSync(t.path('hooked'))).toBe(false);
   });
 });
