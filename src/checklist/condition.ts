@@ -1,10 +1,11 @@
 import { parseDuration } from '../util/duration.js';
+import { RegexSyntaxError, SafeRegex } from '../util/regex.js';
 
 /** Operators of the condition language. */
 export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'] as const;
 export type Operator = (typeof OPERATORS)[number];
 
-export type ConditionValue = number | string | boolean | null | RegExp | unknown[];
+export type ConditionValue = number | string | boolean | null | SafeRegex | unknown[];
 
 /** One parsed `expect:` entry: `<path> <op> <value>`, optionally `|| <path> <op> <value> ...`. */
 export interface Condition {
@@ -44,9 +45,9 @@ function splitAlternatives(source: string): string[] {
     if (quote) {
       if (ch === '\\') i++;
       else if (ch === quote) quote = undefined;
-    } else if (ch === '"' || ch === "'" || (ch === '/' && /\s$/.test(source.slice(0, i)))) {
+    } else if (ch === '"' || ch === "'" || (ch === '/' && /\s/.test(source[i - 1] ?? ''))) {
       quote = ch;
-    } else if (ch === '|' && source[i + 1] === '|' && /\s$/.test(source.slice(0, i)) && /^\s/.test(source.slice(i + 2))) {
+    } else if (ch === '|' && source[i + 1] === '|' && /\s/.test(source[i - 1] ?? '') && /\s/.test(source[i + 2] ?? '')) {
       parts.push(source.slice(start, i));
       start = i + 2;
       i++;
@@ -73,9 +74,10 @@ function parseSingle(source: string): Condition {
   if (['<', '<=', '>', '>='].includes(op) && !NUMBER_WITH_UNIT.test(m[3]!.trim())) {
     throw new ConditionSyntaxError(`"${op}" expects a number (units ms s m h d w b kb mb gb % allowed), got ${m[3]}`);
   }
-  const value = parseValue(m[3]!.trim());
-  if (op === 'matches' && !(value instanceof RegExp) && typeof value !== 'string') {
-    throw new ConditionSyntaxError(`"matches" expects a /regex/ or a quoted string, got ${m[3]}`);
+  let value = parseValue(m[3]!.trim());
+  if (op === 'matches') {
+    if (typeof value === 'string') value = compile(value, '', m[3]!.trim());
+    if (!(value instanceof SafeRegex)) throw new ConditionSyntaxError(`"matches" expects a /regex/ or a quoted string, got ${m[3]}`);
   }
   return { source, path: normalisePath(m[1]!), op, value };
 }
@@ -107,13 +109,7 @@ function parseValue(text: string): ConditionValue {
     throw new ConditionSyntaxError(`unterminated string ${text}`);
   }
   const re = /^\/(.*)\/([dgimsuy]*)$/.exec(text);
-  if (re) {
-    try {
-      return new RegExp(re[1]!, re[2]!.replace('g', ''));
-    } catch (e) {
-      throw new ConditionSyntaxError(`invalid regex ${text}: ${(e as Error).message}`);
-    }
-  }
+  if (re) return compile(re[1]!, re[2]!.replace('g', ''), text);
   if (text.startsWith('[')) {
     try {
       const arr: unknown = JSON.parse(text);
@@ -126,6 +122,15 @@ function parseValue(text: string): ConditionValue {
   throw new ConditionSyntaxError(
     `expected a number, a quoted string, true/false/null, /regex/ or [list], got ${text} (did you mean "${text}"?)`,
   );
+}
+
+function compile(source: string, flags: string, text: string): SafeRegex {
+  try {
+    return new SafeRegex(source, flags);
+  } catch (e) {
+    if (e instanceof RegexSyntaxError) throw new ConditionSyntaxError(`invalid regex ${text}: ${e.message}`);
+    throw e;
+  }
 }
 
 /** `rows[0].name` → `rows.0.name`. */
@@ -230,8 +235,8 @@ function holds(cond: Condition, actual: unknown): boolean {
       return false;
     case 'matches': {
       if (actual === undefined || actual === null) return false;
-      const re = expected instanceof RegExp ? expected : new RegExp(String(expected));
-      return re.test(typeof actual === 'string' ? actual : JSON.stringify(actual));
+      if (!(expected instanceof SafeRegex)) return false;
+      return expected.test(typeof actual === 'string' ? actual : JSON.stringify(actual));
     }
   }
 }
@@ -244,7 +249,7 @@ function toNumber(v: unknown): number | undefined {
 }
 
 function equals(actual: unknown, expected: unknown): boolean {
-  if (expected instanceof RegExp) return typeof actual === 'string' && expected.test(actual);
+  if (expected instanceof SafeRegex) return typeof actual === 'string' && expected.test(actual);
   if (typeof expected === 'number') return toNumber(actual) === expected;
   if (typeof expected === 'boolean') {
     if (typeof actual === 'string') return actual.toLowerCase() === String(expected);

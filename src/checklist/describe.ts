@@ -47,18 +47,25 @@ function unwrap(s: z.ZodType | undefined): z.ZodType | undefined {
   return cur;
 }
 
+/** Longer words get no did-you-mean: comparing costs the product of the lengths. */
+const MAX_SUGGESTED_LENGTH = 100;
+
 /** The closest known word, if it is close enough to be a likely typo. */
 export function suggest(word: string, known: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  // the edit distance is at least the difference in length: only words that could be close are compared
+  if (word.length > MAX_SUGGESTED_LENGTH) return undefined;
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const k of known) {
+    if (Math.abs(k.length - word.length) > limit) continue;
     const d = distance(word.toLowerCase(), k.toLowerCase());
     if (d < bestDistance) {
       bestDistance = d;
       best = k;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(word.length / 3)) ? best : undefined;
+  return best !== undefined && bestDistance <= limit ? best : undefined;
 }
 
 function distance(a: string, b: string): number {

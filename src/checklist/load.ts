@@ -27,7 +27,7 @@ export async function loadChecklistFile(file: string, options: LoadOptions): Pro
 /** Parses and validates checklist source. Throws ChecklistError with every problem located. */
 export function parseChecklist(source: Buffer | string, file: string, options: LoadOptions): LoadedChecklist {
   const src = parseChecklistSource(source, file);
-  const { bytes, doc, lines } = src;
+  const { bytes, doc, lines, problems: yamlProblems } = src;
   let data = src.data;
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new ChecklistError([fileProblem(file, `expected a mapping with id, title and sections, got ${describeValue(data)}`)]);
@@ -39,10 +39,19 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
   const where = (path: ModelPath, key?: string): SourcePlace =>
     composition ? composition.locate(path, key) : { file, ...locate(doc, lines, path, key) };
 
-  const problems: Problem[] = [...(composition?.problems ?? [])];
+  const earlier = [...yamlProblems, ...(composition?.problems ?? [])];
+  const problems: Problem[] = earlier.slice(0, MAX_PROBLEMS);
+  let unshown = earlier.length - problems.length;
   const at = (path: ModelPath, message: string, key?: string): void => {
+    // locating costs a walk of the document: a file with 40,000 bad keys gets the first MAX_PROBLEMS, and a count
+    if (problems.length >= MAX_PROBLEMS) return void unshown++;
     const pos = where(path, key);
     problems.push({ file: pos.file, line: pos.line, col: pos.col, path: formatPath(key ? [...path, key] : path), message });
+  };
+  const fail = (): never => {
+    const sorted = sortProblems(problems);
+    if (unshown) sorted.push(fileProblem(file, `and ${unshown} more problems (the first ${MAX_PROBLEMS} are shown)`));
+    throw new ChecklistError(sorted);
   };
 
   const parsed = checklistSchema.safeParse(data);
@@ -55,10 +64,15 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
     .filter(([, v]) => v.secret)
     .map(([k]) => k);
   const rawSections = Array.isArray(raw.sections) ? (raw.sections as unknown[]) : [];
+  const tooMany = itemBeyondLimit(rawSections);
+  if (tooMany) {
+    at(tooMany, `more than ${MAX_ITEMS.toLocaleString('en-US')} items; a checklist is limited to that`);
+    fail();
+  }
   const { items, seen } = planItems(rawSections, { doc, lines, file, definition, env: options.env, at, where, trail: composition?.trail });
 
   checkDependencies(items, seen, at, composition?.dropped);
-  if (problems.length) throw new ChecklistError(sortProblems(problems));
+  if (problems.length) fail();
   const sha256 = composition
     ? createHash('sha256').update(composition.hashes.join('\n')).digest('hex')
     : createHash('sha256').update(bytes).digest('hex');
@@ -83,6 +97,23 @@ function withAliases(vars: Record<string, VarDeclaration>, aliases: Record<strin
     out[name] = { ...decl, from: [...(decl.from ?? []), ...from.filter((f) => !decl.from?.includes(f))] };
   }
   return out;
+}
+
+/** Problems located and shown for one file; the rest are counted. */
+const MAX_PROBLEMS = 100;
+
+/** Items a checklist may have (the runner and the run log are tested up to 5,000). */
+export const MAX_ITEMS = 10_000;
+
+function itemBeyondLimit(rawSections: unknown[]): ModelPath | undefined {
+  let count = 0;
+  for (let s = 0; s < rawSections.length; s++) {
+    const items = (rawSections[s] as { items?: unknown } | null)?.items;
+    if (!Array.isArray(items)) continue;
+    if (count + items.length > MAX_ITEMS) return ['sections', s, 'items', MAX_ITEMS - count];
+    count += items.length;
+  }
+  return undefined;
 }
 
 function sortProblems(problems: Problem[]): Problem[] {

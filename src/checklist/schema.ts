@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { duration } from '../probes/params.js';
+import { duration, timerDuration } from '../probes/params.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -38,7 +38,7 @@ export const manualSchema = z.strictObject({
 /** Retry policy: `attempts` in all (1 = no retry), `delay` between attempts. */
 export const retrySchema = z.strictObject({
   attempts: z.int().min(1).max(20).default(1),
-  delay: duration().default(0),
+  delay: timerDuration().default(0),
 });
 
 export const itemSchema = z
@@ -51,7 +51,7 @@ export const itemSchema = z
     tags: z.array(z.string()).default([]),
     needs: z.array(idSchema).default([]).describe('Run only if these items passed or were signed; otherwise skip, naming the dependency.'),
     when: z.string().optional().describe('Skip unless this expands to a non-empty value (`false`, `0`, `no`, `off` count as empty).'),
-    timeout: duration().optional().describe("Default 10s (or the checklist's `defaults.timeout`)."),
+    timeout: timerDuration().optional().describe("Default 10s (or the checklist's `defaults.timeout`)."),
     retry: retrySchema.optional(),
     expires_after: duration().optional().describe('Sign-offs older than this no longer count (manual items).'),
     probe: probeSchema.optional(),
@@ -128,8 +128,8 @@ export const roleSchema = z.strictObject({
 /** One monitoring phase of `sfdeploy watch`: a run every `every`, for `for`. */
 export const schedulePhaseSchema = z.strictObject({
   title: z.string().min(1).optional().describe('Shown when the phase starts, such as "Hours 1-4 (critical monitoring)".'),
-  for: duration().describe('How long the phase lasts, such as 4h.'),
-  every: duration()
+  for: timerDuration().describe('How long the phase lasts, such as 4h.'),
+  every: timerDuration()
     .refine((ms) => ms >= 1000, 'expected at least 1s between runs')
     .describe('Time from the start of one run to the start of the next, such as 5m.'),
   only: z.array(z.string().min(1)).optional().describe('Run only these items in this phase: item ids, section:ID or tag:NAME.'),
@@ -174,7 +174,7 @@ export const checklistObjectSchema = z.strictObject({
   roles: z.record(idSchema, roleSchema).default({}),
   defaults: z
     .strictObject({
-      timeout: duration().optional(),
+      timeout: timerDuration().optional(),
       retry: retrySchema.optional(),
       expires_after: duration().optional(),
     })

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { loadChecklistFile } from '../checklist/load.js';
@@ -20,7 +20,7 @@ import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { removeStaleTempFiles } from '../util/atomic-file.js';
 import { resolveLogDir } from '../runlog/history.js';
 import { resolveLogStore, type RunLogStore } from '../runlog/store.js';
-import { newRunId, RunLogWriter } from '../runlog/write.js';
+import { newRunId, RunLogWriteError, RunLogWriter } from '../runlog/write.js';
 import type { RunLog } from '../runner/types.js';
 import type { SignoffProvider } from '../runner/run.js';
 import { checkRoleOption } from '../signoff/approvals.js';
@@ -36,7 +36,8 @@ import { gateEvents, sendNotifications } from '../notify/send.js';
 import { notifySecrets, resolveNotifyTargets } from '../notify/targets.js';
 import type { NotifyEvent } from '../checklist/schema.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
-import { parseDuration } from '../util/duration.js';
+import { MAX_TIMER_MS, parseDuration, TOO_LONG_FOR_A_TIMER } from '../util/duration.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
@@ -93,6 +94,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   if (opts.timeout !== undefined) {
     timeoutMs = parseDuration(opts.timeout);
     if (!timeoutMs) throw new UsageError(`--timeout expects a duration such as 500ms, 10s or 2m, got "${opts.timeout}"`);
+    if (timeoutMs > MAX_TIMER_MS) throw new UsageError(`--timeout must be ${TOO_LONG_FOR_A_TIMER}, got "${opts.timeout}"`);
   }
   const file = resolveChecklist(ref, io.cwd, io.config?.checklists);
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
@@ -143,8 +145,12 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const runId = newRunId(now, () => randomBytes(3).toString('hex'));
   const logDir = resolveLogDir(opts.logDir, env, io.cwd);
   const writer = new RunLogWriter(logDir, runId);
-  await mkdir(logDir, { recursive: true }).catch((e: Error) => {
+  await makeDirectory(logDir).catch((e: Error) => {
     throw new UsageError(`cannot create the run log directory ${logDir}: ${e.message}`);
+  });
+  // a run that cannot be recorded does not start (a full disk mid-run is reported when the run ends)
+  await access(logDir, constants.W_OK).catch((e: Error) => {
+    throw new UsageError(`cannot write run logs in ${logDir}: ${e.message}`);
   });
   await removeStaleTempFiles(logDir);
 
@@ -165,17 +171,26 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const logPath = displayPath(writer.path, io.cwd);
 
   let outputStream: NodeJS.WritableStream | undefined;
-  let outputDone: Promise<void> | undefined;
+  let outputDone: Promise<Error | undefined> | undefined;
   if (opts.output) {
     const outPath = resolve(io.cwd, opts.output);
-    await mkdir(dirname(outPath), { recursive: true });
+    // opened before anything runs: a path that cannot be written is a usage error, not a crash after the gate
+    const handle = await makeDirectory(dirname(outPath))
+      .then(() => open(outPath, 'w'))
+      .catch((e: Error) => {
+        throw new UsageError(`cannot write --output ${displayPath(outPath, io.cwd)}: ${e.message}`);
+      });
     const pass = new PassThrough();
-    const fileStream = createWriteStream(outPath);
+    const fileStream = handle.createWriteStream();
     pass.pipe(fileStream);
     outputStream = pass;
-    outputDone = new Promise((res, rej) => {
-      fileStream.on('finish', () => res());
-      fileStream.on('error', rej);
+    outputDone = new Promise((res) => {
+      fileStream.on('finish', () => res(undefined));
+      fileStream.on('error', (e) => {
+        pass.unpipe(fileStream);
+        pass.resume();
+        res(e);
+      });
     });
   }
   const target = (outputStream ?? io.stdout) as NodeJS.WritableStream & import('node:stream').Writable;
@@ -251,7 +266,13 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     listeners,
     waive,
   });
-  await writer.flush(log);
+  const notRecorded: string[] = [];
+  const flush = (l: RunLog): Promise<void> =>
+    writer.flush(l, logPath).catch((e: unknown) => {
+      if (!(e instanceof RunLogWriteError)) throw e;
+      if (!notRecorded.includes(e.message)) notRecorded.push(e.message);
+    });
+  await flush(log);
   const events = (hooks.notifyEvents ?? gateEvents)(log);
   if (notify.targets.length && events.length) {
     const notifications = await sendNotifications({
@@ -267,19 +288,28 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     });
     if (notifications.length) {
       log = { ...log, notifications };
-      await writer.flush(log);
+      await flush(log);
     }
   }
   if (logStore) await uploadRunLog(logStore, log, writer.path, outbox, io);
   if (outputStream) {
     outputStream.end();
-    await outputDone;
+    const failed = await outputDone;
+    if (failed)
+      notRecorded.push(
+        `could not write --output ${displayPath(resolve(io.cwd, opts.output!), io.cwd)} (${errorCode(failed)}); the gate does not pass`,
+      );
   }
   if (promptStream && promptStream !== io.stderr) promptStream.end();
-  const code = log.summary.exitCode;
-  if (code === EXIT.pending && opts.allowPending) return EXIT.passed;
+  for (const line of notRecorded) io.stderr.write(`error: ${line}\n`);
+  let code = log.summary.exitCode;
+  if (code === EXIT.pending && opts.allowPending) code = EXIT.passed;
+  // what could not be recorded never passes, and the probes did run: not a usage error
+  if (notRecorded.length && code !== EXIT.interrupted) return EXIT.failed;
   return code;
 }
+
+const errorCode = (e: Error): string => (e as NodeJS.ErrnoException).code ?? e.message;
 
 /** Uploads the finished (or interrupted) run log; when the store fails, queues it for `sfdeploy sync` and warns. */
 async function uploadRunLog(store: RunLogStore, log: RunLog, file: string, outbox: string, io: CommandIO): Promise<void> {

@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, writeFile } from 'node:fs/promises';
+import { open, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SCHEMA_PATH } from '../checklist/json-schema.js';
 import { parseChecklist } from '../checklist/load.js';
 import { idSchema } from '../checklist/schema.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { displayPath, type CommandIO } from './io.js';
 
 const PACKAGE_SCHEMA = join(PACKAGE_ROOT, SCHEMA_PATH);
@@ -52,8 +53,12 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
   if (!out) {
     io.stdout.write(yaml);
   } else {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, yaml);
+    try {
+      await makeDirectory(dirname(out));
+      await writeFile(out, yaml);
+    } catch (e) {
+      throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
+    }
   }
   const { sections } = imported.definition;
   const approvals = imported.approvalItems ? `, plus ${count(imported.approvalItems, 'approval item')} from sign-off lines` : '';

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isFormat, REPORT_FORMATS } from '../reporters/formats.js';
@@ -9,6 +9,7 @@ import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
 import { openLedger } from '../signoff/open.js';
 import { buildEnv } from './env-files.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { displayPath, type CommandIO } from './io.js';
 
 export interface ReportOptions {
@@ -53,8 +54,12 @@ export async function report(ref: string | undefined, opts: ReportOptions, io: C
     return code;
   }
   const out = resolve(io.cwd, opts.output);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, text);
+  try {
+    await makeDirectory(dirname(out));
+    await writeFile(out, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
+  }
   io.stderr.write(`wrote the ${opts.format} receipt of run ${run.runId} to ${displayPath(out, io.cwd)}\n`);
   return code;
 }

@@ -1,6 +1,8 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { renderChecklistJsonSchema } from '../checklist/json-schema.js';
+import { UsageError } from '../errors.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { displayPath, type CommandIO } from './io.js';
 
 /** `sfdeploy schema`: the checklist JSON Schema (draft-07) for editors, on stdout or into a file. */
@@ -11,8 +13,12 @@ export async function schema(opts: { output?: string | undefined }, io: CommandI
     return 0;
   }
   const out = resolve(io.cwd, opts.output);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, text);
+  try {
+    await makeDirectory(dirname(out));
+    await writeFile(out, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
+  }
   io.stderr.write(`wrote ${displayPath(out, io.cwd)}\n`);
   return 0;
 }

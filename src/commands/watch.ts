@@ -5,7 +5,7 @@ import { selectItems } from '../checklist/select.js';
 import { UsageError } from '../errors.js';
 import { latencyObservations } from '../util/observations.js';
 import type { RunLog } from '../runner/types.js';
-import { formatDuration, parseDuration } from '../util/duration.js';
+import { formatDuration, MAX_TIMER_MS, parseDuration, TOO_LONG_FOR_A_TIMER } from '../util/duration.js';
 import { check, type CheckOptions } from './check.js';
 import { buildEnv } from './env-files.js';
 import { resolveChecklist, type CommandIO } from './io.js';
@@ -75,12 +75,14 @@ function parseEvery(text: string): number {
   const ms = parseDuration(text);
   if (ms === undefined || ms < MIN_EVERY_MS)
     throw new UsageError(`--every expects a duration of at least 1s, such as 30s or 5m, got "${text}"`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--every must be ${TOO_LONG_FOR_A_TIMER}, got "${text}"`);
   return ms;
 }
 
 function parseFor(text: string): number {
   const ms = parseDuration(text);
   if (!ms) throw new UsageError(`--for expects a duration such as 30m or 4h, got "${text}"`);
+  if (ms > MAX_TIMER_MS) throw new UsageError(`--for must be ${TOO_LONG_FOR_A_TIMER}, got "${text}"`);
   return ms;
 }
 

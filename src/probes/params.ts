@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../util/duration.js';
+import { MAX_TIMER_MS, parseDuration, TOO_LONG_FOR_A_TIMER } from '../util/duration.js';
 
 const NUMERIC = /^\s*-?\d+(?:\.\d+)?\s*$/;
 const INTEGER = /^\s*-?\d+\s*$/;
@@ -35,3 +35,6 @@ export const duration = () =>
     .string({ error: 'expected a duration such as 500ms, 10s, 5m or 2h' })
     .regex(/^\s*\d+(?:\.\d+)?(?:ms|s|m|h|d|w)\s*$/, 'expected a duration such as 500ms, 10s, 5m or 2h')
     .transform((v) => parseDuration(v)!);
+
+/** A duration that is waited for (a timeout, an interval, a delay): like duration(), and at most MAX_TIMER_MS. */
+export const timerDuration = () => duration().pipe(z.number().max(MAX_TIMER_MS, TOO_LONG_FOR_A_TIMER));

@@ -30,9 +30,20 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
   let spinner: import('ora').Ora | undefined;
   let oraFactory: typeof import('ora').default | undefined;
 
+  /** A terminal that reports 0 columns (`script`, some CI wrappers) would send ora's line count to Infinity. */
+  const hasWidth = (): boolean => {
+    const columns = (o.stream as Partial<NodeJS.WriteStream>).columns;
+    return columns === undefined || (Number.isFinite(columns) && columns > 0);
+  };
+  const onResize = (): void => {
+    if (hasWidth()) return;
+    spinner?.stop();
+    spinner = undefined;
+  };
+
   const refreshSpinner = (): void => {
     if (!o.spinner || !oraFactory) return;
-    if (running.size === 0) {
+    if (running.size === 0 || !hasWidth()) {
       spinner?.stop();
       spinner = undefined;
       return;
@@ -76,6 +87,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
         `${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`,
       );
       if (o.spinner) {
+        o.stream.on('resize', onResize);
         void import('ora').then((m) => {
           oraFactory = m.default;
           refreshSpinner();
@@ -102,6 +114,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
       refreshSpinner();
     },
     onRunEnd(log) {
+      o.stream.off('resize', onResize);
       spinner?.stop();
       spinner = undefined;
       flush();

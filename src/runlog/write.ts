@@ -1,8 +1,25 @@
-import { mkdir } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
+import { SfdeployError } from '../errors.js';
 import { summarize } from '../runner/gate.js';
 import type { RunListener, RunLog } from '../runner/types.js';
+import { makeDirectory } from '../util/make-directory.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
+
+/** The run log could not be written in full when the run ended (a full or read-only disk). Exit code 1. */
+export class RunLogWriteError extends SfdeployError {
+  /** The run log was written without its observations and attempts (finished, but without evidence). */
+  readonly slim: boolean;
+  constructor(path: string, reason: string, slim: boolean) {
+    super(
+      'E_RUN_LOG_WRITE',
+      slim
+        ? `could not write the run log ${path} in full (${reason}): it was recorded without observations; the gate does not pass`
+        : `could not write the run log ${path} (${reason}): this run is not recorded; the gate does not pass`,
+      1,
+    );
+    this.slim = slim;
+  }
+}
 
 /**
  * Writes `<dir>/<runId>.json` atomically (temp file + rename) at the start of the run and after every item.
@@ -15,6 +32,7 @@ export class RunLogWriter implements RunListener {
   private latest: RunLog | undefined;
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
+  /** The failure of the newest write; undefined when it landed. */
   private failure: Error | undefined;
   /** A finished item never changes: its JSON is made once, not again for every later write of the log. */
   private readonly itemJson = new WeakMap<object, string>();
@@ -29,7 +47,7 @@ export class RunLogWriter implements RunListener {
   }
 
   async start(log: RunLog): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
+    await makeDirectory(dirname(this.path));
     this.latest = log;
     await this.writeNow();
   }
@@ -50,8 +68,11 @@ export class RunLogWriter implements RunListener {
     });
   }
 
-  /** Waits for every queued write; rethrows the first write failure. */
-  async flush(log?: RunLog): Promise<void> {
+  /**
+   * Waits for every queued write. When the newest state could not be written, writes it once more without
+   * observations and attempts (a smaller file may still fit), then throws RunLogWriteError.
+   */
+  async flush(log?: RunLog, shownPath = this.path): Promise<void> {
     if (log) this.schedule(log);
     this.hurry = true;
     this.wake?.();
@@ -60,7 +81,18 @@ export class RunLogWriter implements RunListener {
     } finally {
       this.hurry = false;
     }
-    if (this.failure) throw this.failure;
+    const failure = this.failure;
+    if (!failure || !this.latest) return;
+    const reason = (failure as NodeJS.ErrnoException).code ?? failure.message;
+    const slim: RunLog = {
+      ...this.latest,
+      items: this.latest.items.map((i) => ({ ...i, observations: {}, attempts: [] })),
+    };
+    const wrote = await writeFileAtomic(this.path, `${JSON.stringify(slim, null, 2)}\n`).then(
+      () => true,
+      () => false,
+    );
+    throw new RunLogWriteError(shownPath, reason, wrote);
   }
 
   /** Waits three times as long as the last write took, less the time since it ended. */
@@ -96,8 +128,9 @@ export class RunLogWriter implements RunListener {
     const started = performance.now();
     try {
       await writeFileAtomic(this.path, this.serialize(this.latest));
+      this.failure = undefined;
     } catch (e) {
-      this.failure ??= e as Error;
+      this.failure = e as Error;
     }
     this.lastWriteEnd = performance.now();
     this.lastWriteMs = this.lastWriteEnd - started;

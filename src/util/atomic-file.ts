@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isProcessAlive } from './process-alive.js';
@@ -17,14 +17,15 @@ export async function writeFileAtomic(file: string, data: string, pid = process.
   const tmp = tempPath(file, pid);
   const handle = await open(tmp, 'w', 0o644);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, file);
   } catch (e) {
+    // a full disk leaves no half-written temp file behind to fill it further
     await rm(tmp, { force: true });
     throw e;
   }
@@ -34,12 +35,12 @@ export function writeFileAtomicSync(file: string, data: string, pid = process.pi
   const tmp = tempPath(file, pid);
   const fd = openSync(tmp, 'w', 0o644);
   try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  try {
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (e) {
     rmSync(tmp, { force: true });

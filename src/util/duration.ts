@@ -9,6 +9,12 @@ export function parseDuration(text: string): number | undefined {
   return Number(m[1]) * (UNITS[m[2]!] ?? 1);
 }
 
+/** The longest wait Node's timers keep (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What a too-long timeout, interval or delay is told. */
+export const TOO_LONG_FOR_A_TIMER = "at most 24d (Node's timers overflow beyond 2^31-1 ms, about 24.8 days)";
+
 /** Formats milliseconds for people: `850ms`, `1.2s`, `10s`, `3m 5s`, `2h 4m`. */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;

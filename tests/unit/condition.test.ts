@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCondition, isKnownObservation, parseCondition } from '../../src/checklist/condition.js';
+import { SafeRegex } from '../../src/util/regex.js';
 
 describe('condition language', () => {
   it('parses every operator with typed values and units', () => {
@@ -15,8 +16,8 @@ describe('condition language', () => {
     expect(parseCondition('headers.strict-transport-security exists')).toMatchObject({ op: 'exists' });
     expect(parseCondition('pending == []')).toMatchObject({ value: [] });
     const re = parseCondition('stdout matches /^v\\d+/i').value;
-    expect(re).toBeInstanceOf(RegExp);
-    expect((re as RegExp).flags).toBe('i');
+    expect(re).toBeInstanceOf(SafeRegex);
+    expect(String(re)).toBe('/^v\\d+/i');
   });
 
   it('rejects malformed conditions with a message that says what was expected', () => {

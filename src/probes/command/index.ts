@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
+import { OutputCapture } from '../../util/output-capture.js';
+import { signalProcessGroup } from '../../util/process-group.js';
 import { defineProbe } from '../types.js';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -40,14 +42,14 @@ export default defineProbe({
   verbatim: ['shell'],
   observations: {
     exit_code: 'the exit code (null when killed by a signal)',
-    stdout: 'standard output, trimmed',
-    stderr: 'standard error, trimmed',
+    stdout: 'standard output, trimmed (its first and last 32 KiB when longer than 64 KiB)',
+    stderr: 'standard error, trimmed (its first and last 32 KiB when longer than 64 KiB)',
     signal: 'the signal that ended the command, if any',
+    truncated: 'true when stdout or stderr was longer than 64 KiB: only its first and last 32 KiB are kept',
   },
   defaultCheck: 'exit_code == 0',
-  warm: () => import('execa'),
   async run(p, ctx) {
-    const { execa } = await import('execa');
+    const { spawn } = await import('node:child_process');
     const file = p.run ? p.run[0]! : '/bin/sh';
     const args = p.run ? p.run.slice(1) : ['-c', p.shell!];
     const env: Record<string, string> = {};
@@ -59,41 +61,70 @@ export default defineProbe({
       }
     }
     Object.assign(env, p.env ?? {});
-    const result = await execa(file, args, {
+    if (ctx.signal.aborted) throw new ProbeError(`${file} was cancelled`);
+    // its own process group: a timeout or an interrupt ends the command and everything it started
+    const child = spawn(file, args, {
       cwd: resolve(ctx.cwd, p.cwd ?? '.'),
       env,
-      extendEnv: false,
-      reject: false,
-      cancelSignal: ctx.signal,
-      forceKillAfterDelay: 1000,
-      input: p.stdin,
-      stdin: p.stdin === undefined ? 'ignore' : 'pipe',
-      maxBuffer: 10 * 1024 * 1024,
-      stripFinalNewline: true,
+      detached: true,
+      stdio: [p.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
-    const code = (result as { code?: string }).code;
-    if (code === 'ENOENT') throw new ProbeError(`command not found: ${file} (is it installed and on PATH?)`);
-    if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
-    if (result.isCanceled) throw new ProbeError(`${file} was cancelled`);
-    const stdout = String(result.stdout ?? '').trim();
-    const stderr = String(result.stderr ?? '').trim();
-    const exit = result.exitCode ?? null;
+    const out = new OutputCapture(MAX_OUTPUT);
+    const err = new OutputCapture(MAX_OUTPUT);
+    child.stdout!.on('data', (d: Buffer) => out.add(d));
+    child.stderr!.on('data', (d: Buffer) => err.add(d));
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(p.stdin);
+    }
+    const killGroup = (): void => signalProcessGroup(child.pid, 'SIGKILL');
+    const onAbort = (): void => {
+      killGroup();
+      // a process that left the group may still hold the pipes open
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+    };
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let exit: { code: number | null; signal: NodeJS.Signals | null };
+    try {
+      exit = await new Promise((res, rej) => {
+        child.once('error', rej);
+        child.once('exit', (code, signal) => {
+          // what the command left running in its group would hold its output open: it ends with the command
+          killGroup();
+          child.once('close', () => res({ code, signal }));
+        });
+      });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new ProbeError(`command not found: ${file} (is it installed and on PATH?)`);
+      if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
+      throw e;
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+    }
+    if (ctx.signal.aborted) throw new ProbeError(`${file} was cancelled`);
+    const stdout = out.text().trim();
+    const stderr = err.text().trim();
     const problems: string[] = [];
-    if (exit !== 0) {
+    if (exit.code !== 0) {
       const tail = (stderr || stdout).split('\n').slice(-3).join(' | ');
       problems.push(
-        exit === null ? `${file} was killed by ${result.signal ?? 'a signal'}` : `${file} exited with ${exit}${tail ? `: ${tail}` : ''}`,
+        exit.code === null
+          ? `${file} was killed by ${exit.signal ?? 'a signal'}`
+          : `${file} exited with ${exit.code}${tail ? `: ${tail}` : ''}`,
       );
     }
     return {
       observations: {
-        exit_code: exit,
-        stdout: stdout.slice(0, MAX_OUTPUT),
-        stderr: stderr.slice(0, MAX_OUTPUT),
-        signal: result.signal ?? null,
+        exit_code: exit.code,
+        stdout,
+        stderr,
+        signal: exit.signal,
+        truncated: out.truncated || err.truncated,
       },
       problems,
-      summary: `exit ${exit}`,
+      summary: `exit ${exit.code}`,
     };
   },
 });

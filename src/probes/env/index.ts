@@ -2,13 +2,26 @@ import { z } from 'zod';
 import { entropyBits, isPlaceholder } from '../../util/placeholder.js';
 import { defineProbe } from '../types.js';
 import { int } from '../params.js';
+import { RegexSyntaxError, SafeRegex } from '../../util/regex.js';
 
 const params = z.strictObject({
   vars: z
     .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected a variable name such as DATABASE_URL'))
     .min(1, 'name at least one variable')
     .describe('Variables that must be set and not a placeholder.'),
-  pattern: z.string().optional().describe('A regular expression every value must match (`^sk_live_`).'),
+  pattern: z
+    .string()
+    .transform((source, ctx) => {
+      try {
+        return new SafeRegex(source);
+      } catch (e) {
+        if (!(e instanceof RegexSyntaxError)) throw e;
+        ctx.addIssue({ code: 'custom', message: `invalid regex /${source}/: ${e.message}` });
+        return z.NEVER;
+      }
+    })
+    .optional()
+    .describe('A regular expression every value must match (`^sk_live_`), in the RE2 dialect (no backreferences or lookaround).'),
   min_length: int().optional().describe('Every value must be at least this many characters long.'),
   min_entropy: int()
     .optional()
@@ -47,14 +60,6 @@ export default defineProbe({
     const placeholders: string[] = [];
     const mismatched: string[] = [];
     const problems: string[] = [];
-    let pattern: RegExp | undefined;
-    if (p.pattern !== undefined) {
-      try {
-        pattern = new RegExp(p.pattern);
-      } catch (e) {
-        throw new Error(`invalid pattern ${p.pattern}: ${(e as Error).message}`);
-      }
-    }
     for (const name of p.vars) {
       const value = ctx.lookup(name);
       if (value === undefined || value === '') {
@@ -68,7 +73,7 @@ export default defineProbe({
         problems.push(`${name} looks like a placeholder, not a real value`);
         continue;
       }
-      const why = mismatch(value, p, pattern);
+      const why = mismatch(value, p);
       if (why) {
         mismatched.push(name);
         problems.push(`${name} ${why}`);
@@ -82,8 +87,8 @@ export default defineProbe({
   },
 });
 
-function mismatch(value: string, p: z.output<typeof params>, pattern: RegExp | undefined): string | undefined {
-  if (pattern && !pattern.test(value)) return `does not match /${p.pattern}/`;
+function mismatch(value: string, p: z.output<typeof params>): string | undefined {
+  if (p.pattern && !p.pattern.test(value)) return `does not match ${p.pattern}`;
   if (p.min_length !== undefined && value.length < p.min_length) {
     return `is shorter than ${p.min_length} characters (${value.length})`;
   }

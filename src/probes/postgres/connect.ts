@@ -1,15 +1,21 @@
 import { resolve } from 'node:path';
 import type { Client, ClientConfig } from 'pg';
+import type { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
 import { describeNetworkError } from '../../util/network-error.js';
+import { limitReads, ReadLimitError } from '../../util/read-limit.js';
 import { maskUrlPasswords } from '../../util/redact.js';
 import type { ProbeContext } from '../types.js';
 
 /** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export type SslMode = (typeof SSL_MODES)[number];
+
+/** What one connection may read from the server: far above the answers of a check's queries (rows are cut at 100). */
+const MAX_READ_BYTES = 32 * 1024 * 1024;
 
 /** Where and how to connect, resolved from a URL and the libpq `PG*` variables. */
 export interface PgTarget {
@@ -184,6 +190,13 @@ async function connectOnce(
     types: await typeParsers(),
   });
   client.on('error', () => undefined);
+  const reads = limitReads(
+    MAX_READ_BYTES,
+    () => new ReadLimitError(target.where, MAX_READ_BYTES, 'not an answer a check needs: is it a PostgreSQL server?'),
+  );
+  const connection = (client as unknown as { connection: EventEmitter & { stream: Socket } }).connection;
+  reads.add(connection.stream);
+  connection.on('sslconnect', () => reads.add(connection.stream));
   const aborted = new Error(`connection to ${target.where} was aborted`);
   let rejectAbort: (e: Error) => void = () => undefined;
   const abortion = new Promise<never>((_, reject) => (rejectAbort = reject));
@@ -221,6 +234,7 @@ export function closePostgres(client: Client): void {
 export function describePostgresError(error: unknown, target: PgTarget, timeoutMs: number): string {
   const e = error as { code?: unknown; message?: unknown; severity?: unknown };
   const message = typeof e?.message === 'string' ? e.message : String(error);
+  if (error instanceof ReadLimitError) return error.message;
   if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.severity !== undefined) {
     switch (e.code) {
       case '28P01':

@@ -4,13 +4,18 @@ import { resolve } from 'node:path';
  * https://redis.io/docs/latest/commands/info/ · https://redis.io/docs/latest/commands/config-get/
  */
 import type { Redis as RedisClient } from 'ioredis';
+import type { Socket } from 'node:net';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { untilAborted } from '../abort.js';
 import { bool } from '../params.js';
+import { limitReads, ReadLimitError } from '../../util/read-limit.js';
 import { defineProbe, type ProbeContext } from '../types.js';
 import { describeRedisError, parseRedisUrl, replyCode, type RedisTarget } from './connection.js';
 import { parseConfigValue, parseInfo } from './info.js';
+
+/** What one connection may read: INFO, CONFIG GET and LLEN replies are a few kilobytes. */
+const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 const params = z.strictObject({
   url: z
@@ -86,13 +91,17 @@ export default defineProbe({
     client.on('error', (e: Error) => {
       socketError = e;
     });
+    const reads = limitReads(
+      MAX_READ_BYTES,
+      () => new ReadLimitError(target.where, MAX_READ_BYTES, 'not an answer a check needs: is it a redis server?'),
+    );
     const stop = (): void => client.disconnect();
     ctx.signal.addEventListener('abort', stop, { once: true });
     try {
-      return await untilAborted(observe(client, p, target), ctx.signal);
+      return await untilAborted(observe(client, p, target, reads), ctx.signal);
     } catch (e) {
       if (ctx.signal.aborted || e instanceof ProbeError) throw e;
-      const message = describeRedisError(e, target, socketError, ctx.timeoutMs);
+      const message = reads.exceeded()?.message ?? describeRedisError(e, target, socketError, ctx.timeoutMs);
       throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
     } finally {
       ctx.signal.removeEventListener('abort', stop);
@@ -101,10 +110,12 @@ export default defineProbe({
   },
 });
 
-async function observe(client: RedisClient, p: RedisParams, target: RedisTarget) {
+async function observe(client: RedisClient, p: RedisParams, target: RedisTarget, reads: ReturnType<typeof limitReads>) {
   const notes: string[] = [];
   const problems: string[] = [];
   await client.connect();
+  // nothing was sent yet (no AUTH, SELECT or CLIENT SETINFO at connect), so every reply byte is counted
+  reads.add((client as unknown as { stream: Socket }).stream);
 
   let authRequired = false;
   if (target.password !== undefined) {

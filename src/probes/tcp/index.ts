@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { describeNetworkError } from '../../util/network-error.js';
-import { duration, port } from '../params.js';
+import { port, timerDuration } from '../params.js';
 import { defineProbe } from '../types.js';
 import { formatDuration } from '../../util/duration.js';
 
 const params = z.strictObject({
   host: z.string().min(1, 'expected a host name or address').describe('Host to connect to.'),
   port: port().describe('TCP port.'),
-  connect_timeout: duration()
+  connect_timeout: timerDuration()
     .optional()
     .describe(
       'Give up connecting after this long and observe connected == false (for "must not be reachable" checks). Default: the item\'s timeout, which fails the item.',
