@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import type { CommandIO } from './commands/io.js';
+import { wantsColor } from './util/color.js';
 
 // The AWS SDK warns on every run under Node 20, which sfdeploy supports; the warning is noise for our users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -19,8 +20,6 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 /** Builds the IO a command sees from this process: the only place that reads process state. */
 function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
   const env = process.env;
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-  const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -30,13 +29,15 @@ function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
     signal,
     stdoutIsTTY: !!process.stdout.isTTY,
     stdinIsTTY: !!process.stdin.isTTY,
-    color: !noColor && (force || !!process.stdout.isTTY),
+    color: wantsColor(env, !!process.stdout.isTTY, noColorFlag),
     version,
     onForcedExit: (fn) => lastSteps.push(fn),
   };
 }
 
 let debug = process.argv.includes('--debug');
+const ownArgs = process.argv.includes('--') ? process.argv.slice(0, process.argv.indexOf('--')) : process.argv;
+const noColorFlag = ownArgs.includes('--no-color');
 
 async function execute(action: (io: CommandIO) => Promise<number>, handleSignals = false): Promise<void> {
   const controller = new AbortController();
@@ -90,6 +91,7 @@ const program = new Command('sfdeploy')
   .description('Deployment-checklist runner: automated probes, human sign-off and a crash-safe run log in one gate.')
   .version(version, '-V, --version')
   .option('--debug', 'print stack traces of unexpected errors')
+  .option('--no-color', 'no colours in the output (as NO_COLOR=1, FORCE_COLOR=0 or TERM=dumb do)')
   .showHelpAfterError('(run sfdeploy --help for usage)')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -352,7 +354,9 @@ try {
   debug = program.opts<{ debug?: boolean }>().debug ?? debug;
 } catch (e) {
   if (e instanceof CommanderError) {
-    process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    // bare `sfdeploy` shows the help as an error (exit 1, commander's convention); `--help` and `help` exit 0
+    process.exitCode =
+      e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.code === 'commander.help' ? e.exitCode : 2;
   } else {
     process.exitCode = reportError(e);
   }

@@ -38,7 +38,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
     }
     const names = [...running.values()].map((it) => it.id);
     const text = `${c.dim('running')} ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` +${names.length - 4}` : ''}`;
-    if (!spinner) spinner = oraFactory({ text, stream: o.stream, discardStdin: false }).start();
+    if (!spinner) spinner = oraFactory({ text, stream: o.stream, discardStdin: false, color: o.color ? 'cyan' : false }).start();
     else spinner.text = text;
   };
 

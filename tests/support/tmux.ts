@@ -14,14 +14,19 @@ export class TmuxSession {
     private readonly home: string,
   ) {}
 
-  /** Starts `sfdeploy <args>` (the built binary) in `cwd` with NO_COLOR and no CI variable. */
-  static async sfdeploy(args: string[], cwd: string): Promise<TmuxSession> {
+  /**
+   * Starts `sfdeploy <args>` (the built binary) in `cwd` with NO_COLOR and no CI variable; `env` sets variables
+   * for the command, a null value unsets one (`{ NO_COLOR: null }` for colour).
+   */
+  static async sfdeploy(args: string[], cwd: string, env: Record<string, string | null> = {}): Promise<TmuxSession> {
     const home = mkdtempSync(join(tmpdir(), 'sfdeploy-tmux-'));
     const conf = join(home, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 10000\nset -g default-terminal xterm-256color\n');
     const session = new TmuxSession(join(home, 'tmux.sock'), home);
     // The exit status is printed by the shell: tmux's #{pane_dead_status} is not always filled in.
-    const command = `${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}; echo "${EXIT_MARKER}$?"`;
+    const prefix = Object.entries(env).flatMap(([k, v]) => (v === null ? ['-u', k] : [`${k}=${v}`]));
+    const argv = [...(prefix.length ? ['env', ...prefix] : []), process.execPath, BIN, ...args];
+    const command = `${argv.map(shellQuote).join(' ')}; echo "${EXIT_MARKER}$?"`;
     await session.tmux(['-f', conf, 'new-session', '-d', '-s', 'sfdeploy', '-x', '120', '-y', '50', '-c', cwd, command]);
     return session;
   }
@@ -29,6 +34,11 @@ export class TmuxSession {
   /** The whole pane including scrollback, wrapped lines joined. */
   screen(): Promise<string> {
     return this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'sfdeploy']);
+  }
+
+  /** The same with the escape sequences of text and background attributes (colours), as `capture-pane -e` gives. */
+  styledScreen(): Promise<string> {
+    return this.tmux(['capture-pane', '-p', '-e', '-J', '-S', '-', '-t', 'sfdeploy']);
   }
 
   /** Polls the screen until it contains `text` (the `nth` occurrence); throws with the screen at the deadline. */
