@@ -257,6 +257,7 @@ function equals(actual: unknown, expected: unknown): boolean {
 
 /** Short display of an observed value. */
 export function show(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
   const text = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -28,6 +28,11 @@ export interface ProbeOutcome {
   problems?: string[];
   /** One line describing what was seen when all is well ("200 in 12ms"). */
   summary?: string;
+  /**
+   * Why an observation has no value, by path (`value`: "the vector has 3 samples, …"): a failing condition on that
+   * path says so instead of a bare "got null".
+   */
+  unobserved?: Record<string, string>;
 }
 
 /** One probe kind: its parameters schema, the observations it reports and how it runs. */

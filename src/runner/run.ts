@@ -409,7 +409,13 @@ function judge(item: PlannedItem, outcome: ProbeOutcome): { status: ItemStatus; 
   const conditions = item.probe!.conditions;
   const observations = outcome.observations;
   if (conditions) {
-    const failed = conditions.map((c) => evaluateCondition(c, observations)).filter((r) => !r.ok);
+    const failed = conditions
+      .map((c) => {
+        const r = evaluateCondition(c, observations);
+        const why = !r.ok && !c.or && (r.actual === null || r.actual === undefined) ? outcome.unobserved?.[c.path] : undefined;
+        return why ? { ...r, message: `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${why})` } : r;
+      })
+      .filter((r) => !r.ok);
     if (failed.length) return { status: 'fail', message: failed.map((f) => f.message).join('; '), observations };
     return { status: 'pass', message: outcome.summary ?? conditions.map((c) => c.source.trim()).join(', '), observations };
   }
@@ -424,6 +430,8 @@ function compact(value: unknown, depth = 0): unknown {
     return value.length > MAX_OBSERVED_STRING ? `${value.slice(0, MAX_OBSERVED_STRING)}… (${value.length} chars)` : value;
   }
   if (typeof value === 'bigint') return value.toString();
+  // JSON has no NaN nor infinities (JSON.stringify would write null): the run log keeps their names
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
   if (value instanceof Date) return value.toISOString();
   if (depth > 8) return '…';
   if (Array.isArray(value)) return value.slice(0, MAX_OBSERVED_ARRAY).map((v) => compact(v, depth + 1));
