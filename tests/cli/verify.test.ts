@@ -214,7 +214,8 @@ describe('an attacker who rewrites the file ledger from its documented format', 
     expect(original.map((r) => r.decision)).toEqual(['confirmed', 'declined', 'confirmed']);
     const forged: Record<string, unknown>[] = [];
     for (const record of original) {
-      const edited = record.decision === 'declined' ? { ...record, decision: 'confirmed', reason: null } : { ...record };
+      const edited: Record<string, unknown> =
+        record.decision === 'declined' ? { ...record, decision: 'confirmed', reason: null } : { ...record };
       if (forged.length) edited.prev = forged.at(-1)!.hash;
       forged.push(rehash(edited));
     }
