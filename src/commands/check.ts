@@ -31,6 +31,7 @@ import { resolveTarget } from '../signoff/target.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
+import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -91,7 +92,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(file, { env });
   const selected = selectItems(checklist.items, opts.only, opts.skip);
-  const redact = createRedactor(env, checklist.secretNames);
+  const redact = createRedactor(env, checklist.secretNames, probeSecretValues(checklist.items));
   checkRoleOption(checklist.definition, opts.role);
 
   const git = await readGitState(io.cwd);

@@ -12,6 +12,7 @@ import { S3Ledger } from '../signoff/s3-ledger.js';
 import { resolveTarget } from '../signoff/target.js';
 import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
+import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -43,7 +44,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   const items = pickItems(checklist, itemIds);
 
   const git = await readGitState(io.cwd);
-  const redact = createRedactor(env, checklist.secretNames);
+  const redact = createRedactor(env, checklist.secretNames, probeSecretValues(checklist.items));
   const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, redact) };
   const signer = await resolveSigner(opts.by, io.cwd, currentUser(env));
   const roles = checklist.definition.roles;

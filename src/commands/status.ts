@@ -9,6 +9,7 @@ import { readOutbox, resolveOutbox } from '../store/outbox.js';
 import { resolveTarget } from '../signoff/target.js';
 import { formatDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
+import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -44,7 +45,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const git = await readGitState(io.cwd);
   const target: Target = {
     checklist: checklist.definition.id,
-    ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)),
+    ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames, probeSecretValues(checklist.items))),
   };
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
   const snapshot = await ledger.read();

@@ -1,3 +1,4 @@
+import { maskConnectionStrings } from '../util/redact.js';
 /** One readable line for a socket-level error: "connection refused at 127.0.0.1:5432". */
 export function describeNetworkError(error: unknown, where: string): string {
   const e = error as NodeJS.ErrnoException & { reason?: string; cause?: unknown };
@@ -75,32 +76,11 @@ export function describeCertificateError(code: string): string | undefined {
   }
 }
 
-/** `https://user:secret@host/` → `https://user:***@host/`; query parameters named like secrets are masked too. */
-export function maskUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return maskCredentials(text);
-  }
-  let masked = false;
-  if (url.password) {
-    url.password = '***';
-    masked = true;
-  }
-  for (const key of [...url.searchParams.keys()]) {
-    if (/token|secret|password|passwd|key|signature|auth/i.test(key)) {
-      url.searchParams.set(key, '***');
-      masked = true;
-    }
-  }
-  return masked ? url.href : text;
-}
+/** `https://user:secret@host/?token=x` → `https://user:***@host/?token=***` (util/redact.ts maskConnectionStrings). */
+export const maskUrl = maskConnectionStrings;
 
-/** Masks the password of every `scheme://user:password@` in free text (a driver's or a tool's message). */
-export function maskCredentials(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/\s]+@/gi, '$1***@');
-}
+/** Masks the credentials of every URL or keyword/value connection string in free text (a driver's or a tool's message). */
+export const maskCredentials = maskConnectionStrings;
 
 /** Collapses whitespace so a multi-line driver message fits one line. */
 export function oneLine(text: string): string {

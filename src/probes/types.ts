@@ -12,6 +12,11 @@ export interface ProbeContext {
   lookup(name: string): string | undefined;
   /** Working directory: where the user's repository is. */
   cwd: string;
+  /**
+   * Masks the run's secrets: a probe that cuts text to a length (a message, a tail of output) masks it first, since
+   * a secret cut in two is no longer recognised. Observations and messages are masked again by the runner.
+   */
+  redact?: ((text: string) => string) | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
   wants?: readonly string[] | undefined;
 }
@@ -53,6 +58,11 @@ export interface Probe<S extends z.ZodType = z.ZodType> {
    * than pasted into the text (a `shell:` line must never have a value parsed as shell code).
    */
   verbatim?: readonly string[];
+  /**
+   * The parameter values that are secrets (`auth.password`, a bearer token, credential headers): the run masks them
+   * wherever they appear, as it masks secret variables. Passwords of URLs and DSNs in any parameter are found without it.
+   */
+  secrets?(params: z.output<S>): string[];
   run(params: z.output<S>, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
 

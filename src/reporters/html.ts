@@ -2,23 +2,20 @@ import type { ItemStatus } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { countsText, itemDuration } from './markdown.js';
 import { formatObserved } from '../util/observations.js';
+import { showControls } from '../util/visible.js';
 import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem } from './receipt.js';
 
 /** Status marks found in every system font (⏸ is not). */
 const MARKS: Record<ItemStatus, string> = { pass: '✔', signed: '✔', fail: '✖', error: '✖', warn: '!', skip: '○', pending: '…' };
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/** Escapes text for HTML element content and quoted attribute values; control characters are shown (`\x1b`). */
 export function escapeHtml(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&#39;')
-  );
+  return showControls(text)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 const e = escapeHtml;

@@ -1,10 +1,11 @@
 import type { Writable } from 'node:stream';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
+import { showControls } from '../util/visible.js';
 
+/** XML 1.0 cannot hold most control characters: they are shown (`\x1b`), as in every other format. */
 const escapeXml = (s: string): string =>
-  s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+  showControls(s)
+    .replace(/[\uFFFE\uFFFF]/g, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -5,6 +5,10 @@ import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { NO_SIGNOFF } from '../signoff/carry-over.js';
 import { paint, STATUS_WORDS, SYMBOLS } from './symbols.js';
+import { showControls } from '../util/visible.js';
+
+/** Text from a checklist or a probe, on one terminal line with every control character shown. */
+const plain = (text: string): string => showControls(text, { newlines: false });
 
 export interface PrettyOptions {
   stream: Writable;
@@ -54,7 +58,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
       if (item.section.index !== lastSection) {
         lastSection = item.section.index;
         write();
-        write(c.bold(item.section.title));
+        write(c.bold(plain(item.section.title)));
       }
       printItem(item, results.get(item.id)!);
       next++;
@@ -70,7 +74,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
     onRunStart(log, planned) {
       items = planned;
       write(
-        `${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`,
+        `${c.bold(plain(log.checklist.title))} ${c.dim(plain(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`))}`,
       );
       if (o.spinner) {
         void import('ora').then((m) => {
@@ -111,7 +115,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
 /** The lines of one item: status symbol, title, id, duration, then why it did not pass. */
 export function formatItem(r: ItemResult, c: ChalkInstance, description?: string): string[] {
   const time = r.durationMs >= 1 && r.kind !== 'manual' ? c.dim(` ${formatDuration(r.durationMs)}`) : '';
-  const lines = [`  ${paint(c, r.status, SYMBOLS[r.status])} ${r.title} ${c.dim(r.id)}${time}`];
+  const lines = [`  ${paint(c, r.status, SYMBOLS[r.status])} ${plain(r.title)} ${c.dim(plain(r.id))}${time}`];
   const detail = (text: string): void => {
     lines.push(`      ${text}`);
   };
@@ -120,15 +124,17 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
     if (r.signoff)
       detail(
         c.dim(
-          `signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`,
+          plain(
+            `signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`,
+          ),
         ),
       );
     return lines;
   }
   if (r.status === 'pending' && r.message === NO_SIGNOFF) return lines;
-  detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
+  detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${plain(r.message)}`));
   const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
-  if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));
+  if (failed && description) detail(c.dim(plain(description.trim().split('\n')[0]!)));
   return lines;
 }
 
@@ -172,9 +178,11 @@ export function summaryLines(log: RunLog, c: ChalkInstance, logPath?: string): s
   }[s.verdict];
   lines.push(`${c.bold('Gate')}     ${verdict} ${c.dim(`(exit ${s.exitCode})`)}`);
   const blockers = [...s.blocking.failed, ...s.blocking.errored];
-  if (blockers.length) lines.push(`${c.bold('Blocking')} ${listSome(blockers)}`);
+  if (blockers.length) lines.push(`${c.bold('Blocking')} ${plain(listSome(blockers))}`);
   if (s.blocking.pending.length) {
-    lines.push(`${c.bold('Awaiting')} ${listSome(s.blocking.pending)} ${c.dim('— sign in a terminal run, or with sfdeploy signoff')}`);
+    lines.push(
+      `${c.bold('Awaiting')} ${plain(listSome(s.blocking.pending))} ${c.dim('— sign in a terminal run, or with sfdeploy signoff')}`,
+    );
   }
   const missing = new Map<string, number>();
   for (const r of log.items) {

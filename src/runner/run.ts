@@ -353,7 +353,8 @@ async function executeProbe(item: PlannedItem, o: ExecOptions): Promise<ItemResu
     message,
     durationMs: Date.now() - startedAt.getTime(),
     attempts,
-    observations: compact(last!.observations) as Record<string, unknown>,
+    // masked before compact() cuts long strings: a secret cut in two is no longer recognised
+    observations: compact(redactDeep(last!.observations, o.redact)) as Record<string, unknown>,
   };
 }
 
@@ -385,11 +386,12 @@ async function attemptProbe(
         env: o.env,
         lookup: o.lookup,
         cwd: o.cwd,
+        redact: o.redact,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
       }),
       aborted,
     ]);
-    return judge(item, outcome);
+    return judge(item, outcome, o.redact);
   } catch (e) {
     if (o.signal.aborted) return 'interrupted';
     if (timedOut) return { status: 'fail', message: `timed out after ${formatDuration(timeoutMs)}`, observations: {} };
@@ -405,13 +407,17 @@ async function attemptProbe(
   }
 }
 
-function judge(item: PlannedItem, outcome: ProbeOutcome): { status: ItemStatus; message: string; observations: Record<string, unknown> } {
+function judge(
+  item: PlannedItem,
+  outcome: ProbeOutcome,
+  redact: Redactor,
+): { status: ItemStatus; message: string; observations: Record<string, unknown> } {
   const conditions = item.probe!.conditions;
   const observations = outcome.observations;
   if (conditions) {
     const failed = conditions
       .map((c) => {
-        const r = evaluateCondition(c, observations);
+        const r = evaluateCondition(c, observations, redact);
         const why = !r.ok && !c.or && (r.actual === null || r.actual === undefined) ? outcome.unobserved?.[c.path] : undefined;
         return why ? { ...r, message: `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${why})` } : r;
       })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile } from '../http/client.js';
+import { authSchema, authorizationHeader, createClient, credentialValues, parseHttpUrl, readCaFile } from '../http/client.js';
 import { maskUrl, oneLine } from '../network-error.js';
 import { bool } from '../params.js';
 import { defineProbe } from '../types.js';
@@ -53,6 +53,7 @@ export default defineProbe({
     warnings: 'warnings Prometheus attached to the result',
   },
   defaultCheck: 'the query succeeds and returns a value (a scalar, or at least one sample)',
+  secrets: (p) => credentialValues(p.headers, p.auth, p.url),
   async run(p, ctx) {
     const base = parseHttpUrl(p.url);
     const api = new URL(base.href);

@@ -1,6 +1,7 @@
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
 import { describeNetworkError } from '../network-error.js';
+import { maskConnectionStrings } from '../../util/redact.js';
 
 /** Where and how to connect, read from a `redis://` or `rediss://` URL. */
 export interface RedisTarget {
@@ -15,9 +16,7 @@ export interface RedisTarget {
 }
 
 /** The URL with its password replaced by `***`, for messages. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/i, '$1***@');
-}
+export const maskUrl = maskConnectionStrings;
 
 /** Parses `redis[s]://[user][:password]@host[:port][/db]`. */
 export function parseRedisUrl(url: string): RedisTarget {
