@@ -32,6 +32,7 @@ describe('GitHub workflow command escaping', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {
         const p = escapeCommandProperty(text);
+        // eslint-disable-next-line no-control-regex
         expect(p).not.toMatch(/[:,\r\n\x1b\x07]/);
         expect(unescape(p)).toBe(shown(text));
         expect(unescape(escapeCommandData(text))).toBe(shown(text));
