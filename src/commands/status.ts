@@ -12,6 +12,10 @@ import { createRedactor } from '../util/redact.js';
 import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
+import { showControls } from '../util/visible.js';
+
+/** Ledger text on one line, control characters shown. */
+const plain = (text: string): string => showControls(text, { newlines: false });
 
 export interface StatusOptions {
   release?: string | undefined;
@@ -108,8 +112,8 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       : '';
     const as = row.role ? ` as ${roleLabel(roles, row.role)}` : '';
     const text = {
-      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${row.signer}${as}${ago}${row.note ? ` — ${row.note}` : ''}`,
-      declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${row.signer}${as}${ago}: ${row.reason}`,
+      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${plain(row.signer ?? '')}${as}${ago}${row.note ? ` — ${plain(row.note)}` : ''}`,
+      declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${plain(row.signer ?? '')}${as}${ago}: ${plain(row.reason ?? '')}`,
       pending: `${c.yellow('⏸')} ${row.id.padEnd(width)}  pending: ${row.reason}`,
       'not-required': `${c.dim('○')} ${row.id.padEnd(width)}  ${c.dim(`not required: ${row.reason}`)}`,
     }[row.status];
