@@ -208,9 +208,10 @@ program
   .description(
     'upload what waits in .sfdeploy/outbox (sign-offs queued with --offline, run logs not uploaded) to its S3 store; exit 1 if something is left',
   )
-  .action(async () => {
+  .option('--log-dir <dir>', 'the run log directory: only run logs in it are uploaded (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .action(async (opts) => {
     const { sync } = await import('./commands/sync.js');
-    await execute((io) => sync({}, io));
+    await execute((io) => sync(opts, io));
   });
 
 program

@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../runlog/atomic-file.js';
 import { linkedRecordSchema, type LinkedRecord } from '../signoff/linked.js';
 
+/** The documented shape of a run id (runlog/write.ts newRunId). */
+export const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{1,32}$/;
+
 /** Where uploads wait while a store is unreachable, relative to the working directory. */
 export const DEFAULT_OUTBOX = '.sfdeploy/outbox';
 
@@ -28,8 +31,9 @@ export const outboxEntrySchema = z.discriminatedUnion('kind', [
     /** The log store, `s3://bucket/prefix`. */
     store: z.string(),
     queuedAt: z.iso.datetime(),
-    runId: z.string(),
-    /** The local run log to upload (absolute path). */
+    /** The run's id, `20261129T112656Z-3f9a1c`. */
+    runId: z.string().regex(RUN_ID, 'expected a run id such as 20261129T112656Z-3f9a1c'),
+    /** The local run log to upload (absolute path): `<runId>.json` in the log directory, nothing else is uploaded. */
     file: z.string(),
   }),
 ]);
