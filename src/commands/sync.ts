@@ -2,7 +2,7 @@ import { Chalk } from 'chalk';
 import { lstat, readFile, realpath } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SfdeployError, StoreError } from '../errors.js';
-import { hashLinked } from '../signoff/linked.js';
+import { hashLinked, linkedRecordSchema, type LinkedRecord } from '../signoff/linked.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { RunLogStore } from '../runlog/store.js';
 import { resolveLogDir } from '../runlog/history.js';
@@ -30,7 +30,7 @@ export async function sync(opts: SyncOptions, io: CommandIO): Promise<number> {
   const logDir = resolveLogDir(opts.logDir, env, io.cwd);
   const outbox = resolveOutbox(io.cwd);
   const shownOutbox = displayPath(outbox, io.cwd);
-  const queued = await readOutbox(outbox);
+  const queued = await readOutbox(outbox, linkedRecordSchema);
   if (!queued.length) {
     io.stdout.write(`nothing to sync: ${shownOutbox} is empty\n`);
     return 0;
@@ -71,7 +71,7 @@ export async function sync(opts: SyncOptions, io: CommandIO): Promise<number> {
   return left ? 1 : 0;
 }
 
-function describe(entry: OutboxEntry): string {
+function describe(entry: OutboxEntry<LinkedRecord>): string {
   if (entry.kind === 'run') return `run log ${entry.runId}`;
   const r = entry.record;
   const scope = `${r.release ?? 'no release'}${r.environment ? ` (${r.environment})` : ''}`;
@@ -79,7 +79,7 @@ function describe(entry: OutboxEntry): string {
 }
 
 async function upload(
-  entry: OutboxEntry,
+  entry: OutboxEntry<LinkedRecord>,
   env: Record<string, string | undefined>,
   logDir: string,
   cwd: string,

@@ -1,16 +1,8 @@
 import type { Writable } from 'node:stream';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
-import { showControls } from '../util/visible.js';
+import { escapeMarkup } from './escape.js';
 
-/** XML 1.0 cannot hold most control characters: they are shown (`\x1b`), as in every other format. */
-const escapeXml = (s: string): string =>
-  showControls(s)
-    .replace(/[\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+const escapeXml = escapeMarkup;
 
 /** Attribute values also keep their line breaks and tabs, which XML would otherwise normalise to spaces. */
 const escapeAttr = (s: string): string => escapeXml(s).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');

@@ -1,4 +1,4 @@
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import { connectionSecrets } from '../util/redact.js';
 
 /**

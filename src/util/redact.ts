@@ -3,7 +3,8 @@ export const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIAL|PRIV
 
 const NOT_SECRET_NAME = /^(PWD|OLDPWD|PATH|HOME|SHELL|USER|LOGNAME|TERM|LANG)$/;
 
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]+)(@)/gi;
+/** `scheme://user:password@`: the password runs to the first `@` (a `/` in it does not end it). */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]+)(@)/gi;
 /** A query parameter named like a secret: libpq's `?password=`, `sslpassword=`, `?token=`, `X-Amz-Signature=`. */
 const QUERY_SECRET = /([?&;][\w.-]*?(?:password|passwd|pwd|token|secret|key|signature|auth|credential)[\w.-]*=)([^&#\s'"]+)/gi;
 /** A keyword/value connection string's password (libpq `host=db password=secret`, `password='a b'`). */
@@ -32,6 +33,9 @@ export function connectionSecrets(value: string): string[] {
   }
   return found;
 }
+
+/** The one masker by its older name: every URL and DSN credential (maskConnectionStrings). */
+export const maskUrlPasswords = (text: string): string => maskConnectionStrings(text);
 
 /** Replaces every secret in a string. Built once per run from the environment and the checklist's secret names. */
 export type Redactor = (text: string) => string;

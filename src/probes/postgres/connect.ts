@@ -2,8 +2,8 @@ import type { Client, ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
-import { describeNetworkError } from '../network-error.js';
-import { maskConnectionStrings } from '../../util/redact.js';
+import { describeNetworkError } from '../../util/network-error.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import type { ProbeContext } from '../types.js';
 
 /** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */
@@ -27,8 +27,6 @@ export interface PgTarget {
 }
 
 const SCHEME = /^(postgres(?:ql)?)(?:\+[\w-]+)?:\/\//i;
-/** Masks the credentials of every URL or DSN in a text: `postgresql://app:***@db:5432/x?password=***`. */
-export const maskUrlPasswords = maskConnectionStrings;
 
 /** True for `postgres://`, `postgresql://` and SQLAlchemy-style `postgresql+asyncpg://` / `+psycopg2://` URLs. */
 export function isPostgresUrl(url: string): boolean {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { authSchema, authorizationHeader, createClient, credentialValues, parseHttpUrl, readCaFile } from '../http/client.js';
-import { maskUrl, oneLine } from '../network-error.js';
+import { maskUrl, oneLine } from '../../util/network-error.js';
 import { bool } from '../params.js';
 import { defineProbe } from '../types.js';
 
@@ -45,6 +45,7 @@ export default defineProbe({
   summary: 'Runs a PromQL instant query and checks the value (error-rate, latency, saturation gates).',
   docs: 'https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries',
   params,
+  example: { url: 'http://prometheus:9090', query: 'up' },
   observations: {
     value:
       'the number for a scalar result or a vector with exactly one sample (NaN, +Inf and -Inf are numbers that never satisfy <, <=, > or >=); null for an empty vector or one of several samples',

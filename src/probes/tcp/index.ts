@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeNetworkError } from '../network-error.js';
+import { describeNetworkError } from '../../util/network-error.js';
 import { duration, port } from '../params.js';
 import { defineProbe } from '../types.js';
 import { formatDuration } from '../../util/duration.js';
@@ -20,6 +20,7 @@ export default defineProbe({
   summary: 'Checks that a TCP port accepts connections, and how fast.',
   docs: 'https://nodejs.org/api/net.html#netcreateconnectionoptions-connectlistener',
   params,
+  example: { host: 'db.internal', port: 5432 },
   observations: {
     connected: 'true when the connection was accepted; false when refused, unresolvable or past connect_timeout',
     latency_ms: 'time to establish the connection, in milliseconds',

@@ -1,4 +1,5 @@
-import { maskConnectionStrings } from '../util/redact.js';
+import { maskConnectionStrings } from './redact.js';
+
 /** One readable line for a socket-level error: "connection refused at 127.0.0.1:5432". */
 export function describeNetworkError(error: unknown, where: string): string {
   const e = error as NodeJS.ErrnoException & { reason?: string; cause?: unknown };
@@ -78,9 +79,6 @@ export function describeCertificateError(code: string): string | undefined {
 
 /** `https://user:secret@host/?token=x` → `https://user:***@host/?token=***` (util/redact.ts maskConnectionStrings). */
 export const maskUrl = maskConnectionStrings;
-
-/** Masks the credentials of every URL or keyword/value connection string in free text (a driver's or a tool's message). */
-export const maskCredentials = maskConnectionStrings;
 
 /** Collapses whitespace so a multi-line driver message fits one line. */
 export function oneLine(text: string): string {
