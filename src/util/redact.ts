@@ -8,7 +8,7 @@ const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]+)(@)/gi;
 /** A query parameter named like a secret: libpq's `?password=`, `sslpassword=`, `?token=`, `X-Amz-Signature=`. */
 const QUERY_SECRET = /([?&;][\w.-]*?(?:password|passwd|pwd|token|secret|key|signature|auth|credential)[\w.-]*=)([^&#\s'"]+)/gi;
 /** A keyword/value connection string's password (libpq `host=db password=secret`, `password='a b'`). */
-const KEYWORD_PASSWORD = /\b((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
+const KEYWORD_PASSWORD = /(?<![?&;\w])((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
 const BEARER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 const MASK = '***';
 const MIN_SECRET_LENGTH = 4;
