@@ -24,7 +24,9 @@ const params = z
     headers: z
       .record(z.string(), z.union([z.string(), z.number()]).transform(String))
       .default({})
-      .describe('Request headers, such as `Origin: https://evil.example` for a CORS preflight.'),
+      .describe(
+        'Request headers, such as `Origin: https://evil.example` for a CORS preflight. Sent only to the origin of the URL (none to a redirect elsewhere); values of headers that may carry credentials are masked like secrets.',
+      ),
     body: z.string().optional().describe('Request body as text.'),
     json: z.unknown().optional().describe('Request body as JSON, instead of body (sets content-type: application/json).'),
     auth: authSchema,
