@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -338,6 +338,34 @@ describe('--log-store', () => {
     const uploaded = JSON.parse(await body(`logs-interrupted/runs/${runId}.json`)) as RunLog;
     expect(uploaded.status).toBe('interrupted');
     expect(uploaded).toEqual(JSON.parse(readFileSync(twice.path(`runs/${local}`), 'utf8')));
+  });
+});
+
+describe('verify with a file ledger and the log store', () => {
+  it('exits 1 when a run log only the store still holds recorded a head the chain no longer contains', async () => {
+    const w = signoffScenario('release-notes');
+    cleanups.push(w.remove);
+    const store = 's3://team/verify-file-ledger';
+    for (const release of ['v1', 'v2'])
+      expect(
+        (
+          await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', release], {
+            cwd: w.dir,
+          })
+        ).code,
+      ).toBe(0);
+    const ci = await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v2', '--log-dir', 'runs', '--log-store', store], {
+      cwd: w.dir,
+      env: awsEnv(),
+    });
+    expect(ci.code).toBe(0);
+    rmSync(w.path('runs'), { recursive: true, force: true });
+    const ledger = w.path('.sfdeploy/signoffs.jsonl');
+    writeFileSync(ledger, `${readFileSync(ledger, 'utf8').split('\n').filter(Boolean)[0]}\n`);
+    expect((await runCli(['verify', '--log-dir', 'runs'], { cwd: w.dir, env: awsEnv() })).code).toBe(0);
+    const r = await runCli(['verify', '--log-dir', 'runs', '--log-store', store], { cwd: w.dir, env: awsEnv() });
+    expect(r.stdout).toContain('1 run log saw records this ledger no longer holds');
+    expect(r.code).toBe(1);
   });
 });
 
