@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { openSync } from 'node:fs';
 import { WriteStream } from 'node:tty';
 import type { CommandIO } from './commands/io.js';
+import { wantsColor } from './util/color.js';
 import { SfdeployError, UsageError } from './errors.js';
 import { REPORT_FORMATS, RUN_FORMATS } from './reporters/formats.js';
 import { PACKAGE_VERSION } from './util/package-root.js';
@@ -45,8 +46,6 @@ const formatOption = (names: readonly string[], fallback: string): Option =>
 /** Builds the IO a command sees from this process: the only place that reads process state. */
 function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
   const env = process.env;
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
-  const force = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -65,13 +64,15 @@ function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
         return undefined;
       }
     },
-    color: !noColor && (force || !!process.stdout.isTTY),
+    color: wantsColor(env, !!process.stdout.isTTY, noColorFlag),
     version,
     onForcedExit: (fn) => lastSteps.push(fn),
   };
 }
 
 let debug = process.argv.includes('--debug');
+const ownArgs = process.argv.includes('--') ? process.argv.slice(0, process.argv.indexOf('--')) : process.argv;
+const noColorFlag = ownArgs.includes('--no-color');
 
 async function execute(action: (io: CommandIO) => Promise<number>, handleSignals = false): Promise<void> {
   const controller = new AbortController();
@@ -126,6 +127,7 @@ const program = new Command('sfdeploy')
   .description('Deployment-checklist runner: automated probes, human sign-off and a crash-safe run log in one gate.')
   .version(version, '-V, --version')
   .option('--debug', 'print stack traces of unexpected errors')
+  .option('--no-color', 'no colours in the output (as NO_COLOR=1, FORCE_COLOR=0 or TERM=dumb do)')
   .showHelpAfterError('(run sfdeploy --help for usage)')
   .exitOverride()
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -289,9 +291,10 @@ program
   .description(
     'upload what waits in .sfdeploy/outbox (sign-offs queued with --offline, run logs not uploaded) to its S3 store; exit 1 if something is left',
   )
-  .action(async () => {
+  .addOption(logDirOption('the run log directory: only run logs in it are uploaded'))
+  .action(async (opts) => {
     const { sync } = await import('./commands/sync.js');
-    await execute((io) => sync({}, io));
+    await execute((io) => sync(opts, io));
   });
 
 program
@@ -440,7 +443,9 @@ try {
   debug = program.opts<{ debug?: boolean }>().debug ?? debug;
 } catch (e) {
   if (e instanceof CommanderError) {
-    process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    // bare `sfdeploy` shows the help as an error (exit 1, commander's convention); `--help` and `help` exit 0
+    process.exitCode =
+      e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.code === 'commander.help' ? e.exitCode : 2;
   } else {
     process.exitCode = reportError(e);
   }

@@ -1,5 +1,6 @@
 import { parseDuration } from '../util/duration.js';
 import { RegexSyntaxError, SafeRegex } from '../util/regex.js';
+import { redactDeep, type Redactor } from '../util/redact.js';
 
 /** Operators of the condition language. */
 export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'] as const;
@@ -193,11 +194,14 @@ export interface ConditionResult {
   message: string;
 }
 
-/** Evaluates a condition against a probe's observations. */
-export function evaluateCondition(cond: Condition, observations: unknown): ConditionResult {
+/**
+ * Evaluates a condition against a probe's observations. `redact` masks the secrets of the value a failure message
+ * shows before it is shortened (a secret cut in two is no longer recognised).
+ */
+export function evaluateCondition(cond: Condition, observations: unknown, redact?: Redactor): ConditionResult {
   if (cond.or) {
     const results = [{ ...cond, or: undefined, source: splitAlternatives(cond.source)[0]! }, ...cond.or].map((c) =>
-      evaluateCondition(c, observations),
+      evaluateCondition(c, observations, redact),
     );
     const ok = results.some((r) => r.ok);
     return { ok, actual: results[0]!.actual, message: ok ? cond.source.trim() : results.map((r) => r.message).join(' or ') };
@@ -207,7 +211,7 @@ export function evaluateCondition(cond: Condition, observations: unknown): Condi
   const text = cond.source.trim();
   if (ok) return { ok, actual, message: text };
   if (actual === undefined) return { ok, actual, message: `${text} (${cond.path} was not observed)` };
-  return { ok, actual, message: `${text} (got ${show(actual)})` };
+  return { ok, actual, message: `${text} (got ${show(redact ? redactDeep(actual, redact) : actual)})` };
 }
 
 function holds(cond: Condition, actual: unknown): boolean {
@@ -262,6 +266,7 @@ function equals(actual: unknown, expected: unknown): boolean {
 
 /** Short display of an observed value. */
 export function show(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
   const text = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }

@@ -39,6 +39,7 @@ import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { MAX_TIMER_MS, parseDuration, TOO_LONG_FOR_A_TIMER } from '../util/duration.js';
 import { makeDirectory } from '../util/make-directory.js';
 import { createRedactor } from '../util/redact.js';
+import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -107,7 +108,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const selected = selectItems(checklist.items, opts.only, opts.skip);
   warmProbes(checklist.items.filter((i) => !selected || selected.has(i.id)).map((i) => i.kind));
   const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
-  const redact = createRedactor(env, checklist.secretNames, notifySecrets(notify.targets));
+  const redact = createRedactor(env, checklist.secretNames, [...notifySecrets(notify.targets), ...probeSecretValues(checklist.items)]);
   if (!hooks.watch) for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);
   checkRoleOption(checklist.definition, opts.role);
 

@@ -5,6 +5,7 @@ import { diffRuns, type RunDiff, type RunSide } from '../runlog/diff.js';
 import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
 import type { CommandIO } from './io.js';
+import { showControls } from '../util/visible.js';
 
 export interface DiffOptions {
   logDir?: string | undefined;
@@ -35,6 +36,9 @@ function describeSide(label: string, s: RunSide, c: ChalkInstance): string {
   return `${c.bold(label)}  ${s.runId}  ${c.dim(when)}  ${facts}  ${verdict}`;
 }
 
+/** Text from a run log on one line, control characters shown. */
+const plain = (text: string): string => showControls(text, { newlines: false });
+
 /** Codes are categories, not quantities: no delta or percentage for them. */
 const isCode = (path: string): boolean => /(?:^|[._])(?:status|code|exit_code|status_code)$/.test(path);
 
@@ -61,17 +65,17 @@ export function formatDiff(d: RunDiff, c: ChalkInstance): string {
     out.push('', c.bold(`Status changes (${d.statusChanges.length})`));
     for (const s of d.statusChanges) {
       const arrow = `${paint(c, s.from, s.from)} → ${paint(c, s.to, s.to)}`;
-      out.push(`  ${s.id.padEnd(idWidth)}  ${arrow}  ${s.title}`);
-      if (s.message && s.to !== 'pass' && s.to !== 'signed') out.push(`  ${' '.repeat(idWidth)}  ${c.dim(s.message)}`);
+      out.push(`  ${s.id.padEnd(idWidth)}  ${arrow}  ${plain(s.title)}`);
+      if (s.message && s.to !== 'pass' && s.to !== 'signed') out.push(`  ${' '.repeat(idWidth)}  ${c.dim(plain(s.message))}`);
     }
   }
   if (d.added.length) {
     out.push('', c.bold(`New items (${d.added.length})`));
-    for (const s of d.added) out.push(`  ${c.green('+')} ${s.id.padEnd(idWidth)}  ${paint(c, s.status, s.status)}  ${s.title}`);
+    for (const s of d.added) out.push(`  ${c.green('+')} ${s.id.padEnd(idWidth)}  ${paint(c, s.status, s.status)}  ${plain(s.title)}`);
   }
   if (d.removed.length) {
     out.push('', c.bold(`Removed items (${d.removed.length})`));
-    for (const s of d.removed) out.push(`  ${c.red('-')} ${s.id.padEnd(idWidth)}  ${paint(c, s.status, s.status)}  ${s.title}`);
+    for (const s of d.removed) out.push(`  ${c.red('-')} ${s.id.padEnd(idWidth)}  ${paint(c, s.status, s.status)}  ${plain(s.title)}`);
   }
   if (d.observationChanges.length) {
     out.push('', c.bold(`Observation changes (${d.observationChanges.length})`));

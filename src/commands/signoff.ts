@@ -14,6 +14,7 @@ import { S3Ledger } from '../signoff/s3-ledger.js';
 import { resolveTarget, UNKNOWN_RELEASE } from '../signoff/target.js';
 import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
+import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -62,7 +63,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   const named = batch ? batchCandidates(checklist, opts) : pickItems(checklist, itemIds);
 
   const git = await readGitState(io.cwd);
-  const redact = createRedactor(env, checklist.secretNames);
+  const redact = createRedactor(env, checklist.secretNames, probeSecretValues(checklist.items));
   const resolved = resolveTarget(opts, env, git.describe, redact);
   if (resolved.releaseUnknown) throw new UsageError(`nothing was signed: ${UNKNOWN_RELEASE}`);
   const target: Target = { checklist: checklist.definition.id, release: resolved.release, environment: resolved.environment };

@@ -11,8 +11,13 @@ import { resolveTarget } from '../signoff/target.js';
 import { findWaiver } from '../signoff/waivers.js';
 import { formatDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
+import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
+import { showControls } from '../util/visible.js';
+
+/** Ledger text on one line, control characters shown. */
+const plain = (text: string): string => showControls(text, { newlines: false });
 
 export interface StatusOptions {
   release?: string | undefined;
@@ -50,7 +55,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const git = await readGitState(io.cwd);
   const target: Target = {
     checklist: checklist.definition.id,
-    ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames)),
+    ...resolveTarget(opts, env, git.describe, createRedactor(env, checklist.secretNames, probeSecretValues(checklist.items))),
   };
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
   const snapshot = await ledger.read();
@@ -119,8 +124,8 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       : '';
     const as = row.role ? ` as ${roleLabel(roles, row.role)}` : '';
     const text = {
-      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${row.signer}${as}${ago}${row.note ? ` — ${row.note}` : ''}`,
-      declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${row.signer}${as}${ago}: ${row.reason}`,
+      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${plain(row.signer ?? '')}${as}${ago}${row.note ? ` — ${plain(row.note)}` : ''}`,
+      declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${plain(row.signer ?? '')}${as}${ago}: ${plain(row.reason ?? '')}`,
       pending: `${c.yellow('⏸')} ${row.id.padEnd(width)}  pending: ${row.reason}`,
       'not-required': `${c.dim('○')} ${row.id.padEnd(width)}  ${c.dim(`not required: ${row.reason}`)}`,
     }[row.status];

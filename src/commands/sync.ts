@@ -1,13 +1,22 @@
 import { Chalk } from 'chalk';
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile, realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { SfdeployError, StoreError } from '../errors.js';
 import { hashLinked, linkedRecordSchema, type LinkedRecord } from '../signoff/linked.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { RunLogStore } from '../runlog/store.js';
+import { resolveLogDir } from '../runlog/history.js';
+import { parseRunLog } from '../runlog/read.js';
+import type { RunLog } from '../runner/types.js';
 import { readOutbox, removeEntry, resolveOutbox, type OutboxEntry } from '../store/outbox.js';
 import { parseS3Url } from '../store/s3.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, type CommandIO } from './io.js';
+
+export interface SyncOptions {
+  /** The run log directory (default `$SFDEPLOY_LOG_DIR` or `.sfdeploy/runs`): only run logs in it are uploaded. */
+  logDir?: string | undefined;
+}
 
 /**
  * `sfdeploy sync`: uploads what waits in `.sfdeploy/outbox/` — sign-offs queued by `signoff --offline`, run logs
@@ -15,9 +24,10 @@ import { displayPath, type CommandIO } from './io.js';
  * a record already at its key counts as uploaded, so running it again (or after a crash) never duplicates anything.
  * Exit 0 when the outbox is empty afterwards, 1 when something is left.
  */
-export async function sync(_opts: Record<string, never>, io: CommandIO): Promise<number> {
+export async function sync(opts: SyncOptions, io: CommandIO): Promise<number> {
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const env = buildEnv(io.env, io.cwd, [], []);
+  const logDir = resolveLogDir(opts.logDir, env, io.cwd);
   const outbox = resolveOutbox(io.cwd);
   const shownOutbox = displayPath(outbox, io.cwd);
   const queued = await readOutbox(outbox, linkedRecordSchema);
@@ -45,7 +55,7 @@ export async function sync(_opts: Record<string, never>, io: CommandIO): Promise
       continue;
     }
     try {
-      const done = await upload(entry, env);
+      const done = await upload(entry, env, logDir, io.cwd);
       await removeEntry(file);
       if (done.result === 'already') already++;
       else uploaded++;
@@ -72,6 +82,8 @@ function describe(entry: OutboxEntry<LinkedRecord>): string {
 async function upload(
   entry: OutboxEntry<LinkedRecord>,
   env: Record<string, string | undefined>,
+  logDir: string,
+  cwd: string,
 ): Promise<{ where: string; result: 'uploaded' | 'already' }> {
   const location = parseS3Url(entry.store, 'the outbox entry store');
   if (entry.kind === 'signoff') {
@@ -81,13 +93,44 @@ async function upload(
     const result = await ledger.upload(entry.record);
     return { where: `s3://${location.bucket}/${ledger.keyOf(entry.record)}`, result };
   }
-  let text: string;
-  try {
-    text = await readFile(entry.file, 'utf8');
-  } catch (e) {
-    throw new SfdeployError('E_OUTBOX_ENTRY', `cannot read ${entry.file}: ${(e as Error).message}`);
-  }
+  const text = await readQueuedRunLog(entry.file, entry.runId, logDir, cwd);
   const store = new RunLogStore(location, env);
   const result = await store.upload(entry.runId, text);
   return { where: `s3://${location.bucket}/${store.keyOf(entry.runId)}`, result };
+}
+
+/**
+ * The text of a queued run log, only when the entry names `<runId>.json` of the log directory — a regular file, not
+ * a link — and it is that run's log: a planted entry naming any other file (`~/.aws/credentials`) is refused.
+ */
+async function readQueuedRunLog(file: string, runId: string, logDir: string, cwd: string): Promise<string> {
+  const refuse = (why: string): never => {
+    throw new SfdeployError('E_OUTBOX_ENTRY', `refused: ${why}; not uploaded (remove the entry if you did not queue it)`);
+  };
+  const shown = displayPath(logDir, cwd);
+  if (!isAbsolute(file) || resolve(file) !== join(resolve(logDir), `${runId}.json`))
+    refuse(`it names ${file}, which is not the run log ${runId}.json in the log directory ${shown} (give --log-dir)`);
+  let info;
+  try {
+    info = await lstat(file);
+  } catch (e) {
+    throw new SfdeployError('E_OUTBOX_ENTRY', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  if (!info.isFile()) refuse(`${file} is not a regular file`);
+  const [realDir, realFile] = await Promise.all([realpath(logDir), realpath(file)]);
+  if (dirname(realFile) !== realDir) refuse(`${file} is not inside the log directory ${shown}`);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new SfdeployError('E_OUTBOX_ENTRY', `cannot read ${file}: ${(e as Error).message}`);
+  }
+  let log: RunLog | undefined;
+  try {
+    log = parseRunLog(text, file);
+  } catch {
+    log = undefined;
+  }
+  if (!log || log.runId !== runId) refuse(`${file} is not the run log of run ${runId}`);
+  return text;
 }

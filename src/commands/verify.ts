@@ -17,7 +17,8 @@ export interface VerifyOptions {
 
 /**
  * `sfdeploy verify`: recomputes the ledger's hashes. File ledger: the chain — exit 0 when intact, 1 naming the
- * first edited, inserted, deleted or reordered record; run logs whose recorded head is missing are warned about.
+ * first edited, inserted, deleted or reordered record, or each run log (local, or in the log store) that recorded a
+ * head or relied on a record the chain no longer contains (rewritten with recomputed hashes, or cut at its end).
  * S3 ledger: every record — exit 1 listing each edited, moved or unreadable object, each record that saw a record no
  * longer there, and each run log that relied on a record that is gone; it lists what every run log relied on.
  */
@@ -45,18 +46,33 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
     `${c.green('✔')} ${shown}: ${n} record${n === 1 ? '' : 's'}, chain intact${snapshot.head ? c.dim(` (head ${snapshot.head.slice(0, 12)})`) : ''}\n`,
   );
 
-  const { runs } = await history.read();
+  const { runs, warnings } = await history.read();
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   const hashes = new Set(snapshot.records.map((r) => r.hash));
-  for (const run of runs) {
-    const head = run.context.ledgerHead;
+  let rewritten = 0;
+  for (const run of [...runs].reverse()) {
     if (run.context.ledger) continue;
-    if (head && !hashes.has(head)) {
-      io.stderr.write(
-        `warning: run ${run.runId} relied on ledger head ${head.slice(0, 12)}, which ${shown} does not contain: records were deleted from its end, or that run used another ledger\n`,
-      );
+    const head = run.context.ledgerHead;
+    const lines: string[] = [];
+    if (head && !hashes.has(head)) lines.push(`recorded ledger head ${head.slice(0, 12)}`);
+    for (const item of run.items) {
+      const record = item.signoff?.record;
+      if (record && !hashes.has(record)) {
+        const what = item.signoff!.decision === 'confirmed' ? 'signed' : 'declined';
+        lines.push(`relied on record ${record.slice(0, 12)} (${item.id}, ${what} by ${item.signoff!.by})`);
+      }
     }
+    if (!lines.length) continue;
+    rewritten++;
+    for (const line of lines) io.stdout.write(`${c.red('✖')} run ${run.runId} ${line}, which ${shown} no longer contains\n`);
   }
-  return 0;
+  if (!rewritten) return 0;
+  io.stdout.write(
+    c.dim(
+      `  ${plural(rewritten, 'run log')} saw records this ledger no longer holds: records were edited and every later hash recomputed, or deleted from its end (or those runs used another ledger file)\n`,
+    ),
+  );
+  return 1;
 }
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -12,6 +12,11 @@ export interface ProbeContext {
   lookup: (name: string) => string | undefined;
   /** Working directory: where the user's repository is. */
   cwd: string;
+  /**
+   * Masks the run's secrets: a probe that cuts text to a length (a message, a tail of output) masks it first, since
+   * a secret cut in two is no longer recognised. Observations and messages are masked again by the runner.
+   */
+  redact?: ((text: string) => string) | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
   wants?: readonly string[] | undefined;
 }
@@ -28,6 +33,11 @@ export interface ProbeOutcome {
   problems?: string[];
   /** One line describing what was seen when all is well ("200 in 12ms"). */
   summary?: string;
+  /**
+   * Why an observation has no value, by path (`value`: "the vector has 3 samples, …"): a failing condition on that
+   * path says so instead of a bare "got null".
+   */
+  unobserved?: Record<string, string>;
 }
 
 /**
@@ -73,6 +83,11 @@ export interface Probe<S extends z.ZodType = z.ZodType> {
    * `check` calls it for the kinds a checklist uses while it reads git, the ledger and the environment.
    */
   warm?(): Promise<unknown>;
+  /**
+   * The parameter values that are secrets (`auth.password`, a bearer token, credential headers): the run masks them
+   * wherever they appear, as it masks secret variables. Passwords of URLs and DSNs in any parameter are found without it.
+   */
+  secrets?(params: z.output<S>): string[];
   run(params: z.output<S>, ctx: ProbeContext): Promise<ProbeOutcome>;
 }
 

@@ -6,13 +6,19 @@ import { countsText, statusCell } from './markdown.js';
 import { mdCode, mdTable, mdText } from './markdown-text.js';
 import { VERDICT_WORDS } from './receipt.js';
 import { STATUS_WORDS } from './symbols.js';
+import { showControls } from '../util/visible.js';
 
 /**
- * GitHub Actions workflow commands (`::error ...::message`).
+ * GitHub Actions workflow commands (`::error ...::message`); control characters are shown (`\x1b`), line breaks
+ * encoded.
  * https://docs.github.com/actions/reference/workflow-commands-for-github-actions
  */
 export function escapeCommandData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const shown = text
+    .split('\r')
+    .map((part) => showControls(part))
+    .join('\r');
+  return shown.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** Property values additionally escape `:` and `,`, which separate properties. */

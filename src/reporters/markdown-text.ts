@@ -2,8 +2,9 @@
  * Text for GitHub-flavoured Markdown: escaped so that item titles and probe messages can never turn into
  * markup, links or table breaks.
  */
+import { showControls } from '../util/visible.js';
 
-/** Plain text: Markdown punctuation escaped, line breaks folded, URLs kept from becoming links. */
+/** Plain text: Markdown punctuation escaped, line breaks folded, control characters shown (`\x1b`), URLs kept from becoming links. */
 export function mdText(text: string): string {
   return oneLine(text)
     .replace(/[\\`*_[\]<>|~]/g, (ch) => `\\${ch}`)
@@ -32,11 +33,5 @@ export function mdTable(header: string[], rows: string[][]): string[] {
 }
 
 function oneLine(text: string): string {
-  return (
-    text
-      .replace(/\r\n?|\n/g, ' ')
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
-      .trim()
-  );
+  return showControls(text.replace(/\r\n?|\n/g, ' ')).trim();
 }

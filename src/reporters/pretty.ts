@@ -4,6 +4,10 @@ import type { PlannedItem } from '../checklist/model.js';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { paint, STATUS_WORDS, SYMBOLS } from './symbols.js';
+import { showControls } from '../util/visible.js';
+
+/** Text from a checklist or a probe, on one terminal line with every control character shown. */
+const plain = (text: string): string => showControls(text, { newlines: false });
 
 export interface PrettyOptions {
   stream: Writable;
@@ -50,7 +54,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
     }
     const names = [...running.values()].map((it) => it.id);
     const text = `${c.dim('running')} ${names.slice(0, 4).join(', ')}${names.length > 4 ? ` +${names.length - 4}` : ''}`;
-    if (!spinner) spinner = oraFactory({ text, stream: o.stream, discardStdin: false }).start();
+    if (!spinner) spinner = oraFactory({ text, stream: o.stream, discardStdin: false, color: o.color ? 'cyan' : false }).start();
     else spinner.text = text;
   };
 
@@ -67,7 +71,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
       if (item.section.index !== lastSection) {
         lastSection = item.section.index;
         write();
-        write(c.bold(item.section.title));
+        write(c.bold(plain(item.section.title)));
       }
       printItem(item, results.get(item.id)!);
       next++;
@@ -84,7 +88,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
       items = planned;
       if (o.quiet) return;
       write(
-        `${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`,
+        `${c.bold(plain(log.checklist.title))} ${c.dim(plain(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`))}`,
       );
       if (o.spinner) {
         o.stream.on('resize', onResize);
@@ -127,7 +131,7 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
 /** The lines of one item: status symbol, title, id, duration, then why it did not pass. */
 export function formatItem(r: ItemResult, c: ChalkInstance, description?: string): string[] {
   const time = r.durationMs >= 1 && r.kind !== 'manual' ? c.dim(` ${formatDuration(r.durationMs)}`) : '';
-  const lines = [`  ${paint(c, r.status, SYMBOLS[r.status])} ${r.title} ${c.dim(r.id)}${time}`];
+  const lines = [`  ${paint(c, r.status, SYMBOLS[r.status])} ${plain(r.title)} ${c.dim(plain(r.id))}${time}`];
   const detail = (text: string): void => {
     lines.push(`      ${text}`);
   };
@@ -136,16 +140,18 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
     if (r.signoff)
       detail(
         c.dim(
-          `signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`,
+          plain(
+            `signed by ${r.signoff.by}${r.signoff.role ? ` as ${r.signoff.role}` : ''} at ${r.signoff.at}${r.signoff.note ? ` — ${r.signoff.note}` : ''}`,
+          ),
         ),
       );
     return lines;
   }
   if (r.status === 'pending' && r.reason === 'no-signoff') return lines;
-  detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
+  detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${plain(r.message)}`));
   const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
   const hint = description?.trim().split('\n')[0] || r.hint;
-  if (failed && hint) detail(c.dim(hint));
+  if (failed && hint) detail(c.dim(plain(hint)));
   return lines;
 }
 
@@ -153,8 +159,8 @@ const MAX_LISTED = 12;
 
 /** `a, b, c and 9 more (sfdeploy show <run> --blocking lists them all)`. */
 function listSome(ids: readonly string[], runId: string, c: ChalkInstance): string {
-  if (ids.length <= MAX_LISTED) return ids.join(', ');
-  return `${ids.slice(0, MAX_LISTED).join(', ')} and ${ids.length - MAX_LISTED} more ${c.dim(`(all: sfdeploy show ${runId} --blocking)`)}`;
+  if (ids.length <= MAX_LISTED) return plain(ids.join(', '));
+  return `${plain(ids.slice(0, MAX_LISTED).join(', '))} and ${ids.length - MAX_LISTED} more ${c.dim(`(all: sfdeploy show ${runId} --blocking)`)}`;
 }
 
 /** Variables named by "X is not set" / "X, Y are not set" in a failure message. */

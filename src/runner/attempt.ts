@@ -5,7 +5,7 @@ import { ProbeError } from '../errors.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { Env } from '../util/env.js';
-import type { Redactor } from '../util/redact.js';
+import { redactDeep, type Redactor } from '../util/redact.js';
 import { sleep } from '../util/sleep.js';
 import { baseResult, judge, softenOptional, type Verdict } from './judge.js';
 import type { Attempt, ItemResult } from './types.js';
@@ -60,7 +60,8 @@ export async function executeProbe(item: PlannedItem, o: AttemptOptions): Promis
     message,
     durationMs: o.now().getTime() - startedAt.getTime(),
     attempts,
-    observations: compact(last!.observations) as Record<string, unknown>,
+    // masked before compact() cuts long strings: a secret cut in two is no longer recognised
+    observations: compact(redactDeep(last!.observations, o.redact)) as Record<string, unknown>,
   };
 }
 
@@ -88,11 +89,12 @@ async function attemptProbe(item: PlannedItem, timeoutMs: number, o: AttemptOpti
         env: o.env,
         lookup: o.lookup,
         cwd: o.cwd,
+        redact: o.redact,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
       }),
       aborted,
     ]);
-    return judge(item, outcome);
+    return judge(item, outcome, o.redact);
   } catch (e) {
     if (o.signal.aborted) return 'interrupted';
     if (timedOut) return { status: 'fail', message: `timed out after ${formatDuration(timeoutMs)}`, observations: {} };
@@ -114,6 +116,8 @@ function compact(value: unknown, depth = 0): unknown {
     return value.length > MAX_OBSERVED_STRING ? `${value.slice(0, MAX_OBSERVED_STRING)}… (${value.length} chars)` : value;
   }
   if (typeof value === 'bigint') return value.toString();
+  // JSON has no NaN nor infinities (JSON.stringify would write null): the run log keeps their names
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? 'NaN' : value > 0 ? '+Inf' : '-Inf';
   if (value instanceof Date) return value.toISOString();
   if (depth > 8) return '…';
   if (Array.isArray(value)) return value.slice(0, MAX_OBSERVED_ARRAY).map((v) => compact(v, depth + 1));

@@ -1,5 +1,6 @@
 import type { PlannedItem } from '../checklist/model.js';
 import { evaluateCondition } from '../checklist/condition.js';
+import type { Redactor } from '../util/redact.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import type { ItemResult, ItemStatus } from './types.js';
 
@@ -67,11 +68,17 @@ function describeStatus(s: ItemStatus): string {
 }
 
 /** The item's `expect:` conditions, else the probe's own problems, turned into a status. */
-export function judge(item: PlannedItem, outcome: ProbeOutcome): Verdict {
+export function judge(item: PlannedItem, outcome: ProbeOutcome, redact?: Redactor): Verdict {
   const conditions = item.probe!.conditions;
   const observations = outcome.observations;
   if (conditions) {
-    const failed = conditions.map((c) => evaluateCondition(c, observations)).filter((r) => !r.ok);
+    const failed = conditions
+      .map((c) => {
+        const r = evaluateCondition(c, observations, redact);
+        const why = !r.ok && !c.or && (r.actual === null || r.actual === undefined) ? outcome.unobserved?.[c.path] : undefined;
+        return why ? { ...r, message: `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${why})` } : r;
+      })
+      .filter((r) => !r.ok);
     if (failed.length) return { status: 'fail', message: failed.map((f) => f.message).join('; '), observations };
     return { status: 'pass', message: outcome.summary ?? conditions.map((c) => c.source.trim()).join(', '), observations };
   }

@@ -102,7 +102,7 @@ export class FileLedger implements Ledger {
     });
     return withFileLock(
       `${this.location}.lock`,
-      async () => {
+      async (held) => {
         const text = await this.readText();
         const current = text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
         if (current.broken) {
@@ -122,6 +122,15 @@ export class FileLedger implements Ledger {
         const separator = text && !text.endsWith('\n') ? '\n' : '';
         const fh = await open(this.location, 'a', 0o644);
         try {
+          // appended only after the head read above, under a lock still ours: never a fork of the chain
+          const size = (await fh.stat()).size;
+          if (size !== Buffer.byteLength(text ?? '', 'utf8')) {
+            throw new SfdeployError(
+              'E_LEDGER_CHANGED',
+              `${this.location} changed while this sign-off held its lock; nothing was written (sign again)`,
+            );
+          }
+          await held.assertHeld();
           const bytes = Buffer.from(separator + written.map(formatRecord).join(''), 'utf8');
           for (let offset = 0; offset < bytes.length;) offset += (await fh.write(bytes, offset)).bytesWritten;
           await fh.sync();

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { SfdeployError } from '../errors.js';
 import { isProcessAlive } from '../util/process-alive.js';
@@ -7,8 +7,14 @@ import { isProcessAlive } from '../util/process-alive.js';
 export interface LockOptions {
   /** Give up waiting after this long. Default 20 s. */
   timeoutMs?: number;
-  /** A lock older than this, or held by a dead process on this host, is removed. Default 10 s. */
+  /**
+   * A lock whose holder cannot be checked — it runs on another host, or its owner line is unreadable — is stale
+   * once its heartbeat (the file's mtime) is older than this. Default 30 s. A lock of this host is stale only when
+   * its process is gone, however old: a paused signer (Ctrl-Z, a VM pause) keeps it.
+   */
   staleMs?: number;
+  /** How often the holder refreshes the heartbeat. Default a quarter of `staleMs`. */
+  heartbeatMs?: number;
   /** Who holds the lock (for the message a waiting process shows). */
   pid?: number;
   host?: string;
@@ -23,14 +29,23 @@ interface Owner {
   token: string;
 }
 
+/** What the work done under the lock can ask. */
+export interface HeldLock {
+  /** Throws unless the lock is still this process's own: call it right before a write that depends on what was read. */
+  assertHeld(): Promise<void>;
+}
+
 /**
- * Runs `fn` holding an exclusive lock file created with O_EXCL. Waiters retry with backoff; a stale lock (its
- * holder died, or it is older than `staleMs`) is renamed aside atomically, and put back if what was renamed
- * turns out to be a newer, live lock. Only the holder's own lock is removed at the end.
+ * Runs `fn` holding an exclusive lock file created with O_EXCL, recording the holder's pid, host and a token.
+ * Waiters retry with backoff. A lock is stale only when its holder is gone: a dead pid on this host, or, for a
+ * holder on another host (whose pid cannot be checked), a heartbeat older than `staleMs`; the holder refreshes
+ * the heartbeat while it works. A stale lock is renamed aside atomically, and put back if what was renamed turns
+ * out to be a newer lock. Only the holder's own lock is removed at the end.
  */
-export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(lockPath: string, fn: (held: HeldLock) => Promise<T>, o: LockOptions = {}): Promise<T> {
   const timeoutMs = o.timeoutMs ?? 20_000;
-  const staleMs = o.staleMs ?? 10_000;
+  const staleMs = o.staleMs ?? 30_000;
+  const heartbeatMs = o.heartbeatMs ?? Math.max(50, Math.floor(staleMs / 4));
   const me: Owner = { pid: o.pid ?? process.pid, host: o.host ?? hostname(), at: '', token: randomBytes(8).toString('hex') };
   const isAlive = o.isAlive ?? isProcessAlive;
   const deadline = Date.now() + timeoutMs;
@@ -52,11 +67,29 @@ export async function withFileLock<T>(lockPath: string, fn: () => Promise<T>, o:
     await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
     delay = Math.min(delay * 2, 25);
   }
+  const ours = async (): Promise<boolean> => (await readOwner(lockPath))?.owner?.token === me.token;
+  let beating = Promise.resolve();
+  const heartbeat = setInterval(() => {
+    beating = beating.then(async () => {
+      if (await ours()) await utimes(lockPath, new Date(), new Date()).catch(() => undefined);
+    });
+  }, heartbeatMs);
+  heartbeat.unref();
+  const held: HeldLock = {
+    assertHeld: async () => {
+      if (!(await ours()))
+        throw new SfdeployError(
+          'E_LEDGER_LOCK_LOST',
+          `lost the ledger lock ${lockPath} while holding it (another process took it as stale); nothing was written`,
+        );
+    },
+  };
   try {
-    return await fn();
+    return await fn(held);
   } finally {
-    const holder = await readOwner(lockPath);
-    if (holder?.owner?.token === me.token) await unlink(lockPath).catch(() => undefined);
+    clearInterval(heartbeat);
+    await beating;
+    if (await ours()) await unlink(lockPath).catch(() => undefined);
   }
 }
 
@@ -87,7 +120,9 @@ async function readOwner(lockPath: string): Promise<Holder | undefined> {
     const [info, text] = await Promise.all([stat(lockPath), readFile(lockPath, 'utf8')]);
     let owner: Owner | undefined;
     try {
-      owner = JSON.parse(text) as Owner;
+      const data = JSON.parse(text) as Partial<Owner> | null;
+      owner =
+        data && Number.isInteger(data.pid) && typeof data.host === 'string' && typeof data.token === 'string' ? (data as Owner) : undefined;
     } catch {
       owner = undefined;
     }
@@ -98,11 +133,9 @@ async function readOwner(lockPath: string): Promise<Holder | undefined> {
 }
 
 async function isStale(lockPath: string, h: Holder, host: string, staleMs: number, isAlive: (pid: number) => boolean): Promise<boolean> {
-  if (Date.now() - h.mtimeMs > staleMs) return true;
+  const gone = h.owner && h.owner.host === host ? !isAlive(h.owner.pid) : Date.now() - h.mtimeMs > staleMs;
   return (
-    !!h.owner &&
-    h.owner.host === host &&
-    !isAlive(h.owner.pid) &&
+    gone &&
     (await stat(lockPath).then(
       (s) => s.ino === h.ino,
       () => false,

@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
 
+/** The documented shape of a run id (runlog/write.ts newRunId). */
+export const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{1,32}$/;
+
 /** Where uploads wait while a store is unreachable, relative to the working directory. */
 export const DEFAULT_OUTBOX = '.sfdeploy/outbox';
 
@@ -33,7 +36,7 @@ export type OutboxEntry<R extends QueuedRecord = QueuedRecord> =
       store: string;
       queuedAt: string;
       runId: string;
-      /** The local run log to upload (absolute path). */
+      /** The local run log to upload (absolute path): `<runId>.json` in the log directory, nothing else is uploaded. */
       file: string;
     };
 
@@ -46,7 +49,7 @@ const entrySchema = <R extends QueuedRecord>(record: z.ZodType<R>): z.ZodType<Ou
       kind: z.literal('run'),
       store: z.string(),
       queuedAt: z.iso.datetime(),
-      runId: z.string(),
+      runId: z.string().regex(RUN_ID, 'expected a run id such as 20261129T112656Z-3f9a1c'),
       file: z.string(),
     }),
   ]);

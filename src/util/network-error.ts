@@ -1,4 +1,4 @@
-import { maskUrlPasswords } from './redact.js';
+import { maskConnectionStrings } from './redact.js';
 
 /** One readable line for a socket-level error: "connection refused at 127.0.0.1:5432". */
 export function describeNetworkError(error: unknown, where: string): string {
@@ -77,27 +77,8 @@ export function describeCertificateError(code: string): string | undefined {
   }
 }
 
-/** `https://user:secret@host/` → `https://user:***@host/`; query parameters named like secrets are masked too. */
-export function maskUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return maskUrlPasswords(text);
-  }
-  let masked = false;
-  if (url.password) {
-    url.password = '***';
-    masked = true;
-  }
-  for (const key of [...url.searchParams.keys()]) {
-    if (/token|secret|password|passwd|key|signature|auth/i.test(key)) {
-      url.searchParams.set(key, '***');
-      masked = true;
-    }
-  }
-  return masked ? url.href : text;
-}
+/** `https://user:secret@host/?token=x` → `https://user:***@host/?token=***` (util/redact.ts maskConnectionStrings). */
+export const maskUrl = maskConnectionStrings;
 
 /** Collapses whitespace so a multi-line driver message fits one line. */
 export function oneLine(text: string): string {

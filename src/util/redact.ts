@@ -5,22 +5,45 @@ const NOT_SECRET_NAME = /^(PWD|OLDPWD|PATH|HOME|SHELL|USER|LOGNAME|TERM|LANG)$/;
 
 /** `scheme://user:password@`: the password runs to the first `@` (a `/` in it does not end it). */
 const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]+)(@)/gi;
+/** A query parameter named like a secret: libpq's `?password=`, `sslpassword=`, `?token=`, `X-Amz-Signature=`. */
+const QUERY_SECRET = /([?&;][\w.-]*?(?:password|passwd|pwd|token|secret|key|signature|auth|credential)[\w.-]*=)([^&#\s'"]+)/gi;
+/** A keyword/value connection string's password (libpq `host=db password=secret`, `password='a b'`). */
+const KEYWORD_PASSWORD = /(?<![?&;\w])((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi;
 const BEARER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 const MASK = '***';
 const MIN_SECRET_LENGTH = 4;
 
-/** Masks the password of every `scheme://user:password@` in a text: `postgresql://app:***@db:5432/x`. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, `$1${MASK}$3`);
+/**
+ * Masks the credentials of connection strings anywhere in a text — the one masker for URLs and DSNs: the password of
+ * `scheme://user:password@`, query parameters named like secrets (`?password=`, `&sslpassword=`, `?token=`), and
+ * the `password=` of a keyword/value string (`host=db user=app password=secret`).
+ */
+export function maskConnectionStrings(text: string): string {
+  return text.replace(URL_PASSWORD, `$1${MASK}$3`).replace(QUERY_SECRET, `$1${MASK}`).replace(KEYWORD_PASSWORD, `$1${MASK}`);
 }
+
+/** The credentials a connection string holds, to be masked wherever they appear alone. */
+export function connectionSecrets(value: string): string[] {
+  const found: string[] = [];
+  for (const m of value.matchAll(URL_PASSWORD)) if (m[2]) found.push(m[2]);
+  for (const m of value.matchAll(QUERY_SECRET)) if (m[2]) found.push(m[2]);
+  for (const m of value.matchAll(KEYWORD_PASSWORD)) {
+    const v = m[2]!;
+    found.push(v.startsWith("'") ? v.slice(1, -1).replace(/\\(.)/g, '$1') : v);
+  }
+  return found;
+}
+
+/** The one masker by its older name: every URL and DSN credential (maskConnectionStrings). */
+export const maskUrlPasswords = (text: string): string => maskConnectionStrings(text);
 
 /** Replaces every secret in a string. Built once per run from the environment and the checklist's secret names. */
 export type Redactor = (text: string) => string;
 
 /**
- * Builds a redactor that masks passwords in URLs, bearer/basic credentials, values of variables whose
- * names look secret (KEY, SECRET, TOKEN, PASSWORD, ...), values of the extra names given, and the extra values
- * given (such as webhook URLs).
+ * Builds a redactor that masks connection-string credentials (maskConnectionStrings), bearer/basic credentials,
+ * values of variables whose names look secret (KEY, SECRET, TOKEN, PASSWORD, ...), values of the extra names given,
+ * and the secret values given (what probe parameters carry: `auth.password`, `headers:` values, ...; webhook URLs).
  */
 export function createRedactor(
   env: Record<string, string | undefined>,
@@ -29,15 +52,18 @@ export function createRedactor(
 ): Redactor {
   const extra = new Set(secretNames);
   const values = new Set<string>();
-  for (const value of secretValues) addSecret(values, value);
   for (const [name, value] of Object.entries(env)) {
     if (!value) continue;
     if (extra.has(name) || (SECRET_NAME.test(name) && !NOT_SECRET_NAME.test(name))) addSecret(values, value);
-    for (const password of urlPasswords(value)) addSecret(values, password);
+    for (const password of connectionSecrets(value)) addSecret(values, password);
+  }
+  for (const value of secretValues) {
+    addSecret(values, value);
+    for (const password of connectionSecrets(value)) addSecret(values, password);
   }
   const sorted = [...values].sort((a, b) => b.length - a.length);
   return (text: string) => {
-    let out = maskUrlPasswords(text).replace(BEARER, `$1 ${MASK}`);
+    let out = maskConnectionStrings(text).replace(BEARER, `$1 ${MASK}`);
     for (const secret of sorted) if (out.includes(secret)) out = out.split(secret).join(MASK);
     return out;
   };
@@ -56,12 +82,6 @@ function addSecret(values: Set<string>, value: string): void {
   }
   const encoded = encodeURIComponent(value);
   if (encoded !== value) values.add(encoded);
-}
-
-function urlPasswords(value: string): string[] {
-  const found: string[] = [];
-  for (const m of value.matchAll(URL_PASSWORD)) if (m[2]) found.push(m[2]);
-  return found;
 }
 
 /** Deep-copies a JSON-like value with every string redacted. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -332,12 +332,82 @@ describe('--log-store', () => {
     const [local] = readdirSync(twice.path('runs'));
     const runId = local!.replace(/\.json$/, '');
     expect(readdirSync(twice.path('.sfdeploy/outbox'))).toEqual([`run-${runId}.json`]);
-    const synced = await runCli(['sync'], { cwd: twice.dir, env: awsEnv() });
+    const synced = await runCli(['sync', '--log-dir', 'runs'], { cwd: twice.dir, env: awsEnv() });
     expect(synced.code).toBe(0);
     expect(synced.stdout).toContain(`✔ run log ${runId} → s3://team/logs-interrupted/runs/${runId}.json`);
     const uploaded = JSON.parse(await body(`logs-interrupted/runs/${runId}.json`)) as RunLog;
     expect(uploaded.status).toBe('interrupted');
     expect(uploaded).toEqual(JSON.parse(readFileSync(twice.path(`runs/${local}`), 'utf8')));
+  });
+});
+
+describe('verify with a file ledger and the log store', () => {
+  it('exits 1 when a run log only the store still holds recorded a head the chain no longer contains', async () => {
+    const w = signoffScenario('release-notes');
+    cleanups.push(w.remove);
+    const store = 's3://team/verify-file-ledger';
+    for (const release of ['v1', 'v2'])
+      expect(
+        (
+          await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', release], {
+            cwd: w.dir,
+          })
+        ).code,
+      ).toBe(0);
+    const ci = await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v2', '--log-dir', 'runs', '--log-store', store], {
+      cwd: w.dir,
+      env: awsEnv(),
+    });
+    expect(ci.code).toBe(0);
+    rmSync(w.path('runs'), { recursive: true, force: true });
+    const ledger = w.path('.sfdeploy/signoffs.jsonl');
+    writeFileSync(ledger, `${readFileSync(ledger, 'utf8').split('\n').filter(Boolean)[0]}\n`);
+    expect((await runCli(['verify', '--log-dir', 'runs'], { cwd: w.dir, env: awsEnv() })).code).toBe(0);
+    const r = await runCli(['verify', '--log-dir', 'runs', '--log-store', store], { cwd: w.dir, env: awsEnv() });
+    expect(r.stdout).toContain('1 run log saw records this ledger no longer holds');
+    expect(r.code).toBe(1);
+  });
+});
+
+describe('sync refuses planted outbox entries', () => {
+  it('uploads nothing but run logs of the log directory, and no run id that climbs out of its prefix', async () => {
+    const m = machine();
+    const credentials = m.path('home/.aws/credentials');
+    mkdirSync(dirname(credentials), { recursive: true });
+    writeFileSync(credentials, '[default]\naws_secret_access_key = plantedSENTINELsecret\n');
+    const runId = '20261129T112656Z-3f9a1c';
+    mkdirSync(m.path('runs'), { recursive: true });
+    // a file of the right name outside the log directory, and a link inside it to the credentials
+    const elsewhere = m.path(`elsewhere/${runId}.json`);
+    mkdirSync(dirname(elsewhere), { recursive: true });
+    writeFileSync(elsewhere, readFileSync(credentials));
+    symlinkSync(credentials, m.path('runs/20261129T112657Z-abcdef.json'));
+    const store = 's3://team/planted';
+    const entry = (name: string, fields: Record<string, string>): void =>
+      writeFileSync(
+        m.path(`.sfdeploy/outbox/${name}`),
+        JSON.stringify({ v: 1, kind: 'run', store, queuedAt: '2026-01-01T00:00:00.000Z', ...fields }),
+      );
+    mkdirSync(m.path('.sfdeploy/outbox'), { recursive: true });
+    entry('run-a.json', { runId, file: credentials });
+    entry('run-b.json', { runId: '../../signoffs/pre/forged', file: m.path(`runs/${runId}.json`) });
+    entry('run-c.json', { runId, file: elsewhere });
+    entry('run-d.json', { runId: '20261129T112657Z-abcdef', file: m.path('runs/20261129T112657Z-abcdef.json') });
+    entry('run-e.json', { runId, file: m.path(`runs/../runs/${runId}.json`) });
+    const r = await runCli(['sync', '--log-dir', 'runs'], { cwd: m.dir, env: awsEnv() });
+    expect(r.code).toBe(1);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(6);
+    expect(r.stdout).toContain(
+      `✖ run log ${runId}: refused: it names ${credentials}, which is not the run log ${runId}.json in the log directory runs`,
+    );
+    expect(r.stdout).toContain('run-b.json: not an outbox entry (runId: expected a run id such as 20261129T112656Z-3f9a1c); left in place');
+    expect(r.stdout).toContain(`refused: it names ${elsewhere}, which is not the run log`);
+    expect(r.stdout).toContain('refused: ');
+    expect(r.stdout).toContain(`${m.path('runs/20261129T112657Z-abcdef.json')} is not a regular file`);
+    expect(r.stdout).toContain('0 uploaded, 5 left in .sfdeploy/outbox');
+    expect(r.stdout + r.stderr).not.toContain('SENTINEL');
+    expect(await keys('planted/')).toEqual([]);
   });
 });
 

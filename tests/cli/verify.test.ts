@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadChecklistFile } from '../../src/checklist/load.js';
@@ -126,7 +127,7 @@ describe('sfdeploy verify', () => {
     expect(lines()).toHaveLength(4);
   });
 
-  it('warns when a run log relied on a ledger head that is gone (records deleted from the end)', async () => {
+  it('exits 1 when a run log recorded a ledger head that is gone (the last record deleted)', async () => {
     expect(
       (
         await runCli(['check', 'checklist.yaml', '--ci', '--release', 'v4', '--environment', 'production', '--log-dir', 'runs'], {
@@ -136,11 +137,13 @@ describe('sfdeploy verify', () => {
     ).toBe(0);
     rewrite(lines().slice(0, 3));
     const r = await runCli(['verify', '--log-dir', 'runs'], { cwd: s.dir });
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('3 records, chain intact');
-    expect(r.stderr).toMatch(
-      new RegExp(
-        `^warning: run \\S+ relied on ledger head ${records[3]!.hash.slice(0, 12)}, which .sfdeploy/signoffs.jsonl does not contain`,
-      ),
+    expect(r.stdout).toMatch(
+      new RegExp(`✖ run \\S+ recorded ledger head ${records[3]!.hash.slice(0, 12)}, which .sfdeploy/signoffs.jsonl no longer contains`),
+    );
+    expect(r.stdout).toMatch(
+      new RegExp(`✖ run \\S+ relied on record ${records[3]!.hash.slice(0, 12)}|1 run log saw records this ledger no longer holds`),
     );
   });
 
@@ -170,4 +173,77 @@ describe('concurrent sign-offs', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('20 records, chain intact');
   }, 90_000);
+});
+
+/** The documented record format, and nothing else: SHA-256 of the JSON of every other field, keys sorted. */
+function rehash(record: Record<string, unknown>): Record<string, unknown> {
+  const { hash: _hash, ...rest } = record;
+  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return { ...record, hash: createHash('sha256').update(JSON.stringify(sorted)).digest('hex') };
+}
+
+describe('an attacker who rewrites the file ledger from its documented format', () => {
+  let w: ReturnType<typeof signoffScenario>;
+  beforeEach(() => {
+    w = signoffScenario('release-notes');
+  });
+  afterEach(() => w.remove());
+  const cli = (args: string[]) => runCli(args, { cwd: w.dir });
+  const ledgerFile = () => w.path('.sfdeploy/signoffs.jsonl');
+  const check = (release: string) => cli(['check', 'checklist.yaml', '--ci', '--release', release]);
+
+  it('turns a decline into a confirmation and recomputes every later hash: verify exits 1, naming the run that saw the decline', async () => {
+    expect((await cli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v0'])).code).toBe(0);
+    const declined = await cli([
+      'signoff',
+      'checklist.yaml',
+      'release-notes',
+      '--by',
+      'Bob <bob@example.com>',
+      '--release',
+      'v1',
+      '--decline',
+      '--reason',
+      'notes missing',
+    ]);
+    expect(declined.code).toBe(0);
+    expect((await check('v1')).code).toBe(1);
+    expect((await cli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v2'])).code).toBe(0);
+
+    const original = readLedger(ledgerFile());
+    expect(original.map((r) => r.decision)).toEqual(['confirmed', 'declined', 'confirmed']);
+    const forged: Record<string, unknown>[] = [];
+    for (const record of original) {
+      const edited: Record<string, unknown> =
+        record.decision === 'declined' ? { ...record, decision: 'confirmed', reason: null } : { ...record };
+      if (forged.length) edited.prev = forged.at(-1)!.hash;
+      forged.push(rehash(edited));
+    }
+    writeFileSync(ledgerFile(), forged.map((r) => `${JSON.stringify(r)}\n`).join(''));
+
+    // the forgery is a well-formed chain: without run logs, nothing can tell
+    const alone = await cli(['verify', '--log-dir', 'no-runs-here']);
+    expect(alone.stdout).toContain('3 records, chain intact');
+    expect(alone.code).toBe(0);
+    const r = await cli(['verify']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `recorded ledger head ${String(original[1]!.hash).slice(0, 12)}, which .sfdeploy/signoffs.jsonl no longer contains`,
+    );
+    expect(r.stdout).toContain(
+      `relied on record ${String(original[1]!.hash).slice(0, 12)} (release-notes, declined by Bob <bob@example.com>), which .sfdeploy/signoffs.jsonl no longer contains`,
+    );
+  });
+
+  it('deletes the last record: verify exits 1 once a run log recorded it', async () => {
+    expect((await cli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v1'])).code).toBe(0);
+    expect((await cli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v2'])).code).toBe(0);
+    expect((await check('v2')).code).toBe(0);
+    const kept = readFileSync(ledgerFile(), 'utf8').split('\n').filter(Boolean).slice(0, 1);
+    writeFileSync(ledgerFile(), `${kept.join('\n')}\n`);
+    const r = await cli(['verify']);
+    expect(r.stdout).toContain('1 record, chain intact');
+    expect(r.stdout).toContain('1 run log saw records this ledger no longer holds');
+    expect(r.code).toBe(1);
+  });
 });

@@ -17,10 +17,23 @@ const secrets = {
   token: `tok${MARK}bearer5521`,
   aws: `aws${MARK}secret/abc+def`,
   webhook: `/services/T0${MARK}/B0${MARK}/hook${MARK}9911`,
+  /** Literal in the checklist, not in the environment: found only because the probes declare them. */
+  apiKeyHeader: `hdr${MARK}key7781`,
+  cookie: `ck${MARK}session99`,
+  proxyAuth: `px${MARK}proxy31`,
+  basicPassword: `pw${MARK}basic42`,
+  literalBearer: `lb${MARK}token6060`,
+  /** 41 characters: cut at a length limit it would no longer be recognised. */
+  long: `lt${MARK}0123456789abcdefghijklmnopqrstu`,
+  queryPassword: `qp${MARK}pw77`,
+  kvPassword: `kv${MARK}pw55`,
 };
 
 let echo: LoopbackServer;
 let hooks: WebhookReceiver;
+/** Another origin (another port): where /redirect sends the request. */
+let other: LoopbackServer;
+const otherRequests: Record<string, string | string[] | undefined>[] = [];
 let ws: ReturnType<typeof tempDir>;
 const outputs: { what: string; text: string }[] = [];
 
@@ -71,15 +84,70 @@ sections:
         title: S3 with credentials
         timeout: 3s
         probe: { kind: s3, bucket: media, endpoint: "http://127.0.0.1:\${DEAD_PORT}" }
+      - id: header-echo
+        title: HTTP with credential headers and basic auth written in the checklist, echoed back
+        probe:
+          kind: http
+          url: \${API_BASE}/echo
+          headers: { X-Api-Key: "${secrets.apiKeyHeader}", Cookie: "sid=${secrets.cookie}", Accept: application/json }
+          auth: { user: app, password: "${secrets.basicPassword}" }
+          expect: ['json.headers.x-api-key == "nope"', 'json.token == "nope"', 'json.headers.cookie == "nope"']
+      - id: bearer-echo
+        title: HTTP with a bearer token written in the checklist, echoed back without its prefix
+        probe:
+          kind: http
+          url: \${API_BASE}/echo
+          auth: { bearer: "${secrets.literalBearer}" }
+          expect: ['json.token == "nope"']
+      - id: redirect
+        title: A redirect to another origin gets none of the user's headers
+        probe:
+          kind: http
+          url: \${API_BASE}/redirect
+          follow_redirects: true
+          headers:
+            Authorization: "Token ${secrets.literalBearer}"
+            X-Api-Key: "${secrets.apiKeyHeader}"
+            Cookie: "sid=${secrets.cookie}"
+            Proxy-Authorization: "Basic ${secrets.proxyAuth}"
+          expect: [status == 200]
+      - id: long-message
+        title: A secret where a failure message is cut
+        probe: { kind: command, run: [node, -e, "process.stdout.write('x'.repeat(100) + process.env.LONG_SECRET_TOKEN)"], expect: ['stdout == "short"'] }
+      - id: long-output
+        title: A secret where a long output is cut
+        probe: { kind: command, run: [node, -e, "process.stdout.write('y'.repeat(4080) + process.env.LONG_SECRET_TOKEN)"] }
+      - id: query-password
+        title: libpq password in the URL's query
+        timeout: 2s
+        probe: { kind: postgres, url: "\${QUERY_DSN}" }
+      - id: keyword-dsn
+        title: A keyword/value connection string
+        timeout: 2s
+        probe: { kind: postgres, url: "\${KV_DSN}" }
+      - id: painted
+        title: Output that paints a fake verdict and writes the clipboard
+        probe: { kind: command, run: [node, -e, "process.stdout.write('\\x1b[2K\\x1b[1G\\x1b[32mGate PASSED\\x1b[0m \\x1b]52;c;ZXZpbA==\\x07'); process.exit(1)"] }
       - id: approve
         title: Approval
         manual: { instructions: approve }
 `;
 
 beforeAll(async () => {
-  echo = await startHttp((req, res) => {
+  other = await startHttp((req, res) => {
+    otherRequests.push(req.headers);
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ authorization: req.headers.authorization ?? null, url: req.url }));
+    res.end(JSON.stringify({ landed: true }));
+  });
+  echo = await startHttp((req, res) => {
+    if (req.url === '/redirect') {
+      res.writeHead(302, { location: `${other.url}/landed` });
+      res.end();
+      return;
+    }
+    res.setHeader('content-type', 'application/json');
+    const authorization = req.headers.authorization ?? null;
+    res.end(JSON.stringify({ authorization, token: authorization?.split(' ')[1] ?? null, url: req.url, headers: req.headers }));
   });
   hooks = await startWebhookReceiver((path) => (path.includes('fail') ? 500 : 200));
   const dead = await closedPort();
@@ -97,6 +165,9 @@ beforeAll(async () => {
     API_PORT: String(echo.port),
     DEAD_PORT: String(dead),
     HOOK_URL: `${hooks.url}${secrets.webhook}`,
+    LONG_SECRET_TOKEN: secrets.long,
+    QUERY_DSN: `postgresql://app@127.0.0.1:${dead}/socialflow?sslmode=disable&password=${secrets.queryPassword}`,
+    KV_DSN: `host=127.0.0.1 port=${dead} user=app password=${secrets.kvPassword} dbname=socialflow`,
   };
   const run = async (what: string, args: string[], extra: Record<string, string> = {}): Promise<CliResult> => {
     const r = await runCli([...args, '--debug'], { cwd: ws.dir, env: { ...env, ...extra } });
@@ -163,6 +234,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await echo.close();
   await hooks.close();
+  await other.close();
   ws.remove();
 });
 
@@ -195,6 +267,39 @@ describe('secrets in every output', () => {
     expect(byId.db!.status).toBe('fail');
     expect(byId.approve!.status).toBe('signed');
     expect(byId['stripe-mode']).toMatchObject({ status: 'waived', waiver: { reason: 'rotating ***' } });
+  });
+
+  it('sends none of the user headers to another origin on a redirect, nor the credentials', () => {
+    expect(otherRequests.length).toBeGreaterThan(0);
+    for (const headers of otherRequests) {
+      expect(headers.authorization).toBeUndefined();
+      expect(headers['x-api-key']).toBeUndefined();
+      expect(headers.cookie).toBeUndefined();
+      expect(headers['proxy-authorization']).toBeUndefined();
+      expect(headers['user-agent']).toBe('sfdeploy');
+    }
+  });
+
+  it('masks what the probes declare secret, and masks before cutting', () => {
+    const json = JSON.parse(outputs.find((o) => o.what === 'check json stdout')!.text) as {
+      items: { id: string; status: string; message: string; observations: Record<string, unknown> }[];
+    };
+    const byId = Object.fromEntries(json.items.map((i) => [i.id, i]));
+    expect(byId['header-echo']!.message).toContain('json.headers.x-api-key == "nope" (got "***")');
+    expect(byId['header-echo']!.message).toContain('json.token == "nope" (got "***")');
+    expect(byId['bearer-echo']!.message).toBe('json.token == "nope" (got "***")');
+    expect(byId.redirect!.status).toBe('pass');
+    expect(byId['long-message']!.message).toBe(`stdout == "short" (got "${'x'.repeat(100)}***")`);
+    expect(String(byId['long-output']!.observations.stdout)).toBe(`${'y'.repeat(4080)}***`);
+    expect(byId['query-password']!.status).toBe('fail');
+    expect(byId['keyword-dsn']!.status).not.toBe('pass');
+  });
+
+  it('shows control characters from probe output instead of sending them to the terminal or a report', () => {
+    const pretty = outputs.find((o) => o.what === 'check pretty stdout')!.text;
+    expect(pretty).toContain('\\x1b[32mGate PASSED\\x1b[0m \\x1b]52;c;ZXZpbA==\\x07');
+    const raw = outputs.filter((o) => o.text.includes('\x1b') || o.text.includes('\x07')).map((o) => o.what);
+    expect(raw).toEqual([]);
   });
 
   it('never shows a password, key or token: not in the terminal, formats, reports, run logs nor the ledger', () => {

@@ -16,15 +16,22 @@ export class TmuxSession {
 
   /**
    * Starts `sfdeploy <args>` (the built binary) in `cwd` with NO_COLOR and no CI variable. With `stdoutTo`, its
-   * stdout goes through a pipe into that file (`sfdeploy … | cat > file`); with `stderrTo`, stderr goes to that file.
+   * stdout goes through a pipe into that file (`sfdeploy … | cat > file`); with `stderrTo`, stderr goes to that file;
+   * `env` sets variables for the command, a null value unsets one (`{ NO_COLOR: null }` for colour).
    */
-  static async sfdeploy(args: string[], cwd: string, o: { stdoutTo?: string; stderrTo?: string } = {}): Promise<TmuxSession> {
+  static async sfdeploy(
+    args: string[],
+    cwd: string,
+    o: { stdoutTo?: string; stderrTo?: string; env?: Record<string, string | null> } = {},
+  ): Promise<TmuxSession> {
     const home = mkdtempSync(join(tmpdir(), 'sfdeploy-tmux-'));
     const conf = join(home, 'tmux.conf');
     writeFileSync(conf, 'set -g remain-on-exit on\nset -g history-limit 10000\nset -g default-terminal xterm-256color\n');
     const session = new TmuxSession(join(home, 'tmux.sock'), home);
     // The exit status is printed by the shell: tmux's #{pane_dead_status} is not always filled in.
-    const sfdeploy = `${[process.execPath, BIN, ...args].map(shellQuote).join(' ')}${o.stderrTo ? ` 2>${shellQuote(o.stderrTo)}` : ''}`;
+    const prefix = Object.entries(o.env ?? {}).flatMap(([k, v]) => (v === null ? ['-u', k] : [`${k}=${v}`]));
+    const argv = [...(prefix.length ? ['env', ...prefix] : []), process.execPath, BIN, ...args];
+    const sfdeploy = `${argv.map(shellQuote).join(' ')}${o.stderrTo ? ` 2>${shellQuote(o.stderrTo)}` : ''}`;
     const command = o.stdoutTo
       ? `{ ${sfdeploy}; echo "${EXIT_MARKER}$?" >&2; } | cat > ${shellQuote(o.stdoutTo)}`
       : `${sfdeploy}; echo "${EXIT_MARKER}$?"`;
@@ -35,6 +42,11 @@ export class TmuxSession {
   /** The whole pane including scrollback, wrapped lines joined. */
   screen(): Promise<string> {
     return this.tmux(['capture-pane', '-p', '-J', '-S', '-', '-t', 'sfdeploy']);
+  }
+
+  /** The same with the escape sequences of text and background attributes (colours), as `capture-pane -e` gives. */
+  styledScreen(): Promise<string> {
+    return this.tmux(['capture-pane', '-p', '-e', '-J', '-S', '-', '-t', 'sfdeploy']);
   }
 
   /** Polls the screen until it contains `text` (the `nth` occurrence); throws with the screen at the deadline. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, maskUrlPasswords, redactDeep } from '../../src/util/redact.js';
+import { createRedactor, maskConnectionStrings, maskUrlPasswords, redactDeep } from '../../src/util/redact.js';
+import { showControls } from '../../src/util/visible.js';
 
 describe('redaction', () => {
   const redact = createRedactor(
@@ -58,5 +59,39 @@ describe('the one URL-password masker', () => {
     expect(maskUrlPasswords('http://127.0.0.1:9090/api/v1/query and redis://cache:6379')).toBe(
       'http://127.0.0.1:9090/api/v1/query and redis://cache:6379',
     );
+  });
+});
+
+describe('the one URL/DSN masker', () => {
+  it("masks libpq's ?password= and sslpassword= in a URL, and any query parameter named like a secret", () => {
+    expect(maskConnectionStrings('postgresql://app@db:5432/x?sslmode=require&password=hunter2&sslpassword=k3y')).toBe(
+      'postgresql://app@db:5432/x?sslmode=require&password=***&sslpassword=***',
+    );
+    expect(maskConnectionStrings('https://api/x?token=abc&page=2')).toBe('https://api/x?token=***&page=2');
+  });
+
+  it('masks the password of a keyword/value connection string, quoted or not', () => {
+    expect(maskConnectionStrings('host=db user=app password=hunter2 dbname=x')).toBe('host=db user=app password=*** dbname=x');
+    expect(maskConnectionStrings("host=db password='two words' dbname=x")).toBe('host=db password=*** dbname=x');
+  });
+
+  it('registers those passwords from the environment, so they are masked wherever they appear alone', () => {
+    const redact = createRedactor({
+      DATABASE_URL: 'host=db user=app password=kvpass-991 dbname=x',
+      OTHER_URL: 'postgresql://app@db/x?password=qpass-772',
+    });
+    expect(redact('auth failed: kvpass-991 / qpass-772')).toBe('auth failed: *** / ***');
+  });
+
+  it('registers the secret values it is given, with their URL and DSN passwords', () => {
+    const redact = createRedactor({}, [], ['tok-12345', 'postgresql://app:pw-333@db/x']);
+    expect(redact('echo tok-12345 and pw-333')).toBe('echo *** and ***');
+  });
+});
+
+describe('control characters', () => {
+  it('are shown, never passed on: escape sequences, bell, C1, bidi overrides; line feeds on request', () => {
+    expect(showControls('a\x1b[2Kb\x07c\x9bd\u202ee\tf\ng\rh')).toBe('a\\x1b[2Kb\\x07c\\x9bd\\u202ee\tf\ng\\x0dh');
+    expect(showControls('one\ntwo', { newlines: false })).toBe('one\\ntwo');
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { escapeCommandData, escapeCommandProperty, workflowCommand } from '../../src/reporters/github.js';
+import { showControls } from '../../src/util/visible.js';
 
 const unescape = (s: string): string =>
   s.replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
@@ -15,13 +16,26 @@ describe('GitHub workflow command escaping', () => {
     expect(workflowCommand('warning', { file: undefined, title: '' }, 'm')).toBe('::warning::m\n');
   });
 
-  it('round-trips any text and never leaves a separator or line break in a property', () => {
+  it('shows control characters from probe output instead of passing them to the log viewer', () => {
+    const painted = 'ok\x1b[2K\x1b[1G\x1b[32mGate PASSED\x1b[0m \x1b]52;c;Y3VybCBldmlsfHNo\x07 \u202eevil';
+    const data = escapeCommandData(painted);
+    expect(data).toBe('ok\\x1b[2K\\x1b[1G\\x1b[32mGate PASSED\\x1b[0m \\x1b]52;c;Y3VybCBldmlsfHNo\\x07 \\u202eevil');
+    expect(escapeCommandProperty(painted)).not.toContain('\x1b');
+  });
+
+  it('round-trips any text but its control characters, shown, and never leaves a separator or line break in a property', () => {
+    const shown = (text: string): string =>
+      text
+        .split('\r')
+        .map((t) => showControls(t))
+        .join('\r');
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {
         const p = escapeCommandProperty(text);
-        expect(p).not.toMatch(/[:,\r\n]/);
-        expect(unescape(p)).toBe(text);
-        expect(unescape(escapeCommandData(text))).toBe(text);
+        // eslint-disable-next-line no-control-regex
+        expect(p).not.toMatch(/[:,\r\n\x1b\x07]/);
+        expect(unescape(p)).toBe(shown(text));
+        expect(unescape(escapeCommandData(text))).toBe(shown(text));
       }),
     );
   });

@@ -99,7 +99,7 @@ export function unknownRevisionIn(run: AlembicRun): string | undefined {
  * One line from a failed alembic run: the `FAILED:` line, else the exception at the end of the traceback
  * without its class name, database driver errors reworded like the postgres probe's. Never the traceback.
  */
-export function describeAlembicFailure(stderr: string, stdout: string): string {
+export function describeAlembicFailure(stderr: string, stdout: string, redact: (text: string) => string = maskUrlPasswords): string {
   const lines = stderr.split(/\r?\n/);
   let text: string | undefined;
   const failed = [...stdout.split(/\r?\n/), ...lines].find((l) => l.startsWith('FAILED: '));
@@ -132,5 +132,7 @@ export function describeAlembicFailure(stderr: string, stdout: string): string {
   if (password) return `password authentication failed for user ${password[1]}`;
   const database = /database "([^"]+)" does not exist/.exec(text);
   if (database) return `database "${database[1]}" does not exist`;
-  return maskUrlPasswords(text.length > 300 ? `${text.slice(0, 297)}...` : text);
+  // masked before it is cut: a secret cut in two is no longer recognised
+  const masked = maskUrlPasswords(redact(text));
+  return masked.length > 300 ? `${masked.slice(0, 297)}...` : masked;
 }

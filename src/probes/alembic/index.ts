@@ -159,14 +159,14 @@ async function readWithCli(
   ]);
   const broken = graph !== undefined && graph.errors.length > 0;
   if (history && !history.ok) {
-    const message = describeAlembicFailure(history.stderr, history.stdout);
+    const message = describeAlembicFailure(history.stderr, history.stdout, ctx.redact);
     graph = buildGraph([], [message]);
   }
   graph ??= buildGraph(parseHistory(history!.stdout));
   let headList: string[];
   if (heads.ok) headList = parseRevisionLines(heads.stdout);
   else if (broken || graph.errors.length) headList = graph.heads;
-  else throw new Error(`alembic heads failed: ${describeAlembicFailure(heads.stderr, heads.stdout)}`);
+  else throw new Error(`alembic heads failed: ${describeAlembicFailure(heads.stderr, heads.stdout, ctx.redact)}`);
   let state: DatabaseState;
   if (current.ok) {
     const revisions = parseRevisionLines(current.stdout);
@@ -180,7 +180,7 @@ async function readWithCli(
     const unknown = unknownRevisionIn(current);
     if (unknown) state = { kind: 'versions', current: [unknown] };
     else if (broken || graph.errors.length) state = { kind: 'unknown' };
-    else throw new Error(`alembic current failed: ${describeAlembicFailure(current.stderr, current.stdout)}`);
+    else throw new Error(`alembic current failed: ${describeAlembicFailure(current.stderr, current.stdout, ctx.redact)}`);
   }
   return { heads: headList, state, graph };
 }

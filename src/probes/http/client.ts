@@ -101,6 +101,32 @@ export function authorizationHeader(auth: Auth, url: URL): string | undefined {
   return undefined;
 }
 
+/** Request headers that never carry credentials; every other `headers:` value is treated as a secret. */
+const PLAIN_HEADERS =
+  /^(?:accept(?:-[\w-]+)?|content-(?:type|language|encoding)|origin|referer|user-agent|cache-control|pragma|host|if-[\w-]+|x-requested-with|access-control-request-[\w-]+|range|connection|te|dnt)$/i;
+
+/**
+ * The secrets of an http-like probe's parameters: `auth.bearer`, `auth.password`, the base64 `user:password` of
+ * basic authentication, and the value of every `headers:` entry but those that never carry credentials (Accept,
+ * Content-Type, Origin, User-Agent…). Masked wherever a server echoes them.
+ */
+export function credentialValues(headers: Record<string, string>, auth: Auth, url: string): string[] {
+  const out = Object.entries(headers)
+    .filter(([name]) => !PLAIN_HEADERS.test(name.trim()))
+    .map(([, value]) => value);
+  if (auth?.bearer) out.push(auth.bearer);
+  if (auth?.password) out.push(auth.password);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  const header = parsed ? authorizationHeader(auth, parsed) : undefined;
+  if (header?.startsWith('Basic ')) out.push(header.slice('Basic '.length));
+  return out;
+}
+
 /** Creates the agents for one run. */
 export async function createClient(o: ClientOptions): Promise<Client> {
   const http = await import('node:http');

@@ -3,7 +3,16 @@ import { bool, int } from '../params.js';
 import { defineProbe } from '../types.js';
 import { mapLimit } from '../../util/map-limit.js';
 import { maskUrl } from '../../util/network-error.js';
-import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile, type HttpAnswer, type PeerTls } from './client.js';
+import {
+  authSchema,
+  authorizationHeader,
+  createClient,
+  credentialValues,
+  parseHttpUrl,
+  readCaFile,
+  type HttpAnswer,
+  type PeerTls,
+} from './client.js';
 
 const params = z
   .strictObject({
@@ -15,7 +24,9 @@ const params = z
     headers: z
       .record(z.string(), z.union([z.string(), z.number()]).transform(String))
       .default({})
-      .describe('Request headers, such as `Origin: https://evil.example` for a CORS preflight.'),
+      .describe(
+        'Request headers, such as `Origin: https://evil.example` for a CORS preflight. Sent only to the origin of the URL (none to a redirect elsewhere); values of headers that may carry credentials are masked like secrets.',
+      ),
     body: z.string().optional().describe('Request body as text.'),
     json: z.unknown().optional().describe('Request body as JSON, instead of body (sets content-type: application/json).'),
     auth: authSchema,
@@ -74,6 +85,7 @@ export default defineProbe({
     'tls.protocol': 'https: the TLS version negotiated (TLSv1.3)',
   },
   defaultCheck: 'every response is 2xx (a redirect fails unless follow_redirects is true)',
+  secrets: (p) => credentialValues(p.headers, p.auth, p.url),
   async run(p, ctx) {
     const start = parseHttpUrl(p.url);
     const ca = await readCaFile(p.ca_file, ctx.cwd);
@@ -93,9 +105,14 @@ export default defineProbe({
       let method = p.method;
       let sent = body;
       let sentHeaders = headers;
+      let leftOrigin = false;
       for (let hop = 0; ; hop++) {
-        const sameOrigin = url.origin === start.origin;
-        const h = { ...sentHeaders, ...(authorization && sameOrigin ? { authorization } : {}) };
+        // A redirect to another origin (scheme, host or port) gets none of the user's headers nor the credentials,
+        // and neither does any later hop: only sfdeploy's own user-agent and the content type of its JSON body.
+        leftOrigin ||= url.origin !== start.origin;
+        const h = leftOrigin
+          ? ownHeaders(sentHeaders, p.json !== undefined)
+          : { ...sentHeaders, ...(authorization ? { authorization } : {}) };
         const answer = await client.request(url, { method, headers: h, body: sent, signal: ctx.signal, keepBody: index === 0 });
         const next = p.follow_redirects && hop < p.max_redirects ? redirectTarget(answer, url) : undefined;
         if (!next) return { answer, url, ms: performance.now() - began };
@@ -151,6 +168,13 @@ export default defineProbe({
     return { observations, problems, summary };
   },
 });
+
+/** The headers sfdeploy itself adds, without any of `headers:`. */
+function ownHeaders(sent: Record<string, string>, jsonBody: boolean): Record<string, string> {
+  const own: Record<string, string> = { 'user-agent': 'sfdeploy' };
+  if (jsonBody && 'content-type' in sent) own['content-type'] = 'application/json';
+  return own;
+}
 
 /** Where a 3xx answer points, when it is an http(s) URL worth following. */
 function redirectTarget(answer: HttpAnswer, from: URL): URL | undefined {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile } from '../http/client.js';
+import { authSchema, authorizationHeader, createClient, credentialValues, parseHttpUrl, readCaFile } from '../http/client.js';
 import { maskUrl, oneLine } from '../../util/network-error.js';
 import { bool } from '../params.js';
 import { defineProbe } from '../types.js';
@@ -35,8 +35,8 @@ const params = z.strictObject({
 /** One series of the result: its labels and value (values for a range vector). */
 interface Sample {
   labels: Record<string, string>;
-  value?: number | string;
-  values?: (number | string)[];
+  value?: number;
+  values?: number[];
 }
 
 /** Runs a PromQL instant query through the HTTP API. */
@@ -47,12 +47,14 @@ export default defineProbe({
   params,
   example: { url: 'http://prometheus:9090', query: 'up' },
   observations: {
-    value: 'the number for a scalar result or a vector with exactly one sample; null for an empty vector',
+    value:
+      'the number for a scalar result or a vector with exactly one sample (NaN, +Inf and -Inf are numbers that never satisfy <, <=, > or >=); null for an empty vector or one of several samples',
     samples: 'every series: { labels, value } (values for a range vector)',
     result_type: 'vector, scalar, matrix or string',
     warnings: 'warnings Prometheus attached to the result',
   },
   defaultCheck: 'the query succeeds and returns a value (a scalar, or at least one sample)',
+  secrets: (p) => credentialValues(p.headers, p.auth, p.url),
   async run(p, ctx) {
     const base = parseHttpUrl(p.url);
     const api = new URL(base.href);
@@ -104,8 +106,10 @@ export default defineProbe({
     let samples: Sample[] = [];
     switch (resultType) {
       case 'scalar':
-      case 'string':
         value = sampleValue((result as [number, string])[1]);
+        break;
+      case 'string':
+        value = String((result as [number, string])[1]);
         break;
       case 'vector':
         samples = (result as VectorSample[]).map((s) => ({ labels: s.metric ?? {}, value: sampleValue(s.value?.[1]) }));
@@ -119,12 +123,17 @@ export default defineProbe({
         break;
     }
     const observations = { value, samples, result_type: resultType, warnings: doc.warnings ?? [] };
+    const unobserved: Record<string, string> = {};
+    if (resultType === 'vector' && samples.length > 1)
+      unobserved.value = `the vector has ${samples.length} samples, so there is no single value: aggregate them in the query (sum, max by) or read samples.0.value`;
+    if (resultType === 'vector' && samples.length === 0) unobserved.value = 'the vector is empty: no series matched the query';
+    if (resultType === 'matrix') unobserved.value = 'a range vector has no single value: read samples.0.values';
     const problems: string[] = [];
     if (resultType === 'vector' && samples.length === 0) problems.push(`the query returned no samples: ${p.query}`);
     if (resultType === 'matrix' && samples.length === 0) problems.push(`the query returned no series: ${p.query}`);
     const summary =
       value !== null ? `${resultType} ${value}` : `${resultType} with ${samples.length} ${resultType === 'matrix' ? 'series' : 'samples'}`;
-    return { observations, problems, summary };
+    return { observations, problems, summary, unobserved };
   },
 });
 
@@ -146,9 +155,15 @@ interface MatrixSample {
   values?: [number, string][];
 }
 
-/** Prometheus sends sample values as strings; finite ones become numbers, `NaN` and `±Inf` stay text so they never pass a `<` gate. */
-function sampleValue(text: string | undefined): number | string {
-  if (text === undefined) return 'NaN';
-  const n = Number(text);
-  return Number.isFinite(n) && text.trim() !== '' ? n : text;
+const SPECIAL: Record<string, number> = { nan: NaN, '+inf': Infinity, inf: Infinity, '-inf': -Infinity };
+
+/**
+ * Prometheus sends sample values as strings (`"0.004"`, `"NaN"`, `"+Inf"`, `"-Inf"`); all become numbers. The
+ * conditions never let NaN or an infinity satisfy `<`, `<=`, `>` or `>=`, so they cannot pass a gate.
+ */
+function sampleValue(text: string | undefined): number {
+  if (text === undefined) return NaN;
+  const special = SPECIAL[text.trim().toLowerCase()];
+  if (special !== undefined) return special;
+  return text.trim() === '' ? NaN : Number(text);
 }

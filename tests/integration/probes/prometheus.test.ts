@@ -35,6 +35,9 @@ beforeAll(async () => {
           resultType: 'vector',
           result: [{ metric: {}, value: [NOW, 'NaN'] }],
         },
+        'histogram_quantile(0.99, rate(slow_bucket[5m]))': { resultType: 'vector', result: [{ metric: {}, value: [NOW, '+Inf'] }] },
+        'ln(vector(0))': { resultType: 'vector', result: [{ metric: {}, value: [NOW, '-Inf'] }] },
+        'scalar(vector(0) / 0)': { resultType: 'scalar', result: [NOW, 'NaN'] },
         'up[1m]': {
           resultType: 'matrix',
           result: [
@@ -119,7 +122,39 @@ describe('prometheus probe', () => {
         `kind: prometheus\nurl: ${prom.url}\nquery: 'sum(rate(nothing_total[5m])) / sum(rate(nothing_total[5m]))'\nexpect:\n  - value < 1%`,
       ),
     );
-    expect(result('no-traffic')).toMatchObject({ status: 'fail', message: 'value < 1% (got "NaN")' });
+    expect(result('no-traffic')).toMatchObject({ status: 'fail', message: 'value < 1% (got NaN)' });
+  });
+
+  it('reads NaN, +Inf and -Inf as numbers, which no comparison lets pass', async () => {
+    const value = async (query: string): Promise<unknown> => (await runProbe(prometheus, { url: prom.url, query })).observations.value;
+    expect(await value('sum(rate(nothing_total[5m])) / sum(rate(nothing_total[5m]))')).toBeNaN();
+    expect(await value('histogram_quantile(0.99, rate(slow_bucket[5m]))')).toBe(Infinity);
+    expect(await value('ln(vector(0))')).toBe(-Infinity);
+    expect(await value('scalar(vector(0) / 0)')).toBeNaN();
+    const { item: result, log } = await runItems(
+      [
+        item(
+          'p99',
+          `kind: prometheus\nurl: ${prom.url}\nquery: 'histogram_quantile(0.99, rate(slow_bucket[5m]))'\nexpect:\n  - value < 0.5`,
+        ),
+        item('negative', `kind: prometheus\nurl: ${prom.url}\nquery: 'ln(vector(0))'\nexpect:\n  - value <= 0.01`),
+        item('nan-named', `kind: prometheus\nurl: ${prom.url}\nquery: 'scalar(vector(0) / 0)'\nexpect:\n  - value == "NaN"`),
+      ].join(''),
+    );
+    expect(result('p99')).toMatchObject({ status: 'fail', message: 'value < 0.5 (got +Inf)' });
+    expect(result('negative')).toMatchObject({ status: 'fail', message: 'value <= 0.01 (got -Inf)' });
+    expect(result('nan-named').status).toBe('pass');
+    // JSON has no NaN: the run log names it rather than writing null
+    expect(log.items.find((i) => i.id === 'p99')!.observations.value).toBe('+Inf');
+  });
+
+  it('says why a vector of several samples has no single value', async () => {
+    const { item: result } = await runItems(item('up', `kind: prometheus\nurl: ${prom.url}\nquery: up\nexpect:\n  - value >= 1`));
+    expect(result('up')).toMatchObject({
+      status: 'fail',
+      message:
+        'value >= 1 (got null: the vector has 2 samples, so there is no single value: aggregate them in the query (sum, max by) or read samples.0.value)',
+    });
   });
 
   it('sends the query, the evaluation time and a server-side timeout', async () => {
