@@ -130,6 +130,10 @@ program
     '--log-store <s3-url>',
     'upload the run log to s3://bucket/prefix when the run ends or is interrupted (default $SFDEPLOY_LOG_STORE)',
   )
+  .option(
+    '--signing-key <key>',
+    'SSH key that signs sign-offs given at the prompt: key file, public key in ssh-agent, or key::ssh-ed25519 … (default $SFDEPLOY_SIGNING_KEY, else git user.signingkey with gpg.format=ssh)',
+  )
   .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
   .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
@@ -157,6 +161,10 @@ program
     'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
   )
   .option('--offline', 'when the s3:// ledger is unreachable, queue the sign-off in .sfdeploy/outbox for `sfdeploy sync`', false)
+  .option(
+    '--signing-key <key>',
+    'sign the records with this SSH key (ssh-keygen -Y sign -n sfdeploy): key file, public key in ssh-agent, or key::ssh-ed25519 … (default $SFDEPLOY_SIGNING_KEY, else git user.signingkey with gpg.format=ssh)',
+  )
   .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
   .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
   .action(async (ref: string, items: string[], opts) => {
@@ -195,6 +203,13 @@ program
   .option(
     '--log-store <s3-url>',
     "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
+  )
+  .option('--allowed-signers <file>', 'check SSH signatures against this OpenSSH allowed_signers file (default $SFDEPLOY_ALLOWED_SIGNERS)')
+  .option(
+    '--checklist <name|path>',
+    "check its records' signatures with its roles and its signatures.allowed_signers (repeatable)",
+    collect,
+    [],
   )
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');

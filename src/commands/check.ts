@@ -27,10 +27,19 @@ import { openLedger } from '../signoff/open.js';
 import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { ledgerContext, noteAppended } from '../signoff/run-context.js';
+import {
+  createSshSigner,
+  loadSignatureRules,
+  resolveSigningKey,
+  selfChecking,
+  type SignatureRules,
+  type SignFunction,
+} from '../signoff/signature.js';
 import { resolveTarget } from '../signoff/target.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
+import type { Env } from '../checklist/interpolate.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -54,6 +63,8 @@ export interface CheckOptions {
   signer?: string | undefined;
   role?: string | undefined;
   ledger?: string | undefined;
+  /** SSH key that signs the sign-offs given at the prompt (see `sfdeploy signoff --signing-key`). */
+  signingKey?: string | undefined;
   /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
   logStore?: string | undefined;
   /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
@@ -111,6 +122,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   }
   const warning = snapshot && brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
   if (warning) io.stderr.write(warning);
+  const signatures = await loadSignatureRules(checklist, snapshot?.records ?? [], env, io.cwd);
   const context: RunContextInfo = {
     release,
     environment,
@@ -192,12 +204,14 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
           host: context.host,
           redact,
           onHead: (hash) => noteAppended(context, hash),
+          signatures,
           interactive: interactive
             ? {
                 signer: await resolveSigner(opts.signer, io.cwd, context.user),
                 role: opts.role,
                 questions: createTerminalQuestions({ output: io.stdout, input: io.stdin, color: io.color }),
                 color: io.color,
+                sign: await signerFor(opts.signingKey, signatures, env, io.cwd),
               }
             : undefined,
         })
@@ -226,6 +240,12 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const code = log.summary.exitCode;
   if (code === EXIT.pending && opts.allowPending) return EXIT.passed;
   return code;
+}
+
+/** The signing function for sign-offs given at the prompt, when a key is set (flag, env or git config). */
+async function signerFor(flag: string | undefined, rules: SignatureRules, env: Env, cwd: string): Promise<SignFunction | undefined> {
+  const key = await resolveSigningKey(flag, env, cwd);
+  return key ? selfChecking(await createSshSigner(key, env, cwd), rules, env) : undefined;
 }
 
 /** Uploads the finished (or interrupted) run log; when the store fails, queues it for `sfdeploy sync` and warns. */

@@ -7,8 +7,18 @@ import { checkRoleOption, roleLabel, rolesFor } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
 import type { RecordDraft, SignoffRecord } from '../signoff/chain.js';
 import { resolveSigner } from '../signoff/identity.js';
+import type { Ledger } from '../signoff/ledger.js';
 import { openLedger } from '../signoff/open.js';
-import { S3Ledger } from '../signoff/s3-ledger.js';
+import { S3Ledger, signAll } from '../signoff/s3-ledger.js';
+import {
+  createSshSigner,
+  loadSignatureRules,
+  resolveSigningKey,
+  selfChecking,
+  SIGN_HINT,
+  signaturePolicy,
+  SignatureRules,
+} from '../signoff/signature.js';
 import { resolveTarget } from '../signoff/target.js';
 import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
@@ -27,6 +37,8 @@ export interface SignoffOptions {
   ledger?: string | undefined;
   /** S3 ledger: when it is unreachable, seal the records and queue them in `.sfdeploy/outbox/` for `sfdeploy sync`. */
   offline?: boolean | undefined;
+  /** SSH key to sign the records with: a key file, a public key in ssh-agent, or `key::ssh-ed25519 …`. */
+  signingKey?: string | undefined;
   envFile: string[];
   var: string[];
 }
@@ -79,9 +91,21 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   });
 
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
+  const key = await resolveSigningKey(opts.signingKey, env, io.cwd);
+  const rules = signaturePolicy(checklist, env, io.cwd)
+    ? await loadSignatureRules(checklist, await readForSignatures(ledger), env, io.cwd)
+    : new SignatureRules(undefined, roles);
+  const needsKey = drafts.find((d) => rules.requires(d.role));
+  if (needsKey && !key) {
+    throw new SfdeployError(
+      'E_SIGNOFF_REJECTED',
+      `rejected: ${needsKey.item}: ${rules.describe(needsKey.role)} accepts only signed sign-offs, and --by alone proves nothing: ${SIGN_HINT}`,
+    );
+  }
+  const sign = key ? selfChecking(await createSshSigner(key, env, io.cwd), rules, env) : undefined;
   const check = (records: readonly SignoffRecord[]): RecordDraft[] => {
     if (opts.decline) return drafts;
-    const assessor = new Assessor(checklist, target, records, () => now);
+    const assessor = new Assessor(checklist, target, records, () => now, rules);
     for (const item of items) {
       const conflict = assessor.conflict(item, signer);
       if (conflict) throw new SfdeployError('E_SIGNOFF_REJECTED', `rejected: ${item.id}: ${conflict}`);
@@ -92,7 +116,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   let written: SignoffRecord[];
   let queued: string | undefined;
   try {
-    written = await ledger.append((current) => check(current.records));
+    written = await ledger.append((current) => check(current.records), sign);
   } catch (e) {
     if (!(e instanceof StoreError && e.unreachable && ledger instanceof S3Ledger)) throw e;
     if (!opts.offline) {
@@ -102,7 +126,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
         true,
       );
     }
-    const sealed = ledger.seal(check([]), undefined);
+    const sealed = await signAll(ledger.seal(check([]), undefined), sign);
     const outbox = resolveOutbox(io.cwd);
     for (const record of sealed) await queueSignoff(outbox, ledger.location, record, now);
     written = sealed;
@@ -118,13 +142,29 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
         ? `${c.cyan('✔')} ${r.item} signed by ${r.signer}${as} for ${scope}`
         : `${c.red('✖')} ${r.item} declined by ${r.signer}${as} for ${scope}: ${r.reason}`;
     const seq = 'seq' in r && typeof r.seq === 'number' ? `record ${r.seq} ` : 'record ';
+    const verdict = rules.verdict(r);
+    const signed = verdict?.ok
+      ? ` ${c.dim(`· signed by ${verdict.principal}'s key ${verdict.fingerprint ?? ''}`.trimEnd())}`
+      : r.signature
+        ? ` ${c.dim('· signed')}`
+        : '';
     io.stdout.write(
-      `${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${queued ? ' — queued, not yet in the ledger' : ''}\n`,
+      `${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${signed}${queued ? ' — queued, not yet in the ledger' : ''}\n`,
     );
   }
   if (queued) io.stderr.write(`${queued}\n`);
   else io.stdout.write(c.dim(`ledger ${displayPath(ledger.location, io.cwd)}\n`));
   return 0;
+}
+
+/** The records whose signatures the two-person rule needs checked; none when an S3 ledger is unreachable (see --offline). */
+async function readForSignatures(ledger: Ledger): Promise<readonly SignoffRecord[]> {
+  try {
+    return (await ledger.read()).records;
+  } catch (e) {
+    if (e instanceof StoreError) return [];
+    throw e;
+  }
 }
 
 /** The named manual items, in the order given, each once. Unknown or automated items are usage errors. */

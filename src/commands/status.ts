@@ -5,6 +5,7 @@ import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
 import { brokenLedgerWarning } from '../signoff/ledger.js';
 import { openLedger } from '../signoff/open.js';
+import { loadSignatureRules, type SignatureVerdict } from '../signoff/signature.js';
 import { readOutbox, resolveOutbox } from '../store/outbox.js';
 import { resolveTarget } from '../signoff/target.js';
 import { formatDuration } from '../util/duration.js';
@@ -35,6 +36,8 @@ export interface ItemStatusRow {
   note: string | null;
   evidence: string | null;
   record: string | null;
+  /** Whose SSH key signed the record, checked against the allowed signers; null when unsigned or unchecked. */
+  signedBy: string | null;
 }
 
 /** `sfdeploy status <checklist>`: which manual items are signed, by whom and when, and why the others are pending. */
@@ -61,12 +64,13 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
     );
   }
   const now = new Date();
-  const assessor = new Assessor(checklist, target, snapshot.records, () => now);
+  const signatures = await loadSignatureRules(checklist, snapshot.records, env, io.cwd);
+  const assessor = new Assessor(checklist, target, snapshot.records, () => now, signatures);
   const rows: ItemStatusRow[] = checklist.items
     .filter((item) => item.manual)
     .map((item) => {
       const base = { id: item.id, title: item.title, section: item.section.title };
-      const empty = { signer: null, role: null, at: null, reason: null, note: null, evidence: null, record: null };
+      const empty = { signer: null, role: null, at: null, reason: null, note: null, evidence: null, record: null, signedBy: null };
       if (!item.enabled) return { ...base, ...empty, status: 'not-required', reason: item.whenReason ?? 'when: is false' };
       const a = assessor.assess(item);
       if (a.status === 'pending') return { ...base, ...empty, status: 'pending', reason: a.reason };
@@ -81,6 +85,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
         note: r.note,
         evidence: r.evidence,
         record: r.hash,
+        signedBy: verdictOf(signatures.verdict(r)),
       };
     });
 
@@ -107,7 +112,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       : '';
     const as = row.role ? ` as ${roleLabel(roles, row.role)}` : '';
     const text = {
-      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${row.signer}${as}${ago}${row.note ? ` — ${row.note}` : ''}`,
+      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${row.signer}${as}${ago}${row.signedBy ? c.dim(' · SSH-signed') : ''}${row.note ? ` — ${row.note}` : ''}`,
       declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${row.signer}${as}${ago}: ${row.reason}`,
       pending: `${c.yellow('⏸')} ${row.id.padEnd(width)}  pending: ${row.reason}`,
       'not-required': `${c.dim('○')} ${row.id.padEnd(width)}  ${c.dim(`not required: ${row.reason}`)}`,
@@ -120,3 +125,5 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   io.stdout.write(`\n${rows.length} manual item${rows.length === 1 ? '' : 's'}: ${parts.join(' · ')}\n`);
   return 0;
 }
+
+const verdictOf = (v: SignatureVerdict | undefined): string | null => (v?.ok ? v.principal : null);

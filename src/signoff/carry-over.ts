@@ -3,6 +3,7 @@ import { formatDuration } from '../util/duration.js';
 import { mayActAs, roleLabel } from './approvals.js';
 import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
+import type { SignatureRules } from './signature.js';
 
 /** What a sign-off is for: the same checklist, release and environment. */
 export interface Target {
@@ -30,16 +31,24 @@ export function findSignoff(
   checklist: LoadedChecklist,
   target: Target,
   now: Date,
+  signatures?: SignatureRules,
 ): Assessment {
-  const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
-  if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF };
-  let r = forItem[0]!;
-  let differs = mismatches(r, item, target);
-  for (const other of forItem.slice(1)) {
-    const d = mismatches(other, item, target);
-    if (d.length <= differs.length) [r, differs] = [other, d];
+  const all = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
+  if (!all.length) return { status: 'pending', reason: NO_SIGNOFF };
+  const refused = new Map(all.flatMap((r) => (signatures?.refusal(r) ? [[r, signatures.refusal(r)!] as const] : [])));
+  const counted = closest(
+    all.filter((r) => !refused.has(r)),
+    item,
+    target,
+  );
+  const unsigned = closest([...refused.keys()], item, target);
+  if (unsigned && !unsigned.differs.length && (!counted || counted.differs.length)) {
+    const who = parseSigner(unsigned.r.signer).name;
+    return { status: 'pending', reason: `${who}'s sign-off does not count: ${refused.get(unsigned.r)}`, record: unsigned.r };
   }
+  const { r, differs } = (counted ?? unsigned)!;
   const who = parseSigner(r.signer).name;
+  if (refused.has(r)) return { status: 'pending', reason: `${who}'s sign-off does not count: ${refused.get(r)}`, record: r };
   if (differs.length) return { status: 'pending', reason: explainMismatch(r, who, differs, target), record: r };
   if (r.decision === 'declined') return { status: 'declined', record: r };
   if (item.expiresAfterMs !== undefined) {
@@ -54,6 +63,20 @@ export function findSignoff(
 }
 
 type Mismatch = 'definition' | 'release' | 'environment';
+
+/** The latest of the records that differ least from the item and target. */
+function closest(
+  records: readonly SignoffRecord[],
+  item: PlannedItem,
+  target: Target,
+): { r: SignoffRecord; differs: Mismatch[] } | undefined {
+  let best: { r: SignoffRecord; differs: Mismatch[] } | undefined;
+  for (const r of records) {
+    const differs = mismatches(r, item, target);
+    if (!best || differs.length <= best.differs.length) best = { r, differs };
+  }
+  return best;
+}
 
 function mismatches(r: SignoffRecord, item: PlannedItem, target: Target): Mismatch[] {
   const out: Mismatch[] = [];
@@ -86,6 +109,8 @@ export class Assessor {
     private readonly target: Target,
     private records: readonly SignoffRecord[],
     private readonly now: () => Date,
+    /** Which records count as far as signatures go (none needed when absent). */
+    readonly signatures?: SignatureRules,
   ) {}
 
   /** Replaces the records assessed against (after an append). */
@@ -94,7 +119,7 @@ export class Assessor {
   }
 
   assess(item: PlannedItem): Assessment {
-    const found = findSignoff(this.records, item, this.checklist, this.target, this.now());
+    const found = findSignoff(this.records, item, this.checklist, this.target, this.now(), this.signatures);
     if (found.status !== 'signed') return found;
     const signer = parseSigner(found.record.signer);
     const other = this.signedInRun(item, signer);
@@ -121,7 +146,7 @@ export class Assessor {
       this.signedInRun(item, signer) ??
       this.checklist.items.find((o) => {
         if (o.section.index !== item.section.index || o.id === item.id || !o.manual) return false;
-        const found = findSignoff(records, o, this.checklist, this.target, this.now());
+        const found = findSignoff(records, o, this.checklist, this.target, this.now(), this.signatures);
         return found.status === 'signed' && signerKey(parseSigner(found.record.signer)) === signerKey(signer);
       })?.id;
     return other ? twoPersonReason(signer, other) : undefined;

@@ -9,6 +9,7 @@ import type { RecordDraft, SignoffRecord } from './chain.js';
 import type { Signer } from './identity.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
 import { describeManual, type Questions } from './prompt.js';
+import { SIGN_HINT, type SignatureRules, type SignFunction } from './signature.js';
 
 export interface SignoffProviderOptions {
   checklist: LoadedChecklist;
@@ -22,8 +23,11 @@ export interface SignoffProviderOptions {
   now?: () => Date;
   /** Called with the new ledger head after a sign-off is appended. */
   onHead?: (head: string) => void;
-  /** Who is at the terminal; absent under --ci, where nobody is asked. */
-  interactive?: { signer: Signer; role?: string | undefined; questions: Questions; color: boolean } | undefined;
+  /** Which records count as far as signatures go; every record does when absent. */
+  signatures?: SignatureRules | undefined;
+  /** Who is at the terminal; absent under --ci, where nobody is asked. `sign`: their SSH signing key, when they have one. */
+  interactive?:
+    { signer: Signer; role?: string | undefined; questions: Questions; color: boolean; sign?: SignFunction | undefined } | undefined;
 }
 
 /**
@@ -33,7 +37,7 @@ export interface SignoffProviderOptions {
  */
 export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvider {
   const now = o.now ?? (() => new Date());
-  const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now);
+  const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now, o.signatures);
   const roles = o.checklist.definition.roles;
 
   const ask = async (
@@ -59,6 +63,10 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
     if (!choice.ok) return refuse(choice.reason);
     const conflict = assessor.conflict(item, signer);
     if (conflict) return refuse(conflict);
+    const unsignable = !who.sign && choice.roles.find((r) => o.signatures?.requires(r));
+    if (unsignable !== undefined && unsignable !== false) {
+      return refuse(`${o.signatures!.describe(unsignable)} accepts only signed sign-offs (${SIGN_HINT})`);
+    }
     questions.show(lines);
     const decision = await questions.decide(signer.display, signal);
     if (decision === 'pending') return { status: 'pending', message: `left pending at the prompt by ${signer.display}` };
@@ -93,26 +101,27 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       if (conflict) throw new SfdeployError('E_TWO_PERSON', conflict);
       before = current.records;
       return [draft];
-    });
+    }, who.sign);
     assessor.update([...before, record!]);
     o.onHead?.(record!.hash);
     if (decision === 'confirm') assessor.register(item, signer);
-    return fromRecord(record!, 'prompt');
+    return fromRecord(record!, 'prompt', o.signatures);
   };
 
   return {
     async resolve(item, signal) {
       const found = assessor.assess(item);
-      if (found.status === 'signed') return fromRecord(found.record, 'ledger');
+      if (found.status === 'signed') return fromRecord(found.record, 'ledger', o.signatures);
       if (o.interactive) return ask(item, found, signal, o.interactive);
-      if (found.status === 'declined') return fromRecord(found.record, 'ledger');
+      if (found.status === 'declined') return fromRecord(found.record, 'ledger', o.signatures);
       return { status: 'pending', message: found.reason };
     },
   };
 }
 
 /** The run's view of a ledger record: `signed`, or `fail` for a decline. */
-export function fromRecord(record: SignoffRecord, source: Signoff['source']): ManualDecision {
+export function fromRecord(record: SignoffRecord, source: Signoff['source'], signatures?: SignatureRules): ManualDecision {
+  const verdict = signatures?.verdict(record);
   const signoff: Signoff = {
     decision: record.decision,
     by: record.signer,
@@ -124,6 +133,7 @@ export function fromRecord(record: SignoffRecord, source: Signoff['source']): Ma
     evidence: record.evidence ?? undefined,
     source,
     record: record.hash,
+    ...(verdict?.ok ? { signature: { principal: verdict.principal, fingerprint: verdict.fingerprint } } : {}),
   };
   if (record.decision === 'declined') return { status: 'fail', message: `declined by ${record.signer}: ${record.reason ?? ''}`, signoff };
   return { status: 'signed', message: `signed by ${record.signer}${record.role ? ` as ${record.role}` : ''}`, signoff };
