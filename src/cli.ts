@@ -217,6 +217,36 @@ program
   });
 
 program
+  .command('serve')
+  .description(
+    'a web page for approvers who never open a terminal: the latest run, the manual items, confirm/decline forms writing the same ledger records; behind an authenticating proxy',
+  )
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .option(
+    '--trusted-proxy <address>',
+    'IP address of the authenticating proxy (oauth2-proxy, Cloudflare Access, IAP): only its requests are served (repeatable; required)',
+    collect,
+    [],
+  )
+  .option('--identity-header <name>', "the header in which the proxy names the signed-in user's email", 'X-Forwarded-Email')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
+  .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
+  .option(
+    '--ledger <file|s3-url>',
+    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+  )
+  .option('--log-dir <dir>', 'run logs the page shows the latest of (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .option('--log-store <s3-url>', "the team's run logs, s3://bucket/prefix (default $SFDEPLOY_LOG_STORE)")
+  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
+  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .action(async (ref: string, opts) => {
+    const { serve } = await import('./commands/serve.js');
+    await execute((io) => serve(ref, opts, io), true);
+  });
+
+program
   .command('sync')
   .description(
     'upload what waits in .sfdeploy/outbox (sign-offs queued with --offline, run logs not uploaded) to its S3 store; exit 1 if something is left',
