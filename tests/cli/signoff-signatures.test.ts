@@ -83,6 +83,15 @@ describe('signed sign-offs (ssh-keygen -Y sign / verify)', () => {
     expect(cto.signoff?.signature?.fingerprint).toMatch(/^SHA256:/);
     expect(log.items.find((i) => i.id === 'release-notes')!.signoff?.signature).toBeUndefined();
 
+    const receipt = await run(['report', log.runId, '--log-dir', 'runs']);
+    expect(receipt.code).toBe(0);
+    const ctoRow = receipt.stdout.split('\n').find((l) => l.includes('`approval-cto`') && l.includes('confirmed'))!;
+    expect(ctoRow).toMatch(/`Ana <ana@example.com>` · SSH-signed by `ana@example.com` `SHA256:[^`]+`/);
+    const notesRow = receipt.stdout.split('\n').find((l) => l.includes('`release-notes`') && l.includes('confirmed'))!;
+    expect(notesRow).not.toContain('SSH-signed');
+    const html = await run(['report', log.runId, '--log-dir', 'runs', '--format', 'html']);
+    expect(html.stdout).toContain('SSH-signed by ana@example.com <code>SHA256:');
+
     const status = JSON.parse((await run(['status', 'checklist.yaml', ...TARGET, '--json'])).stdout) as {
       items: { id: string; status: string; signedBy: string | null }[];
     };
