@@ -139,6 +139,11 @@ program
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
   .option('--until-fail', 'watch mode: stop at the first failed run', false)
   .action(async (ref: string, opts) => {
+    if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
+      const { watchCheck } = await import('./commands/watch.js');
+      await execute((io) => watchCheck(ref, opts, io), true);
+      return;
+    }
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
   });

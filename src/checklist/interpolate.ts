@@ -1,3 +1,5 @@
+import type { Env } from '../util/env.js';
+
 /** How `${NAME}` resolves: environment, then the checklist's `vars` aliases and defaults, then `${NAME:-default}`. */
 export interface VarDeclaration {
   default?: string | undefined;
@@ -5,8 +7,6 @@ export interface VarDeclaration {
   secret?: boolean | undefined;
   description?: string | undefined;
 }
-
-export type Env = Record<string, string | undefined>;
 
 export interface Expansion {
   value: string;

@@ -14,7 +14,7 @@ import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
-import { removeStaleTempFiles } from '../runlog/atomic-file.js';
+import { removeStaleTempFiles } from '../util/atomic-file.js';
 import { resolveLogDir } from '../runlog/history.js';
 import { resolveLogStore, type RunLogStore } from '../runlog/store.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';
@@ -39,7 +39,7 @@ import { resolveTarget } from '../signoff/target.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -67,12 +67,6 @@ export interface CheckOptions {
   signingKey?: string | undefined;
   /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
   logStore?: string | undefined;
-  /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
-  every?: string | undefined;
-  /** Watch mode: keep going this long, such as `4h` (default: until stopped). */
-  for?: string | undefined;
-  /** Watch mode: stop after the first failed run. */
-  untilFail?: boolean | undefined;
 }
 
 /** How watch mode reuses one check: its listeners replace the terminal and CI output. */
@@ -80,12 +74,8 @@ export interface CheckHooks {
   listeners?: RunListener[];
 }
 
-/** `sfdeploy check <name|path>`: run a checklist and gate on the result. Returns the exit code. */
+/** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
 export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
-  if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
-    const { watchCheck } = await import('./watch.js');
-    return watchCheck(ref, opts, io);
-  }
   if (!(FORMATS as readonly string[]).includes(opts.format)) {
     throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
   }

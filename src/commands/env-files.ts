@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseEnv } from 'node:util';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
 
 /**

@@ -1,7 +1,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import { loadChecklistFile, type LoadedChecklist, type PlannedItem } from '../checklist/load.js';
+import { loadChecklistFile } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { SfdeployError, UsageError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
 import { currentHost, readGitState } from '../runlog/context.js';
@@ -15,7 +16,7 @@ import { openLedger } from '../signoff/open.js';
 import { loadSignatureRules } from '../signoff/signature.js';
 import { resolveTarget } from '../signoff/target.js';
 import { createRedactor, type Redactor } from '../util/redact.js';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 

@@ -1,5 +1,5 @@
 import type { ChalkInstance } from 'chalk';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { loadChecklistFile } from '../checklist/load.js';
 import { mayActAs, roleLabel } from '../signoff/approvals.js';
 import type { SignoffRecord } from '../signoff/chain.js';

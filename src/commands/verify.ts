@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
 import { openRunHistory } from '../runlog/history.js';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { digestOf, recordPath } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';

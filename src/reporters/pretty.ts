@@ -1,9 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Writable } from 'node:stream';
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
-import { NO_SIGNOFF } from '../signoff/carry-over.js';
 import { paint, STATUS_WORDS, SYMBOLS } from './symbols.js';
 
 export interface PrettyOptions {
@@ -125,7 +124,7 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
       );
     return lines;
   }
-  if (r.status === 'pending' && r.message === NO_SIGNOFF) return lines;
+  if (r.status === 'pending' && r.reason === 'no-signoff') return lines;
   detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
   const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
   if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));

@@ -1,6 +1,7 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { formatDuration } from '../util/duration.js';
 import { mayActAs, roleLabel } from './approvals.js';
+import type { ResultReason } from '../runner/types.js';
 import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
 import type { SignatureRules } from './signature.js';
@@ -17,7 +18,7 @@ export type Assessment =
   | { status: 'signed'; record: SignoffRecord }
   | { status: 'declined'; record: SignoffRecord }
   /** `record`: the latest earlier sign-off, which no longer counts (`reason` says why). */
-  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined };
+  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined; code?: ResultReason };
 
 export const NO_SIGNOFF = 'no sign-off yet';
 
@@ -34,7 +35,7 @@ export function findSignoff(
   signatures?: SignatureRules,
 ): Assessment {
   const all = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
-  if (!all.length) return { status: 'pending', reason: NO_SIGNOFF };
+  if (!all.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
   const refused = new Map(all.flatMap((r) => (signatures?.refusal(r) ? [[r, signatures.refusal(r)!] as const] : [])));
   const counted = closest(
     all.filter((r) => !refused.has(r)),

@@ -1,11 +1,12 @@
 import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import type { Env } from '../checklist/interpolate.js';
-import { canonicalJson, type LoadedChecklist } from '../checklist/load.js';
+import type { LoadedChecklist } from '../checklist/model.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import type { Env } from '../util/env.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
 import { SfdeployError, UsageError } from '../errors.js';
-import { git } from '../runlog/context.js';
+import { git } from '../util/git.js';
 import { roleLabel } from './approvals.js';
 import { hashRecord, type SignoffRecord } from './chain.js';
 import { parseSigner } from './identity.js';

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, loadChecklistFile } from '../../src/checklist/load.js';
+import { loadChecklistFile } from '../../src/checklist/load.js';
+import { canonicalJson } from '../../src/util/canonical-json.js';
 import type { RunLog } from '../../src/runner/types.js';
 import { hashRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
 import { FileLedger } from '../../src/signoff/ledger.js';
