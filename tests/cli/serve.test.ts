@@ -219,6 +219,27 @@ describe('sfdeploy serve: sign-off in a browser, behind an authenticating proxy'
     expect(await statuses()).toEqual(['pending', 'pending']);
   }, 60_000);
 
+  it('offers no form for a role that needs SSH-signed sign-offs, and refuses a post for it', async () => {
+    s = signoffScenario('signed-approvals');
+    s.write('allowed_signers', '');
+    const serve = await startServe(['--trusted-proxy', '127.0.0.1']);
+    const proxy = await startProxy(serve.port, () => 'ana@example.com');
+    const page = await send(proxy);
+    expect(page.body).toContain('CTO (cto) accepts only SSH-signed sign-offs: sign in a terminal with');
+    expect(page.body).not.toContain('<form method="post" action="/signoff" class="confirm" data-item="approval-cto"');
+    expect(page.body).toContain('<form method="post" action="/signoff" class="confirm" data-item="release-notes"');
+    const token = /name="token" value="([0-9a-f]{64})"/.exec(page.body)![1]!;
+    const r = await send(proxy, {
+      method: 'POST',
+      path: '/signoff',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: `http://127.0.0.1:${proxy}` },
+      body: new URLSearchParams({ token, item: 'approval-cto', decision: 'confirm', role: 'cto' }).toString(),
+    });
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('CTO (cto) accepts only signed sign-offs, which a browser cannot make');
+    expect((await statuses())[1]).toBe('pending');
+  });
+
   it('will not start without a trusted proxy, and binds loopback by default', async () => {
     s = signoffScenario('browser-release');
     const r = await runCli(['serve', 'checklist.yaml', '--port', '0'], { cwd: s.dir });

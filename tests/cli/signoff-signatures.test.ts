@@ -11,6 +11,7 @@ import { runCli, type CliResult } from '../support/cli.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rverInstance } from '../support/s3.js';
 import { readLedger, signoffScenario } from '../support/signoff.js';
 import { makeSshKey, startSshAgent, writeAllowedSigners, type SshKey } from '../support/ssh-keys.js';
+import { TmuxSession } from '../support/tmux.js';
 
 const ANA = 'Ana <ana@example.com>';
 const BOB = 'Bob <bob@example.com>';
@@ -152,6 +153,33 @@ describe('signed sign-offs (ssh-keygen -Y sign / verify)', () => {
     const noAgent = await run(['signoff', 'checklist.yaml', 'approval-cto', '--by', ANA, ...TARGET, '--signing-key', pub]);
     expect(noAgent.code).toBe(2);
     expect(noAgent.stderr).toMatch(/^cannot sign with .*ana\.pub: ssh-keygen: /m);
+  });
+
+  it('signs an answer given at the prompt of an interactive check, and refuses to ask without a key', async () => {
+    scenario();
+    const prompt = async (...extra: string[]): Promise<TmuxSession> => {
+      const t = await TmuxSession.sfdeploy(
+        ['check', 'checklist.yaml', '--only', 'approval-cto', '--signer', ANA, '--log-dir', 'runs', ...TARGET, ...extra],
+        s.dir,
+      );
+      cleanups.push(() => void t.close());
+      return t;
+    };
+    const unsigned = await prompt();
+    await unsigned.waitFor('You cannot sign this item: CTO (cto) accepts only signed sign-offs');
+    expect(await unsigned.exitCode()).toBe(3);
+    const signed = await prompt('--signing-key', keys.ana.file);
+    await signed.waitFor('Sign off as Ana <ana@example.com>?');
+    await signed.press('Enter');
+    await signed.waitFor('Note (optional):');
+    await signed.press('Enter');
+    expect(await signed.exitCode()).toBe(0);
+    const [record] = readLedger(ledgerFile());
+    expect(String(record!.signature)).toMatch(/^-----BEGIN SSH SIGNATURE-----/);
+    const status = JSON.parse((await run(['status', 'checklist.yaml', ...TARGET, '--json'])).stdout) as {
+      items: { id: string; signedBy: string | null }[];
+    };
+    expect(status.items.find((i) => i.id === 'approval-cto')!.signedBy).toBe('ana@example.com');
   });
 
   it('takes the key from git config user.signingkey when gpg.format is ssh', async () => {
