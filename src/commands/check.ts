@@ -112,7 +112,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   }
   const warning = snapshot && brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
   if (warning) io.stderr.write(warning);
-  const signatures = await loadSignatureRules(checklist, snapshot?.records ?? [], env, io.cwd);
+  const signatures = await loadSignatureRules(checklist, snapshot?.records ?? [], env, io.cwd, signTarget);
   const context: RunContextInfo = {
     release,
     environment,

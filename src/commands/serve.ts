@@ -248,7 +248,7 @@ async function record(app: App, signer: Signer, form: URLSearchParams): Promise<
     throw new HttpError(400, `${id} requires evidence: a URL or a note on what you checked`);
   }
   const snapshot = await app.ledger.read();
-  const rules = await loadSignatureRules(checklist, snapshot.records, app.env, app.cwd);
+  const rules = await loadSignatureRules(checklist, snapshot.records, app.env, app.cwd, target);
   if (rules.requires(role)) {
     throw new HttpError(
       403,
@@ -285,7 +285,7 @@ async function renderState(app: App, signer: Signer, done: string | null): Promi
   const { checklist, target } = app;
   const roles = checklist.definition.roles;
   const snapshot = await app.ledger.read();
-  const rules = await loadSignatureRules(checklist, snapshot.records, app.env, app.cwd);
+  const rules = await loadSignatureRules(checklist, snapshot.records, app.env, app.cwd, target);
   const assessor = new Assessor(checklist, target, snapshot.records, () => new Date(), rules);
   const { runs } = await openRunHistory(app.opts, app.env, app.cwd).read();
   const run = runs.find(

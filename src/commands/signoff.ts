@@ -94,7 +94,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
   const key = await resolveSigningKey(opts.signingKey, env, io.cwd);
   const rules = signaturePolicy(checklist, env, io.cwd)
-    ? await loadSignatureRules(checklist, await readForSignatures(ledger), env, io.cwd)
+    ? await loadSignatureRules(checklist, await readForSignatures(ledger), env, io.cwd, target)
     : new SignatureRules(undefined, roles);
   const needsKey = drafts.find((d) => rules.requires(d.role));
   if (needsKey && !key) {

@@ -65,7 +65,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
     );
   }
   const now = new Date();
-  const signatures = await loadSignatureRules(checklist, snapshot.records, env, io.cwd);
+  const signatures = await loadSignatureRules(checklist, snapshot.records, env, io.cwd, target);
   const assessor = new Assessor(checklist, target, snapshot.records, () => now, signatures);
   const rows: ItemStatusRow[] = checklist.items
     .filter((item) => item.manual)

@@ -36,7 +36,10 @@ export function findSignoff(
 ): Assessment {
   const all = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
   if (!all.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
-  const refused = new Map(all.flatMap((r) => (signatures?.refusal(r) ? [[r, signatures.refusal(r)!] as const] : [])));
+  // Only a record for this very item, release and environment could count, so only its signature matters.
+  const refusalOf = (r: SignoffRecord): string | undefined =>
+    signatures && !mismatches(r, item, target).length ? signatures.refusal(r) : undefined;
+  const refused = new Map(all.flatMap((r) => (refusalOf(r) ? [[r, refusalOf(r)!] as const] : [])));
   const counted = closest(
     all.filter((r) => !refused.has(r)),
     item,

@@ -257,17 +257,23 @@ export class SignatureRules {
   }
 }
 
-/** The rules for a checklist, with the signatures of its records in `records` checked. */
+/**
+ * The rules for a checklist, with the signatures of its records in `records` checked — only those for `target`'s
+ * release and environment when given (no other record can count for it, see findSignoff).
+ */
 export async function loadSignatureRules(
   checklist: LoadedChecklist,
   records: readonly SignoffRecord[],
   env: Env,
   cwd: string,
+  target?: { release: string | null; environment: string | null },
 ): Promise<SignatureRules> {
   const policy = signaturePolicy(checklist, env, cwd);
   const roles = checklist.definition.roles;
   if (!policy) return new SignatureRules(undefined, roles);
-  const mine = records.filter((r) => r.checklist === checklist.definition.id);
+  const mine = records.filter(
+    (r) => r.checklist === checklist.definition.id && (!target || (r.release === target.release && r.environment === target.environment)),
+  );
   return new SignatureRules(policy, roles, await verifySignatures(mine, policy.allowedSigners, env));
 }
 

@@ -210,6 +210,22 @@ describe('signed sign-offs (ssh-keygen -Y sign / verify)', () => {
     expect(r.stdout).toContain("Ana's sign-off does not count: its signature does not match it");
   });
 
+  it('verify checks signatures against --allowed-signers without a checklist, and says when it could not check them', async () => {
+    scenario();
+    await signAll();
+    const ok = await verify('--allowed-signers', 'allowed_signers');
+    expect(ok.stdout).toContain('2 signatures valid, 1 record unsigned');
+    expect(ok.code).toBe(0);
+    rewriteLedger((rs) => rs.map((r) => (r.item === 'approval-engineering-lead' ? { ...r, decision: 'declined', reason: 'no' } : r)));
+    const bad = await verify('--allowed-signers', 'allowed_signers');
+    expect(bad.stdout).toContain(
+      'record 1 (line 1) (approval-engineering-lead, declined by Carol <carol@example.com> as eng-lead): bad signature',
+    );
+    expect(bad.code).toBe(1);
+    const unchecked = await verify();
+    expect(unchecked.stderr).toContain('note: 2 signed records not checked: give --allowed-signers FILE or --checklist NAME');
+  });
+
   it('detects a record deleted from the middle and the chain recomputed: the next signed record no longer verifies', async () => {
     scenario();
     expect((await sign('release-notes', BOB, undefined)).code).toBe(0);
