@@ -271,6 +271,13 @@ export async function loadSignatureRules(
   const policy = signaturePolicy(checklist, env, cwd);
   const roles = checklist.definition.roles;
   if (!policy) return new SignatureRules(undefined, roles);
+  await access(policy.allowedSigners).catch((e: NodeJS.ErrnoException) => {
+    const from = checklist.definition.signatures ? `${checklist.file}: signatures.allowed_signers` : 'SFDEPLOY_ALLOWED_SIGNERS';
+    throw new SfdeployError(
+      'E_ALLOWED_SIGNERS',
+      `${from}: cannot read the allowed signers file ${policy.allowedSigners} (${e.code ?? e.message})`,
+    );
+  });
   const mine = records.filter(
     (r) => r.checklist === checklist.definition.id && (!target || (r.release === target.release && r.environment === target.environment)),
   );

@@ -108,6 +108,17 @@ describe('signed sign-offs (ssh-keygen -Y sign / verify)', () => {
     expect(v.code).toBe(0);
   });
 
+  it('names the checklist setting when its allowed_signers file is missing, in one line, exit 2', async () => {
+    scenario();
+    const { rmSync } = await import('node:fs');
+    rmSync(s.path('allowed_signers'));
+    const r = await ci();
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^\S*checklist\.yaml: signatures\.allowed_signers: cannot read the allowed signers file \S*allowed_signers \(ENOENT\)\n$/,
+    );
+  });
+
   it('refuses --by alone for a role with allowed signers, with a clear message, writing nothing', async () => {
     scenario();
     const r = await sign('approval-cto', ANA, undefined);
