@@ -7,8 +7,8 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { selectItems } from '../checklist/select.js';
 import { StoreError, UsageError } from '../errors.js';
 import { createGithubReporter } from '../reporters/github.js';
-import { createJsonReporter } from '../reporters/json.js';
-import { createJunitReporter } from '../reporters/junit.js';
+import { isFormat, RUN_FORMATS, type RunFormatName } from '../reporters/formats.js';
+import { runFormats } from '../reporters/index.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
 import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
@@ -43,11 +43,8 @@ import type { Env } from '../util/env.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
-export const FORMATS = ['pretty', 'json', 'junit'] as const;
-export type Format = (typeof FORMATS)[number];
-
 export interface CheckOptions {
-  format: Format;
+  format: RunFormatName;
   output?: string | undefined;
   ci: boolean;
   only: string[];
@@ -76,9 +73,10 @@ export interface CheckHooks {
 
 /** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
 export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
-  if (!(FORMATS as readonly string[]).includes(opts.format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
+  if (!isFormat(RUN_FORMATS, opts.format)) {
+    throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${opts.format}"`);
   }
+  const format = runFormats[opts.format];
   const concurrency = Number(opts.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new UsageError(`--concurrency expects a whole number 1-256, got "${opts.concurrency}"`);
@@ -158,11 +156,8 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     });
   }
   const target = (outputStream ?? io.stdout) as NodeJS.WritableStream & import('node:stream').Writable;
-  const machine = opts.format !== 'pretty';
-  if (opts.format === 'json') listeners.push(createJsonReporter(target));
-  if (opts.format === 'junit') listeners.push(createJunitReporter(target, sectionTitles));
-  if (!machine && outputStream) listeners.push(createPrettyReporter({ stream: target, color: false, spinner: false, logPath }));
-  const progressToStderr = machine && !outputStream;
+  if (format.machine || outputStream) listeners.push(format.createListener(target, { sectionTitles, logPath }));
+  const progressToStderr = format.machine && !outputStream;
   if (hooks.listeners) listeners.push(...hooks.listeners);
   else {
     listeners.push(

@@ -187,3 +187,29 @@ export function summaryLines(log: RunLog, c: ChalkInstance, logPath?: string): s
   if (logPath) lines.push(`${c.bold('Run log')}  ${logPath}`);
   return lines;
 }
+
+/** A recorded run as the terminal showed it (`sfdeploy show`): header, items by section, summary. */
+export function renderRun(run: RunLog, c: ChalkInstance): string {
+  const out: string[] = [];
+  const ctx = run.context;
+  out.push(`${c.bold(run.checklist.title)} ${c.dim(`(${run.checklist.id})`)}\n`);
+  out.push(
+    c.dim(
+      `run ${run.runId} · ${run.startedAt} → ${run.finishedAt ?? 'not finished'} · release ${ctx.release ?? '-'} · ${ctx.environment ?? 'no environment'} · git ${ctx.gitSha?.slice(0, 12) ?? '-'}${ctx.gitDirty ? ' (dirty)' : ''} · ${ctx.user}@${ctx.host}\n`,
+    ),
+  );
+  let section = '';
+  for (const r of run.items) {
+    if (r.filtered) continue;
+    if (r.section !== section) {
+      section = r.section;
+      out.push(`\n${c.bold(r.sectionTitle ?? r.section)}\n`);
+    }
+    for (const line of formatItem(r, c)) out.push(`${line}\n`);
+  }
+  out.push('\n');
+  for (const line of summaryLines(run, c)) out.push(`${line}\n`);
+  if (run.status === 'running')
+    out.push(c.yellow('This run never finished: the process was killed before it could record an interruption.\n'));
+  return out.join('');
+}

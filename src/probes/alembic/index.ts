@@ -71,6 +71,7 @@ export default defineProbe({
   summary: 'The database is at the Alembic migration head: nothing pending, one head, a sound revision graph.',
   docs: 'https://alembic.sqlalchemy.org/en/latest/branches.html',
   params,
+  example: {},
   observations: {
     mode: 'native or cli: how the check ran',
     current: 'revisions recorded in the database (alembic_version)',

@@ -33,6 +33,7 @@ export default defineProbe({
   summary: 'Checks the git repository: clean tree, branch, tag at HEAD, upstream, changelog, tracked/ignored files.',
   docs: 'https://git-scm.com/docs/git-status',
   params,
+  example: {},
   observations: {
     clean: "true when there are no uncommitted changes or untracked files (sfdeploy's .sfdeploy/ is ignored)",
     dirty_files: 'the changed or untracked paths, relative to the repository root',

@@ -50,6 +50,7 @@ export default defineProbe({
     'Sends HTTP requests and checks status, headers, body (JSON paths included), redirects, CORS, latency percentiles and the certificate.',
   docs: 'https://developer.mozilla.org/en-US/docs/Web/HTTP',
   params,
+  example: { url: 'https://api.example.com/health' },
   observations: {
     status: 'the status code of the first response',
     statuses: 'the status codes of every sample, in the order they were sent (statuses contains 429)',
