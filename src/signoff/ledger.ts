@@ -18,7 +18,7 @@ import { withFileLock, type LockOptions } from './lock.js';
 import { signedMessage, withSignature, type SignFunction } from './signature.js';
 
 /** How often a signed append re-reads and signs again when other sign-offs were appended while it signed. */
-const SIGNED_APPEND_ATTEMPTS = 5;
+const SIGNED_APPEND_ATTEMPTS = 10;
 
 /** Default ledger, next to the default run log directory `.sfdeploy/runs`. */
 export const DEFAULT_LEDGER = '.sfdeploy/signoffs.jsonl';
@@ -149,7 +149,9 @@ export class FileLedger implements Ledger {
       throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
     });
     for (let attempt = 1; ; attempt++) {
-      const text = await this.readText();
+      let text = await this.readText();
+      // A last line without its newline may be an append in progress: read it again once that append is done.
+      if (text && !text.endsWith('\n')) text = await withFileLock(`${this.location}.lock`, () => this.readText(), this.lock);
       const current = text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
       if (current.broken) {
         throw new SfdeployError(

@@ -193,6 +193,19 @@ describe('signed sign-offs (ssh-keygen -Y sign / verify)', () => {
     expect(status.items.find((i) => i.id === 'approval-cto')!.signedBy).toBe('ana@example.com');
   });
 
+  it('keeps every signed sign-off of concurrent signers in one valid chain (signing happens outside the lock)', async () => {
+    scenario();
+    const results = await Promise.all([1, 2, 3, 4].map((n) => sign('release-notes', BOB, keys.bob.file, '--note', `pass ${n}`)));
+    expect(results.map((r) => [r.code, r.stderr])).toEqual([1, 2, 3, 4].map(() => [0, '']));
+    const records = readLedger(ledgerFile());
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    expect(records.map((r) => r.note).sort()).toEqual(['pass 1', 'pass 2', 'pass 3', 'pass 4']);
+    const v = await verify('--checklist', 'checklist.yaml');
+    expect(v.stdout).toContain('4 records, chain intact');
+    expect(v.stdout).toContain('4 signatures valid');
+    expect(v.code).toBe(0);
+  });
+
   it('takes the key from git config user.signingkey when gpg.format is ssh', async () => {
     scenario();
     const { execFileSync } = await import('node:child_process');
