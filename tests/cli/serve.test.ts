@@ -193,6 +193,18 @@ describe('sfdeploy serve: sign-off in a browser, behind an authenticating proxy'
     // The same post, same-origin with the page's token, is accepted.
     expect((await post({ Origin: origin }, form({ token }))).status).toBe(303);
     expect(await statuses()).toEqual(['signed', 'pending']);
+    // A decline needs a reason; with one it is recorded, and fails the gate.
+    const decline = (extra: Record<string, string>) =>
+      post({ Origin: origin }, new URLSearchParams({ token, item: 'approval-cto', decision: 'decline', role: 'cto', ...extra }).toString());
+    const noReason = await decline({});
+    expect(noReason.status).toBe(400);
+    expect(noReason.body).toContain('a decline needs a reason');
+    expect((await decline({ reason: 'the <script> is not reviewed' })).status).toBe(303);
+    expect(await statuses()).toEqual(['signed', 'declined']);
+    const shown = await send(proxy);
+    expect(shown.body).toContain('declined by ana@example.com as CTO (cto)');
+    expect(shown.body).toContain('the &lt;script&gt; is not reviewed');
+    expect((await runCli(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs', ...TARGET], { cwd: s.dir })).code).toBe(1);
   }, 60_000);
 
   it('a cross-site page in the browser cannot post a sign-off, even with a valid token', async () => {
