@@ -44,7 +44,7 @@ export interface ProbeOutcome {
  * What a probe must do:
  * - accept `${VAR}` values: parameters arrive after expansion, as strings, so numbers and booleans use the coercing
  *   helpers of `probes/params.ts` (`int()`, `port()`, `bool()`, `duration()`);
- * - mask its own credentials in every message and observation (`maskUrl`, `maskCredentials` in util/network-error.ts,
+ * - mask its own credentials in every message and observation (`maskUrl` in util/network-error.ts, `maskUrlPasswords` in util/redact.ts,
  *   `maskAwsSecrets`); the runner masks known secrets too, but only the probe knows which part of a URL is a password;
  * - honour `ctx.signal` on every network call and child process (`untilAborted` in probes/abort.ts for clients that
  *   take no signal), and bound its own work by `ctx.timeoutMs`.

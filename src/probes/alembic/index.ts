@@ -5,7 +5,8 @@
 import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { isPostgresUrl, maskUrlPasswords } from '../postgres/connect.js';
+import { isPostgresUrl } from '../postgres/connect.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import { defineProbe, type ProbeContext } from '../types.js';
 import { describeAlembicFailure, parseHistory, parseRevisionLines, runAlembic, unknownRevisionIn } from './cli.js';
 import { resolveLayout, type AlembicLayout } from './config.js';

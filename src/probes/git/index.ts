@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { maskCredentials, oneLine } from '../../util/network-error.js';
+import { oneLine } from '../../util/network-error.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import { defineProbe } from '../types.js';
 
 /** semver.org's regular expression, with an optional leading `v`. */
@@ -80,7 +81,7 @@ export default defineProbe({
         const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'cancelled';
         throw new Error(`git ${args[0]} in ${p.path} did not finish: ${reason}`);
       }
-      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: maskCredentials(String(r.stderr ?? '')) };
+      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: maskUrlPasswords(String(r.stderr ?? '')) };
     };
 
     const top = await git('rev-parse', '--show-toplevel');
