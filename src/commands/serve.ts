@@ -17,6 +17,7 @@ import { loadSignatureRules } from '../signoff/signature.js';
 import { resolveTarget } from '../signoff/target.js';
 import { createRedactor, type Redactor } from '../util/redact.js';
 import type { Env } from '../util/env.js';
+import { escapeMarkup as escapeHtml } from '../reporters/escape.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -380,11 +381,6 @@ function renderItem(
     `<form method="post" action="/signoff" class="decline" data-item="${escapeHtml(item.id)}">${hidden}<input type="hidden" name="decision" value="decline"><label>Reason <input name="reason" maxlength="${FIELD_LIMIT}" required></label><button type="submit">Decline — it is not done</button></form></li>`,
   );
   return parts.join('');
-}
-
-/** Escapes text for HTML content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch]!);
 }
 
 const STYLE =

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { LoadedChecklist } from '../checklist/model.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { Env } from '../util/env.js';
+import { mapLimit } from '../util/map-limit.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
 import { SfdeployError, UsageError } from '../errors.js';
 import { git } from '../util/git.js';
@@ -142,15 +143,9 @@ export async function verifySignatures(
   });
   const dir = await mkdtemp(join(tmpdir(), 'sfdeploy-verify-'));
   try {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < signed.length) {
-        const i = next++;
-        const record = signed[i]!;
-        verdicts.set(record.hash, await verifyOne(record, join(dir, `${i}.sig`), allowedSigners, env));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(VERIFY_CONCURRENCY, signed.length) }, worker));
+    await mapLimit(signed, VERIFY_CONCURRENCY, async (record, i) => {
+      verdicts.set(record.hash, await verifyOne(record, join(dir, `${i}.sig`), allowedSigners, env));
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
