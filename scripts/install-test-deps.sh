@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the server binaries the test suite starts throwaway instances of: PostgreSQL (initdb, pg_ctl),
-# redis-server, the alembic CLI (with psycopg2), git, tmux (the pseudo-terminal of the interactive sign-off tests)
+# redis-server, the alembic CLI (with psycopg2), git, tmux (the pseudo-terminal of the interactive sign-off tests),
+# openssh-client (ssh-keygen and ssh-agent: signed sign-offs)
 # and headless Chromium (renders the HTML receipt). Needs root (or sudo) and Debian/Ubuntu; elsewhere it prints
 # what to install.
 set -euo pipefail
@@ -21,6 +22,7 @@ fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing+=(postgresql)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v tmux >/dev/null || missing+=(tmux)
+command -v ssh-keygen >/dev/null && command -v ssh-agent >/dev/null || missing+=(openssh-client)
 command -v chromium >/dev/null || command -v chromium-browser >/dev/null || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing test dependencies: ${missing[*]}"

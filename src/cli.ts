@@ -170,6 +170,10 @@ program
   .option('--role <role>', 'the checklist role you sign as (default: asked when an item allows several)')
   .addOption(ledgerOption())
   .addOption(logStoreOption('upload the run log to s3://bucket/prefix when the run ends or is interrupted'))
+  .option(
+    '--signing-key <key>',
+    'SSH key that signs sign-offs given at the prompt: key file, public key in ssh-agent, or key::ssh-ed25519 … (default $SFDEPLOY_SIGNING_KEY, else git user.signingkey with gpg.format=ssh)',
+  )
   .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
   .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
@@ -224,6 +228,10 @@ program
   .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
   .addOption(ledgerOption())
   .option('--offline', 'when the s3:// ledger is unreachable, queue the sign-off in .sfdeploy/outbox for `sfdeploy sync`', false)
+  .option(
+    '--signing-key <key>',
+    'sign the records with this SSH key (ssh-keygen -Y sign -n sfdeploy): key file, public key in ssh-agent, or key::ssh-ed25519 … (default $SFDEPLOY_SIGNING_KEY, else git user.signingkey with gpg.format=ssh)',
+  )
   .addOption(envFileOption())
   .addOption(varOption())
   .action(async (ref: string, items: string[], opts) => {
@@ -281,9 +289,43 @@ program
   .addOption(ledgerOption())
   .addOption(logDirOption('run logs whose ledger heads are cross-checked'))
   .addOption(logStoreOption())
+  .option('--allowed-signers <file>', 'check SSH signatures against this OpenSSH allowed_signers file (default $SFDEPLOY_ALLOWED_SIGNERS)')
+  .option(
+    '--checklist <name|path>',
+    "check its records' signatures with its roles and its signatures.allowed_signers (repeatable)",
+    collect,
+    [],
+  )
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');
     await execute((io) => verify(opts, io));
+  });
+
+program
+  .command('serve')
+  .description(
+    'a web page for approvers who never open a terminal: the latest run, the manual items, confirm/decline forms writing the same ledger records; behind an authenticating proxy',
+  )
+  .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
+  .option(
+    '--trusted-proxy <address>',
+    'IP address of the authenticating proxy (oauth2-proxy, Cloudflare Access, IAP): only its requests are served (repeatable; required)',
+    collect,
+    [],
+  )
+  .option('--identity-header <name>', "the header in which the proxy names the signed-in user's email", 'X-Forwarded-Email')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .option('--port <n>', 'port to listen on (0: any free port)', '8080')
+  .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
+  .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
+  .addOption(ledgerOption())
+  .addOption(logDirOption('run logs the page shows the latest of'))
+  .addOption(logStoreOption())
+  .addOption(envFileOption())
+  .addOption(varOption())
+  .action(async (ref: string, opts) => {
+    const { serve } = await import('./commands/serve.js');
+    await execute((io) => serve(ref, opts, io), true);
   });
 
 program

@@ -125,6 +125,19 @@ export const roleSchema = z.strictObject({
     ),
 });
 
+/**
+ * Signed sign-offs (docs/signoff.md): the OpenSSH `allowed_signers` file mapping principals (emails) to keys. When
+ * set, a role with `signers` counts only sign-offs signed (`ssh-keygen -Y sign -n sfdeploy`) by the key of one of
+ * them; `required: true` asks a valid signature of every sign-off, whatever its role.
+ */
+export const signaturesSchema = z.strictObject({
+  allowed_signers: z
+    .string()
+    .min(1)
+    .describe('OpenSSH allowed_signers file (`ana@example.com ssh-ed25519 AAAA…`), relative to the checklist file.'),
+  required: z.boolean().default(false).describe('Every sign-off must carry a valid signature, not only those of roles with signers.'),
+});
+
 /** One monitoring phase of `sfdeploy watch`: a run every `every`, for `for`. */
 export const schedulePhaseSchema = z.strictObject({
   title: z.string().min(1).optional().describe('Shown when the phase starts, such as "Hours 1-4 (critical monitoring)".'),
@@ -172,6 +185,7 @@ export const checklistObjectSchema = z.strictObject({
     .default({})
     .describe('Variables the checklist reads, with defaults and aliases.'),
   roles: z.record(idSchema, roleSchema).default({}),
+  signatures: signaturesSchema.optional(),
   defaults: z
     .strictObject({
       timeout: timerDuration().optional(),

@@ -30,6 +30,14 @@ import { openLedger } from '../signoff/open.js';
 import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { ledgerContext, noteAppended } from '../signoff/run-context.js';
+import {
+  createSshSigner,
+  loadSignatureRules,
+  resolveSigningKey,
+  selfChecking,
+  type SignatureRules,
+  type SignFunction,
+} from '../signoff/signature.js';
 import { resolveTarget, UNKNOWN_RELEASE } from '../signoff/target.js';
 import { createWaiverStep } from '../signoff/waivers.js';
 import { gateEvents, sendNotifications } from '../notify/send.js';
@@ -40,6 +48,7 @@ import { MAX_TIMER_MS, parseDuration, TOO_LONG_FOR_A_TIMER } from '../util/durat
 import { makeDirectory } from '../util/make-directory.js';
 import { createRedactor } from '../util/redact.js';
 import { probeSecretValues } from '../runner/secret-values.js';
+import type { Env } from '../util/env.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
@@ -64,6 +73,8 @@ export interface CheckOptions {
   signer?: string | undefined;
   role?: string | undefined;
   ledger?: string | undefined;
+  /** SSH key that signs the sign-offs given at the prompt (see `sfdeploy signoff --signing-key`). */
+  signingKey?: string | undefined;
   /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
   logStore?: string | undefined;
   /** Webhooks to notify, `[slack=|teams=|json=]URL` (added to the checklist's `notify:` and `$SFDEPLOY_NOTIFY`). */
@@ -130,6 +141,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   }
   const warning = snapshot && brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
   if (warning) io.stderr.write(warning);
+  const signatures = await loadSignatureRules(checklist, snapshot?.records ?? [], env, io.cwd, signTarget);
   const context: RunContextInfo = {
     release,
     environment,
@@ -229,6 +241,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
           host: context.host,
           redact,
           onHead: (hash) => noteAppended(context, hash),
+          signatures,
           interactive: promptStream
             ? {
                 signer: await resolveSigner(opts.signer, io.cwd, context.user),
@@ -238,6 +251,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
                 asks: asked && ((item) => asked.has(item.id)),
                 preamble: () => automatedSummary(latest),
                 refuse: releaseUnknown ? `Nothing is signed in this run: ${UNKNOWN_RELEASE}.` : undefined,
+                sign: await signerFor(opts.signingKey, signatures, env, io.cwd),
               }
             : undefined,
         })
@@ -311,6 +325,12 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
 }
 
 const errorCode = (e: Error): string => (e as NodeJS.ErrnoException).code ?? e.message;
+
+/** The signing function for sign-offs given at the prompt, when a key is set (flag, env or git config). */
+async function signerFor(flag: string | undefined, rules: SignatureRules, env: Env, cwd: string): Promise<SignFunction | undefined> {
+  const key = await resolveSigningKey(flag, env, cwd);
+  return key ? selfChecking(await createSshSigner(key, env, cwd), rules, env) : undefined;
+}
 
 /** Uploads the finished (or interrupted) run log; when the store fails, queues it for `sfdeploy sync` and warns. */
 async function uploadRunLog(store: RunLogStore, log: RunLog, file: string, outbox: string, io: CommandIO): Promise<void> {

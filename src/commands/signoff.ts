@@ -9,8 +9,18 @@ import { matchSelectors } from '../checklist/select.js';
 import { Assessor, findSignoff, type Target } from '../signoff/carry-over.js';
 import type { RecordDraft, SignoffRecord } from '../signoff/chain.js';
 import { resolveSigner } from '../signoff/identity.js';
+import type { Ledger } from '../signoff/ledger.js';
 import { openLedger } from '../signoff/open.js';
-import { S3Ledger } from '../signoff/s3-ledger.js';
+import { S3Ledger, signAll } from '../signoff/s3-ledger.js';
+import {
+  createSshSigner,
+  loadSignatureRules,
+  resolveSigningKey,
+  selfChecking,
+  SIGN_HINT,
+  signaturePolicy,
+  SignatureRules,
+} from '../signoff/signature.js';
 import { resolveTarget, UNKNOWN_RELEASE } from '../signoff/target.js';
 import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
@@ -30,6 +40,8 @@ export interface SignoffOptions {
   ledger?: string | undefined;
   /** S3 ledger: when it is unreachable, seal the records and queue them in `.sfdeploy/outbox/` for `sfdeploy sync`. */
   offline?: boolean | undefined;
+  /** SSH key to sign the records with: a key file, a public key in ssh-agent, or `key::ssh-ed25519 …`. */
+  signingKey?: string | undefined;
   envFile: string[];
   var: string[];
   /** Batch: every manual item of these sections that is not signed yet. */
@@ -77,7 +89,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   /** The items this command signs, given the ledger: batch selections leave out what is signed (or, for --all-pending, not pending). */
   const chosen = (records: readonly SignoffRecord[]): PlannedItem[] => {
     if (!batch) return named;
-    const assessor = new Assessor(checklist, target, records, () => now);
+    const assessor = new Assessor(checklist, target, records, () => now, rules);
     const picked = named.filter((item) => {
       const status = assessor.assess(item).status;
       return opts.allPending ? status === 'pending' : status !== 'signed';
@@ -126,10 +138,22 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   };
 
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
+  const key = await resolveSigningKey(opts.signingKey, env, io.cwd);
+  const rules = signaturePolicy(checklist, env, io.cwd)
+    ? await loadSignatureRules(checklist, await readForSignatures(ledger), env, io.cwd, target)
+    : new SignatureRules(undefined, roles);
+  const sign = key ? selfChecking(await createSshSigner(key, env, io.cwd), rules, env) : undefined;
   let shown = false;
   const check = (records: readonly SignoffRecord[]): RecordDraft[] => {
     const items = chosen(records);
     const drafts = items.map((item) => draftFor(item, records));
+    const needsKey = drafts.find((d) => rules.requires(d.role));
+    if (needsKey && !key) {
+      throw new SfdeployError(
+        'E_SIGNOFF_REJECTED',
+        `rejected: ${needsKey.item}: ${rules.describe(needsKey.role)} accepts only signed sign-offs, and --by alone proves nothing: ${SIGN_HINT}`,
+      );
+    }
     if (batch && !shown) {
       shown = true;
       const verb = opts.decline ? 'Declining' : opts.withdraw ? 'Withdrawing' : 'Signing';
@@ -138,7 +162,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
         io.stdout.write(`  ${item.id}  ${c.dim(`${item.title} — ${item.manual!.instructions.trim().split('\n')[0]}`)}\n`);
     }
     if (opts.decline || opts.withdraw) return drafts;
-    const assessor = new Assessor(checklist, target, records, () => now);
+    const assessor = new Assessor(checklist, target, records, () => now, rules);
     for (const item of items) {
       const conflict = assessor.conflict(item, signer);
       if (conflict) throw new SfdeployError('E_SIGNOFF_REJECTED', `rejected: ${item.id}: ${conflict}`);
@@ -149,7 +173,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   let written: SignoffRecord[];
   let queued: string | undefined;
   try {
-    written = await ledger.append((current) => check(current.records));
+    written = await ledger.append((current) => check(current.records), sign);
   } catch (e) {
     if (!(e instanceof StoreError && e.unreachable && ledger instanceof S3Ledger)) throw e;
     if (!opts.offline) {
@@ -159,7 +183,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
         true,
       );
     }
-    const sealed = ledger.seal(check([]), undefined);
+    const sealed = await signAll(ledger.seal(check([]), undefined), sign);
     const outbox = resolveOutbox(io.cwd);
     for (const record of sealed) await queueSignoff(outbox, ledger.location, record, now);
     written = sealed;
@@ -175,8 +199,14 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
           ? `${c.yellow('↺')} ${r.item}: ${r.signer} withdrew record ${r.withdraws?.slice(0, 12)} for ${scope}: ${r.reason}`
           : `${c.red('✖')} ${r.item} declined by ${r.signer}${as} for ${scope}: ${r.reason}`;
     const seq = 'seq' in r && typeof r.seq === 'number' ? `record ${r.seq} ` : 'record ';
+    const verdict = rules.verdict(r);
+    const signed = verdict?.ok
+      ? ` ${c.dim(`· signed by ${verdict.principal}'s key ${verdict.fingerprint ?? ''}`.trimEnd())}`
+      : r.signature
+        ? ` ${c.dim('· signed')}`
+        : '';
     io.stdout.write(
-      `${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${queued ? ' — queued, not yet in the ledger' : ''}\n`,
+      `${queued ? line.replace(/^\S+/, c.yellow('⏸')) : line} ${c.dim(`· ${seq}${r.hash.slice(0, 12)}`)}${signed}${queued ? ' — queued, not yet in the ledger' : ''}\n`,
     );
   }
   if (queued) io.stderr.write(`${queued}\n`);
@@ -191,6 +221,16 @@ function batchCandidates(checklist: LoadedChecklist, opts: SignoffOptions): Plan
   const items = checklist.items.filter((it) => it.manual && it.enabled && (!ids || ids.has(it.id)));
   if (!items.length) throw new UsageError(`no manual item to sign in ${selectors.join(', ') || `checklist ${checklist.definition.id}`}`);
   return items;
+}
+
+/** The records whose signatures the two-person rule needs checked; none when an S3 ledger is unreachable (see --offline). */
+async function readForSignatures(ledger: Ledger): Promise<readonly SignoffRecord[]> {
+  try {
+    return (await ledger.read()).records;
+  } catch (e) {
+    if (e instanceof StoreError) return [];
+    throw e;
+  }
 }
 
 /** The named manual items, in the order given, each once. Unknown or automated items are usage errors. */

@@ -6,6 +6,7 @@ import { Assessor, type Target } from '../signoff/carry-over.js';
 import { brokenLedgerWarning } from '../signoff/ledger.js';
 import { linkedRecordSchema } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
+import { loadSignatureRules, type SignatureVerdict } from '../signoff/signature.js';
 import { readOutbox, resolveOutbox } from '../store/outbox.js';
 import { resolveTarget } from '../signoff/target.js';
 import { findWaiver } from '../signoff/waivers.js';
@@ -42,6 +43,8 @@ export interface ItemStatusRow {
   note: string | null;
   evidence: string | null;
   record: string | null;
+  /** Whose SSH key signed the record, checked against the allowed signers; null when unsigned or unchecked. */
+  signedBy: string | null;
 }
 
 /** `sfdeploy status <checklist>`: which manual items are signed, by whom and when, and why the others are pending. */
@@ -72,12 +75,13 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
     );
   }
   const now = new Date();
-  const assessor = new Assessor(checklist, target, snapshot.records, () => now);
+  const signatures = await loadSignatureRules(checklist, snapshot.records, env, io.cwd, target);
+  const assessor = new Assessor(checklist, target, snapshot.records, () => now, signatures);
   const rows: ItemStatusRow[] = checklist.items
     .filter((item) => item.manual)
     .map((item) => {
       const base = { id: item.id, title: item.title, section: item.section.title };
-      const empty = { signer: null, role: null, at: null, reason: null, note: null, evidence: null, record: null };
+      const empty = { signer: null, role: null, at: null, reason: null, note: null, evidence: null, record: null, signedBy: null };
       if (!item.enabled) return { ...base, ...empty, status: 'not-required', reason: item.whenReason ?? 'when: is false' };
       const a = assessor.assess(item);
       if (a.status === 'pending') return { ...base, ...empty, status: 'pending', reason: a.reason };
@@ -92,6 +96,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
         note: r.note,
         evidence: r.evidence,
         record: r.hash,
+        signedBy: verdictOf(signatures.verdict(r)),
       };
     });
 
@@ -124,7 +129,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       : '';
     const as = row.role ? ` as ${roleLabel(roles, row.role)}` : '';
     const text = {
-      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${plain(row.signer ?? '')}${as}${ago}${row.note ? ` — ${plain(row.note)}` : ''}`,
+      signed: `${c.cyan('✔')} ${row.id.padEnd(width)}  signed by ${plain(row.signer ?? '')}${as}${ago}${row.signedBy ? c.dim(' · SSH-signed') : ''}${row.note ? ` — ${plain(row.note)}` : ''}`,
       declined: `${c.red('✖')} ${row.id.padEnd(width)}  declined by ${plain(row.signer ?? '')}${as}${ago}: ${plain(row.reason ?? '')}`,
       pending: `${c.yellow('⏸')} ${row.id.padEnd(width)}  pending: ${row.reason}`,
       'not-required': `${c.dim('○')} ${row.id.padEnd(width)}  ${c.dim(`not required: ${row.reason}`)}`,
@@ -146,3 +151,5 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   }
   return 0;
 }
+
+const verdictOf = (v: SignatureVerdict | undefined): string | null => (v?.ok ? v.principal : null);

@@ -2,13 +2,15 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
 import { openRunHistory } from '../runlog/history.js';
-import { digestOf } from '../signoff/linked.js';
+import type { Env } from '../util/env.js';
+import { digestOf, recordPath } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { buildEnv } from './env-files.js';
+import { reportSignatures, type SignatureOptions } from './verify-signatures.js';
 import { displayPath, type CommandIO } from './io.js';
 
-export interface VerifyOptions {
+export interface VerifyOptions extends SignatureOptions {
   ledger?: string | undefined;
   logDir?: string | undefined;
   /** Also cross-check the run logs of the team's log store. */
@@ -28,7 +30,7 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
   const ledger = openLedger(opts.ledger, env, io.cwd);
   const history = openRunHistory(opts, env, io.cwd);
   const shown = displayPath(ledger.location, io.cwd);
-  if (ledger instanceof S3Ledger) return verifyLinkedLedger(ledger, await history.read(), io, c);
+  if (ledger instanceof S3Ledger) return verifyLinkedLedger(ledger, await history.read(), io, c, opts, env);
   const snapshot = await ledger.read();
   if (!snapshot.exists) throw new SfdeployError('E_NO_LEDGER', `no ledger at ${shown}: nothing was signed there (give --ledger PATH)`);
   if (snapshot.broken) {
@@ -44,6 +46,15 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
   const n = snapshot.records.length;
   io.stdout.write(
     `${c.green('✔')} ${shown}: ${n} record${n === 1 ? '' : 's'}, chain intact${snapshot.head ? c.dim(` (head ${snapshot.head.slice(0, 12)})`) : ''}\n`,
+  );
+
+  const badSignatures = await reportSignatures(
+    snapshot.entries.flatMap((e) => (e.record ? [{ record: e.record, name: `record ${e.record.seq} (line ${e.line})` }] : [])),
+    shown,
+    opts,
+    env,
+    io,
+    c,
   );
 
   const { runs, warnings } = await history.read();
@@ -66,7 +77,7 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
     rewritten++;
     for (const line of lines) io.stdout.write(`${c.red('✖')} run ${run.runId} ${line}, which ${shown} no longer contains\n`);
   }
-  if (!rewritten) return 0;
+  if (!rewritten) return badSignatures ? 1 : 0;
   io.stdout.write(
     c.dim(
       `  ${plural(rewritten, 'run log')} saw records this ledger no longer holds: records were edited and every later hash recomputed, or deleted from its end (or those runs used another ledger file)\n`,
@@ -82,6 +93,8 @@ async function verifyLinkedLedger(
   history: { runs: RunLog[]; warnings: string[] },
   io: CommandIO,
   c: ChalkInstance,
+  opts: SignatureOptions,
+  env: Env,
 ): Promise<number> {
   const snapshot = await ledger.read();
   const where = ledger.location;
@@ -99,10 +112,18 @@ async function verifyLinkedLedger(
     io.stdout.write(c.dim(`  ${plural(n, 'record')} intact${damaged ? `, ${damaged} ignored` : ''}\n`));
   }
   for (const w of history.warnings) io.stderr.write(`warning: ${w}\n`);
+  const badSignatures = await reportSignatures(
+    snapshot.records.map((r) => ({ record: r, name: recordPath(r) })),
+    where,
+    opts,
+    env,
+    io,
+    c,
+  );
 
   const present = new Set(snapshot.records.map((r) => r.hash));
   const edited = new Map(problems.flatMap((p) => (p.claimed ? [[p.claimed, p.path] as const] : [])));
-  let failed = problems.length > 0;
+  let failed = problems.length > 0 || badSignatures;
   for (const run of history.runs.filter((r) => r.context.ledger === where).reverse()) {
     failed = reportRun(run, present, edited, where, io, c) || failed;
   }

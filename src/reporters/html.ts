@@ -144,7 +144,7 @@ export function renderHtmlReceipt(r: Receipt): string {
       body.push(
         `<tr><td>${e(s.itemTitle)}<br>${code(s.item)}</td>` +
           `<td class="${s.decision === 'confirmed' ? 'ok' : 'bad'}">${e(s.decision)}${s.source === 'ledger' ? '<br><span class="dim">earlier, from the ledger</span>' : ''}</td>` +
-          `<td>${e(s.by)}</td><td>${s.role ? e(s.role) : '—'}</td><td>${e(readableTime(s.at))}</td>` +
+          `<td>${e(s.by)}${s.signature ? `<br><span class="dim">SSH-signed by ${e(s.signature.principal)}${s.signature.fingerprint ? ` ${code(s.signature.fingerprint)}` : ''}</span>` : ''}</td><td>${s.role ? e(s.role) : '—'}</td><td>${e(readableTime(s.at))}</td>` +
           `<td>${notes.length ? notes.map(e).join('<br>') : '—'}</td><td>${s.record ? code(s.record) : '—'}</td></tr>`,
       );
     }

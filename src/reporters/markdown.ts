@@ -76,7 +76,7 @@ export function renderMarkdownReceipt(r: Receipt): string {
     const rows = r.signoffs.map((s) => [
       `${mdText(s.itemTitle)} ${mdCode(s.item)}`,
       `${s.decision === 'confirmed' ? 'confirmed' : '**declined**'}${s.source === 'ledger' ? ' (earlier, from the ledger)' : ''}`,
-      mdCode(s.by),
+      `${mdCode(s.by)}${s.signature ? ` · SSH-signed by ${mdCode(s.signature.principal)}${s.signature.fingerprint ? ` ${mdCode(s.signature.fingerprint)}` : ''}` : ''}`,
       s.role ? mdText(s.role) : '—',
       mdText(s.at),
       [s.note, s.reason && `reason: ${s.reason}`, s.evidence && `evidence: ${s.evidence}`]

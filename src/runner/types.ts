@@ -31,6 +31,8 @@ export interface Signoff {
   source: 'prompt' | 'ledger';
   /** Hash of the ledger record, when one was written or reused. */
   record?: string | undefined;
+  /** The record's SSH signature, checked against the allowed signers: whose key signed it, and its fingerprint. */
+  signature?: { principal: string; fingerprint?: string | undefined } | undefined;
 }
 
 /** A waiver of an automated item (`sfdeploy waive`): who, as which role, why, and until when. */

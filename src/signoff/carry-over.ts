@@ -5,6 +5,7 @@ import type { ResultReason } from '../runner/types.js';
 import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
 import { twoPersonRule, type TwoPersonRule } from './two-person.js';
+import type { SignatureRules } from './signature.js';
 
 /** What a sign-off is for: the same checklist, release and environment. */
 export interface Target {
@@ -38,16 +39,27 @@ export function findSignoff(
   checklist: LoadedChecklist,
   target: Target,
   now: Date,
+  signatures?: SignatureRules,
 ): Assessment {
-  const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id && r.decision !== 'waived');
-  if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
-  let r = forItem[0]!;
-  let differs = mismatches(r, item, target);
-  for (const other of forItem.slice(1)) {
-    const d = mismatches(other, item, target);
-    if (d.length <= differs.length) [r, differs] = [other, d];
+  const all = records.filter((r) => r.checklist === target.checklist && r.item === item.id && r.decision !== 'waived');
+  if (!all.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
+  // Only a record for this very item, release and environment could count, so only its signature matters.
+  const refusalOf = (r: SignoffRecord): string | undefined =>
+    signatures && !mismatches(r, item, target).length ? signatures.refusal(r) : undefined;
+  const refused = new Map(all.flatMap((r) => (refusalOf(r) ? [[r, refusalOf(r)!] as const] : [])));
+  const counted = closest(
+    all.filter((r) => !refused.has(r)),
+    item,
+    target,
+  );
+  const unsigned = closest([...refused.keys()], item, target);
+  if (unsigned && !unsigned.differs.length && (!counted || counted.differs.length)) {
+    const who = parseSigner(unsigned.r.signer).name;
+    return { status: 'pending', reason: `${who}'s sign-off does not count: ${refused.get(unsigned.r)}`, record: unsigned.r };
   }
+  const { r, differs } = (counted ?? unsigned)!;
   const who = parseSigner(r.signer).name;
+  if (refused.has(r)) return { status: 'pending', reason: `${who}'s sign-off does not count: ${refused.get(r)}`, record: r };
   if (differs.length) return { status: 'pending', reason: explainMismatch(r, who, differs, target), record: r };
   if (r.decision === 'withdrawn') {
     const withdrawn = records.find((o) => o.hash === r.withdraws);
@@ -70,6 +82,20 @@ export function findSignoff(
 }
 
 type Mismatch = 'definition' | 'release' | 'environment';
+
+/** The latest of the records that differ least from the item and target. */
+function closest(
+  records: readonly SignoffRecord[],
+  item: PlannedItem,
+  target: Target,
+): { r: SignoffRecord; differs: Mismatch[] } | undefined {
+  let best: { r: SignoffRecord; differs: Mismatch[] } | undefined;
+  for (const r of records) {
+    const differs = mismatches(r, item, target);
+    if (!best || differs.length <= best.differs.length) best = { r, differs };
+  }
+  return best;
+}
 
 function mismatches(r: SignoffRecord, item: PlannedItem, target: Target): Mismatch[] {
   const out: Mismatch[] = [];
@@ -102,6 +128,8 @@ export class Assessor {
     private readonly target: Target,
     private records: readonly SignoffRecord[],
     private readonly now: () => Date,
+    /** Which records count as far as signatures go (none needed when absent). */
+    readonly signatures?: SignatureRules,
   ) {}
 
   /** Replaces the records assessed against (after an append). */
@@ -110,7 +138,7 @@ export class Assessor {
   }
 
   assess(item: PlannedItem): Assessment {
-    const found = findSignoff(this.records, item, this.checklist, this.target, this.now());
+    const found = findSignoff(this.records, item, this.checklist, this.target, this.now(), this.signatures);
     if (found.status !== 'signed') return found;
     const signer = parseSigner(found.record.signer);
     const other = this.signedInRun(item, signer);
@@ -139,7 +167,7 @@ export class Assessor {
       this.signedInRun(item, signer)?.item ??
       this.checklist.items.find((o) => {
         if (o.id === item.id || twoPersonRule(this.checklist, o)?.key !== rule.key) return false;
-        const found = findSignoff(records, o, this.checklist, this.target, this.now());
+        const found = findSignoff(records, o, this.checklist, this.target, this.now(), this.signatures);
         return found.status === 'signed' && signerKey(parseSigner(found.record.signer)) === signerKey(signer);
       })?.id;
     return other ? twoPersonReason(rule, signer, other) : undefined;

@@ -44,19 +44,24 @@ export const ledgerRecordSchema = z.strictObject({
   at: z.iso.datetime(),
   host: z.string(),
   prev: SHA256.nullable(),
+  /**
+   * Armored SSH signature (`ssh-keygen -Y sign -n sfdeploy`) of the canonical JSON of every other field but `hash`;
+   * absent on unsigned records. `hash` covers it.
+   */
+  signature: z.string().min(1).optional(),
   hash: SHA256,
 });
 
 export type LedgerRecord = z.infer<typeof ledgerRecordSchema>;
 
-/** What a caller supplies; the ledger adds `v`, `seq`, `prev` and `hash`. */
-export type RecordDraft = Omit<LedgerRecord, 'v' | 'seq' | 'prev' | 'hash'>;
+/** What a caller supplies; the ledger adds `v`, `seq`, `prev`, `signature` and `hash`. */
+export type RecordDraft = Omit<LedgerRecord, 'v' | 'seq' | 'prev' | 'hash' | 'signature'>;
 
 /**
  * A sign-off as carry-over, status and the run log see it, whatever the ledger's record format: a chained
  * record of the file ledger (v1) or a hash-linked record of the S3 ledger (v2, see linked.ts).
  */
-export type SignoffRecord = RecordDraft & { hash: string };
+export type SignoffRecord = RecordDraft & { hash: string; signature?: string | undefined };
 
 /** One line of a ledger file, parsed when it could be. */
 export interface LedgerEntry {
@@ -132,6 +137,7 @@ export function formatRecord(record: LedgerRecord): string {
     at: record.at,
     host: record.host,
     prev: record.prev,
+    ...(record.signature !== undefined ? { signature: record.signature } : {}),
     hash: record.hash,
   };
   return `${JSON.stringify(ordered)}\n`;

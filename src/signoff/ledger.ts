@@ -15,6 +15,10 @@ import {
 } from './chain.js';
 import type { LinkedProblem } from './linked.js';
 import { withFileLock, type LockOptions } from './lock.js';
+import { signedMessage, withSignature, type SignFunction } from './signature.js';
+
+/** How often a signed append re-reads and signs again when other sign-offs were appended while it signed. */
+const SIGNED_APPEND_ATTEMPTS = 10;
 
 /** Default ledger, next to the default run log directory `.sfdeploy/runs`. */
 export const DEFAULT_LEDGER = '.sfdeploy/signoffs.jsonl';
@@ -46,9 +50,10 @@ export interface Ledger {
   /**
    * Reads the current state, lets `build` check it (throwing rejects the whole append) and return drafts, then
    * seals and writes them. The file ledger holds a lock meanwhile; the S3 ledger needs none (each record is a new
-   * object). Returns the written records.
+   * object). Returns the written records. With `sign`, each sealed record is signed (signature.ts) before it is
+   * written; the file ledger then signs without holding the lock and writes only if nobody appended meanwhile.
    */
-  append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<SignoffRecord[]>;
+  append(build: (current: LedgerSnapshot) => RecordDraft[], sign?: SignFunction): Promise<SignoffRecord[]>;
 }
 
 /** `--ledger`, else `$SFDEPLOY_LEDGER`, else `.sfdeploy/signoffs.jsonl`, relative to the working directory. */
@@ -96,7 +101,8 @@ export class FileLedger implements Ledger {
     return text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
   }
 
-  async append(build: (current: LedgerSnapshot<LedgerRecord>) => RecordDraft[]): Promise<LedgerRecord[]> {
+  async append(build: (current: LedgerSnapshot<LedgerRecord>) => RecordDraft[], sign?: SignFunction): Promise<LedgerRecord[]> {
+    if (sign) return this.appendSigned(build, sign);
     await mkdir(dirname(this.location), { recursive: true }).catch((e: Error) => {
       throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
     });
@@ -141,6 +147,60 @@ export class FileLedger implements Ledger {
       },
       this.lock,
     );
+  }
+
+  /**
+   * Signing may wait for ssh-agent or a passphrase, so it happens outside the lock: read, build, seal and sign, then
+   * take the lock and write only if the ledger is still what was signed against; otherwise start again.
+   */
+  private async appendSigned(build: (current: LedgerSnapshot<LedgerRecord>) => RecordDraft[], sign: SignFunction): Promise<LedgerRecord[]> {
+    await mkdir(dirname(this.location), { recursive: true }).catch((e: Error) => {
+      throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
+    });
+    for (let attempt = 1; ; attempt++) {
+      let text = await this.readText();
+      // A last line without its newline may be an append in progress: read it again once that append is done.
+      if (text && !text.endsWith('\n')) text = await withFileLock(`${this.location}.lock`, () => this.readText(), this.lock);
+      const current = text === undefined ? snapshotOf([], false) : snapshotOf(parseLedger(text));
+      if (current.broken) {
+        throw new SfdeployError(
+          'E_LEDGER_BROKEN',
+          `refusing to append to ${this.location}: ${current.broken.message}; run \`sfdeploy verify\``,
+        );
+      }
+      const written: LedgerRecord[] = [];
+      let head = current.records[current.records.length - 1];
+      for (const draft of build(current)) {
+        const sealed = sealRecord(draft, head);
+        head = withSignature(sealed, await sign(signedMessage(sealed)));
+        written.push(head);
+      }
+      if (!written.length) return written;
+      const done = await withFileLock(
+        `${this.location}.lock`,
+        async () => {
+          if ((await this.readText()) !== text) return false;
+          const separator = text && !text.endsWith('\n') ? '\n' : '';
+          const fh = await open(this.location, 'a', 0o644);
+          try {
+            const bytes = Buffer.from(separator + written.map(formatRecord).join(''), 'utf8');
+            for (let offset = 0; offset < bytes.length;) offset += (await fh.write(bytes, offset)).bytesWritten;
+            await fh.sync();
+          } finally {
+            await fh.close();
+          }
+          return true;
+        },
+        this.lock,
+      );
+      if (done) return written;
+      if (attempt >= SIGNED_APPEND_ATTEMPTS) {
+        throw new SfdeployError(
+          'E_LEDGER_BUSY',
+          `${this.location} kept changing while signing (${attempt} attempts); nothing was written, try again`,
+        );
+      }
+    }
   }
 
   private async readText(): Promise<string | undefined> {

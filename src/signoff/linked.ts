@@ -53,6 +53,7 @@ export function formatLinked(r: LinkedRecord): string {
     at: r.at,
     host: r.host,
     seen: r.seen,
+    ...(r.signature !== undefined ? { signature: r.signature } : {}),
     hash: r.hash,
   };
   return `${JSON.stringify(ordered)}\n`;

@@ -9,6 +9,7 @@ import type { RecordDraft, SignoffRecord } from './chain.js';
 import type { Signer } from './identity.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
 import { describeManual, type Questions } from './prompt.js';
+import { SIGN_HINT, type SignatureRules, type SignFunction } from './signature.js';
 
 export interface SignoffProviderOptions {
   checklist: LoadedChecklist;
@@ -22,6 +23,8 @@ export interface SignoffProviderOptions {
   now?: () => Date;
   /** Called with the new ledger head after a sign-off is appended. */
   onHead?: (head: string) => void;
+  /** Which records count as far as signatures go; every record does when absent. */
+  signatures?: SignatureRules | undefined;
   /** Who is at the terminal; absent under --ci, where nobody is asked. */
   interactive?: Interactive | undefined;
 }
@@ -31,6 +34,8 @@ export interface Interactive {
   role?: string | undefined;
   questions: Questions;
   color: boolean;
+  /** Their SSH signing key, when they have one. */
+  sign?: SignFunction | undefined;
   /** `--ask`: only these items are asked about; the others are resolved from the ledger as under --ci. Default all. */
   asks?: ((item: PlannedItem) => boolean) | undefined;
   /** Shown once, before the first question: what the automated items found so far. */
@@ -46,7 +51,7 @@ export interface Interactive {
  */
 export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvider {
   const now = o.now ?? (() => new Date());
-  const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now);
+  const assessor = new Assessor(o.checklist, o.target, o.snapshot.records, now, o.signatures);
   const roles = o.checklist.definition.roles;
 
   /** Set once the signer chose "leave the rest pending" (or nothing may be signed): nobody is asked again. */
@@ -54,7 +59,7 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
   let introduced = false;
   /** The verdict without asking: as under --ci, with `reason` for an item that would have been pending. */
   const unasked = (found: Assessment, reason?: string): ManualDecision => {
-    if (found.status === 'signed' || found.status === 'declined') return fromRecord(found.record, 'ledger');
+    if (found.status === 'signed' || found.status === 'declined') return fromRecord(found.record, 'ledger', o.signatures);
     if (reason) return { status: 'pending', message: `${found.reason}; ${reason}` };
     return { status: 'pending', message: found.reason, ...(found.code ? { reason: found.code } : {}) };
   };
@@ -73,12 +78,16 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
     } else if (found.status === 'pending' && found.record) lines.push(`  An earlier sign-off no longer counts: ${found.reason}`);
     const refuse = (reason: string): ManualDecision => {
       questions.show([...lines, `  You cannot sign this item: ${reason}`]);
-      return found.status === 'declined' ? fromRecord(found.record, 'ledger') : { status: 'pending', message: reason };
+      return found.status === 'declined' ? fromRecord(found.record, 'ledger', o.signatures) : { status: 'pending', message: reason };
     };
     const choice = rolesFor(item, roles, signer, who.role);
     if (!choice.ok) return refuse(choice.reason);
     const conflict = assessor.conflict(item, signer);
     if (conflict) return refuse(conflict);
+    const unsignable = !who.sign && choice.roles.find((r) => o.signatures?.requires(r));
+    if (unsignable !== undefined && unsignable !== false) {
+      return refuse(`${o.signatures!.describe(unsignable)} accepts only signed sign-offs (${SIGN_HINT})`);
+    }
     questions.show(lines);
     const decision = await questions.decide(signer.display, signal);
     if (decision === 'quit') {
@@ -118,11 +127,11 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       if (conflict) throw new SfdeployError('E_TWO_PERSON', conflict);
       before = current.records;
       return [draft];
-    });
+    }, who.sign);
     assessor.update([...before, record!]);
     o.onHead?.(record!.hash);
     if (decision === 'confirm') assessor.register(item, signer);
-    return fromRecord(record as Decided, 'prompt');
+    return fromRecord(record as Decided, 'prompt', o.signatures);
   };
 
   return {
@@ -144,7 +153,8 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
 }
 
 /** The run's view of a ledger record: `signed`, or `fail` for a decline. */
-export function fromRecord(record: Decided, source: Signoff['source']): ManualDecision {
+export function fromRecord(record: Decided, source: Signoff['source'], signatures?: SignatureRules): ManualDecision {
+  const verdict = signatures?.verdict(record);
   const signoff: Signoff = {
     decision: record.decision,
     by: record.signer,
@@ -156,6 +166,7 @@ export function fromRecord(record: Decided, source: Signoff['source']): ManualDe
     evidence: record.evidence ?? undefined,
     source,
     record: record.hash,
+    ...(verdict?.ok ? { signature: { principal: verdict.principal, fingerprint: verdict.fingerprint } } : {}),
   };
   if (record.decision === 'declined') return { status: 'fail', message: `declined by ${record.signer}: ${record.reason ?? ''}`, signoff };
   return { status: 'signed', message: `signed by ${record.signer}${record.role ? ` as ${record.role}` : ''}`, signoff };

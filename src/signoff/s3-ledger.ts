@@ -5,9 +5,18 @@ import { keyUnder, S3Objects, type S3Location, type StoreSettings } from '../sto
 import { mapLimit } from '../util/map-limit.js';
 import type { RecordDraft } from './chain.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
+import { signedMessage, withSignature, type SignFunction } from './signature.js';
 import { checklistPath, digestOf, formatLinked, headsOf, recordPath, sealLinked, verifyLinked, type LinkedRecord } from './linked.js';
 
 const READ_CONCURRENCY = 16;
+
+/** Signs sealed records (each covers its own id and `seen`); unchanged without `sign`. */
+export async function signAll(records: LinkedRecord[], sign: SignFunction | undefined): Promise<LinkedRecord[]> {
+  if (!sign) return records;
+  const out: LinkedRecord[] = [];
+  for (const r of records) out.push(withSignature(r, await sign(signedMessage(r))));
+  return out;
+}
 
 export interface S3LedgerOptions extends StoreSettings {
   /** Read only this checklist's records (`signoffs/<checklist>/`); all of them when absent (verify). */
@@ -66,10 +75,10 @@ export class S3Ledger implements Ledger {
     return drafts.map((d) => sealLinked(d, this.newId(), seen));
   }
 
-  async append(build: (current: LedgerSnapshot) => RecordDraft[]): Promise<LinkedRecord[]> {
+  async append(build: (current: LedgerSnapshot) => RecordDraft[], sign?: SignFunction): Promise<LinkedRecord[]> {
     const current = await this.read();
-    const records = this.seal(build(current), current);
-    return Promise.all(records.map((r) => this.put(r)));
+    const records = await signAll(this.seal(build(current), current), sign);
+    return Promise.all(records.map((r) => this.put(r, sign)));
   }
 
   /**
@@ -77,14 +86,14 @@ export class S3Ledger implements Ledger {
    * it) is fine when it holds this very record — a retried upload — and otherwise a collision of random ids, so
    * the record is written again under a new id.
    */
-  async put(record: LinkedRecord): Promise<LinkedRecord> {
+  async put(record: LinkedRecord, sign?: SignFunction): Promise<LinkedRecord> {
     for (let attempt = 0; ; attempt++) {
       const key = this.keyOf(record);
       if ((await this.store.putNew(key, formatLinked(record))) === 'created') return record;
       if (await this.holds(record)) return record;
       if (attempt >= 2) throw new StoreError(this.location, `${key} is taken by another object`, false);
       const { hash: _hash, id: _id, v: _v, seen, ...draft } = record;
-      record = sealLinked(draft, this.newId(), seen);
+      record = (await signAll([sealLinked(draft, this.newId(), seen)], sign))[0]!;
     }
   }
 
