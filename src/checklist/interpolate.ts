@@ -30,6 +30,31 @@ export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclar
   return decl?.default;
 }
 
+/** One name a variable was read under, and its value. */
+export interface VarReading {
+  /** The name the value came from: the variable itself or one of its `from:` aliases. */
+  source: string;
+  value: string;
+  /** True when no name was set and the value is the declaration's default. */
+  isDefault?: boolean;
+}
+
+/**
+ * Every value a variable has under its names: the variable itself and each `from:` alias that is set, in that
+ * order; the default only when none is. A check that reads a variable must hold for each, since the application
+ * may read any of them.
+ */
+export function lookupVarAll(name: string, env: Env, vars: Record<string, VarDeclaration> = {}): VarReading[] {
+  const decl = vars[name];
+  const out: VarReading[] = [];
+  for (const source of [name, ...(decl?.from ?? [])]) {
+    const v = env[source];
+    if (v !== undefined && v !== '' && !out.some((r) => r.source === source)) out.push({ source, value: v });
+  }
+  if (!out.length && decl?.default !== undefined) out.push({ source: name, value: decl.default, isDefault: true });
+  return out;
+}
+
 /** Expands `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. */
 export function expand(text: string, env: Env, vars?: Record<string, VarDeclaration>): Expansion {
   const missing: string[] = [];

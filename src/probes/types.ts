@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env, VarReading } from '../checklist/interpolate.js';
 
 /** What a probe's `run` receives besides its parameters. */
 export interface ProbeContext {
@@ -10,6 +10,8 @@ export interface ProbeContext {
   env: Env;
   /** Resolves a variable as `${NAME}` would: environment, then the checklist's `vars` aliases and default. */
   lookup(name: string): string | undefined;
+  /** Every value of a variable under its names (itself, then its `from:` aliases that are set); see lookupVarAll. */
+  lookupAll?(name: string): VarReading[];
   /** Working directory: where the user's repository is. */
   cwd: string;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */

@@ -1,7 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
 import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
-import { lookupVar, type Env } from '../checklist/interpolate.js';
+import { lookupVar, lookupVarAll, type Env, type VarReading } from '../checklist/interpolate.js';
 import { InterruptedError, ProbeError } from '../errors.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import { formatDuration } from '../util/duration.js';
@@ -111,6 +111,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   };
 
   const lookup = (name: string) => lookupVar(name, o.env, o.checklist.vars);
+  const lookupAll = (name: string) => lookupVarAll(name, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
@@ -191,7 +192,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
     const runProbeItem = async (item: PlannedItem): Promise<void> => {
       emit('onItemStart', item);
-      const result = await executeProbe(item, { ...o, signal, lookup, now });
+      const result = await executeProbe(item, { ...o, signal, lookup, lookupAll, now });
       if (result === 'interrupted') return;
       finish(item, result);
     };
@@ -316,6 +317,7 @@ function dependsOnManual(item: PlannedItem, byId: Map<string, PlannedItem>, seen
 
 interface ExecOptions extends RunOptions {
   lookup: (name: string) => string | undefined;
+  lookupAll: (name: string) => VarReading[];
   now: () => Date;
 }
 
@@ -384,6 +386,7 @@ async function attemptProbe(
         timeoutMs,
         env: o.env,
         lookup: o.lookup,
+        lookupAll: o.lookupAll,
         cwd: o.cwd,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
       }),
