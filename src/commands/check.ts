@@ -31,7 +31,7 @@ import { resolveTarget } from '../signoff/target.js';
 import { queueRun, queueRunSync, resolveOutbox } from '../store/outbox.js';
 import { parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
-import { buildEnv } from './env-files.js';
+import { loadEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
 export const FORMATS = ['pretty', 'json', 'junit'] as const;
@@ -88,7 +88,9 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     if (!timeoutMs) throw new UsageError(`--timeout expects a duration such as 500ms, 10s or 2m, got "${opts.timeout}"`);
   }
   const file = resolveChecklist(ref, io.cwd);
-  const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
+  const loaded = loadEnv(io.env, io.cwd, opts.envFile, opts.var);
+  const env = loaded.env;
+  for (const line of loaded.unresolved) io.stderr.write(`warning: ${line}\n`);
   const checklist = await loadChecklistFile(file, { env });
   const selected = selectItems(checklist.items, opts.only, opts.skip);
   const redact = createRedactor(env, checklist.secretNames);
@@ -119,6 +121,8 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     host: currentHost(),
     user: currentUser(env),
     sfdeployVersion: io.version,
+    envFiles: loaded.files,
+    ...(loaded.unresolved.length ? { envUnresolved: loaded.unresolved } : {}),
     ...ledgerContext(ledger, snapshot, signTarget),
   };
 

@@ -72,6 +72,8 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
       write(
         `${c.bold(log.checklist.title)} ${c.dim(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`)}`,
       );
+      const files = log.context.envFiles;
+      if (files) write(c.dim(files.length ? `env files read: ${files.join(', ')}` : 'env files read: none'));
       if (o.spinner) {
         void import('ora').then((m) => {
           oraFactory = m.default;
