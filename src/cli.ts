@@ -1,6 +1,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { createRequire } from 'node:module';
 import type { CommandIO } from './commands/io.js';
+import { SfdeployError, UsageError } from './errors.js';
+import { REPORT_FORMATS, RUN_FORMATS } from './reporters/formats.js';
 
 // The AWS SDK warns on every run under Node 20, which sfdeploy supports; the warning is noise for our users.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -15,6 +17,28 @@ for (const stream of [process.stdout, process.stderr]) {
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+// Options several commands share, declared once.
+const logDirOption = (what = 'run log directory'): Option =>
+  new Option('--log-dir <dir>', `${what} (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)`);
+const logStoreOption = (what = "the team's run logs, s3://bucket/prefix, read together with the log directory"): Option =>
+  new Option('--log-store <s3-url>', `${what} (default $SFDEPLOY_LOG_STORE)`);
+const ledgerOption = (
+  what = 'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
+): Option => new Option('--ledger <file|s3-url>', what);
+const envFileOption = (what = 'load variables from a dotenv file (repeatable)'): Option =>
+  new Option('--env-file <file>', what).argParser(collect).default([]);
+const varOption = (what = 'set a variable (repeatable)'): Option => new Option('--var <NAME=VALUE>', what).argParser(collect).default([]);
+const skipOption = (): Option =>
+  new Option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)')
+    .argParser(collect)
+    .default([]);
+const concurrencyOption = (): Option => new Option('--concurrency <n>', 'items run at once').default('8');
+const timeoutOption = (): Option => new Option('--timeout <duration>', "override every item's timeout (e.g. 5s)");
+const environmentOption = (): Option => new Option('--environment <name>', 'target environment (production, staging, ...)');
+const jsonOption = (): Option => new Option('--json', 'print JSON').default(false);
+const formatOption = (names: readonly string[], fallback: string): Option =>
+  new Option('--format <format>', 'output format').choices(names).default(fallback);
 
 /** Builds the IO a command sees from this process: the only place that reads process state. */
 function processIO(signal: AbortSignal, lastSteps: (() => void)[]): CommandIO {
@@ -75,12 +99,12 @@ async function execute(action: (io: CommandIO) => Promise<number>, handleSignals
 }
 
 function reportError(e: unknown): number {
-  const err = e as Error & { code?: string; exitCode?: number };
-  if (err?.name === 'ChecklistError' || err?.name === 'UsageError' || err?.name === 'SfdeployError') {
-    process.stderr.write(`${err.name === 'UsageError' ? 'error: ' : ''}${err.message}\n`);
-    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
-    return err.exitCode ?? 2;
+  if (e instanceof SfdeployError) {
+    process.stderr.write(`${e instanceof UsageError ? 'error: ' : ''}${e.message}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.exitCode;
   }
+  const err = e as Error | undefined;
   process.stderr.write(`sfdeploy: internal error: ${err?.message ?? String(e)}\n`);
   process.stderr.write(debug && err?.stack ? `${err.stack}\n` : 'Run again with --debug for the stack trace, and report it.\n');
   return 2;
@@ -103,7 +127,7 @@ program
   .command('check')
   .description('run a checklist (pre, deploy, rollback, post, or a path) and gate on the result')
   .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
-  .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'junit']).default('pretty'))
+  .addOption(formatOption(RUN_FORMATS, 'pretty'))
   .option('-o, --output <file>', 'write the formatted result to a file (the terminal still shows progress)')
   .option('--ci', 'never prompt; manual items without a sign-off are pending (implied without a TTY or with CI=true)', false)
   .option(
@@ -112,29 +136,28 @@ program
     collect,
     [],
   )
-  .option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
-  .option('--concurrency <n>', 'items run at once', '8')
-  .option('--timeout <duration>', "override every item's timeout (e.g. 5s)")
-  .option('--env-file <file>', 'load variables from a dotenv file (repeatable; default .env when present)', collect, [])
-  .option('--var <NAME=VALUE>', 'set a variable, overriding the environment (repeatable)', collect, [])
+  .addOption(skipOption())
+  .addOption(concurrencyOption())
+  .addOption(timeoutOption())
+  .addOption(envFileOption('load variables from a dotenv file (repeatable; default .env when present)'))
+  .addOption(varOption('set a variable, overriding the environment (repeatable)'))
   .option('--release <version>', 'release being deployed (default: git describe --tags)')
-  .option('--environment <name>', 'target environment (production, staging, ...)')
-  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
+  .addOption(environmentOption())
+  .addOption(logDirOption())
   .option('--signer <"Name <email>">', 'who signs manual items (default: git user.name <user.email>)')
   .option('--role <role>', 'the checklist role you sign as (default: asked when an item allows several)')
-  .option(
-    '--ledger <file|s3-url>',
-    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
-  )
-  .option(
-    '--log-store <s3-url>',
-    'upload the run log to s3://bucket/prefix when the run ends or is interrupted (default $SFDEPLOY_LOG_STORE)',
-  )
+  .addOption(ledgerOption())
+  .addOption(logStoreOption('upload the run log to s3://bucket/prefix when the run ends or is interrupted'))
   .option('--allow-pending', 'exit 0 instead of 3 when only sign-offs are pending', false)
   .option('--every <duration>', 'watch mode: run again every this long (e.g. 5m); each run is its own run log')
   .option('--for <duration>', 'watch mode: keep running for this long (e.g. 4h)')
   .option('--until-fail', 'watch mode: stop at the first failed run', false)
   .action(async (ref: string, opts) => {
+    if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
+      const { watchCheck } = await import('./commands/watch.js');
+      await execute((io) => watchCheck(ref, opts, io), true);
+      return;
+    }
     const { check } = await import('./commands/check.js');
     await execute((io) => check(ref, opts, io), true);
   });
@@ -152,13 +175,10 @@ program
   .option('--evidence <url>', 'a URL or note proving the check (required by items with evidence: required)')
   .option('--release <version>', 'release signed for (default: $SFDEPLOY_RELEASE, else git describe --tags)')
   .option('--environment <name>', 'environment signed for (default: $SFDEPLOY_ENVIRONMENT)')
-  .option(
-    '--ledger <file|s3-url>',
-    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
-  )
+  .addOption(ledgerOption())
   .option('--offline', 'when the s3:// ledger is unreachable, queue the sign-off in .sfdeploy/outbox for `sfdeploy sync`', false)
-  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
-  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .addOption(envFileOption())
+  .addOption(varOption())
   .action(async (ref: string, items: string[], opts) => {
     const { signoff } = await import('./commands/signoff.js');
     await execute((io) => signoff(ref, items, opts, io));
@@ -170,13 +190,10 @@ program
   .argument('<checklist>', 'bundled name (pre, deploy, rollback, post) or path to a YAML checklist')
   .option('--release <version>', 'release (default: $SFDEPLOY_RELEASE, else git describe --tags)')
   .option('--environment <name>', 'environment (default: $SFDEPLOY_ENVIRONMENT)')
-  .option(
-    '--ledger <file|s3-url>',
-    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
-  )
-  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
-  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
-  .option('--json', 'print JSON', false)
+  .addOption(ledgerOption())
+  .addOption(envFileOption())
+  .addOption(varOption())
+  .addOption(jsonOption())
   .action(async (ref: string, opts) => {
     const { status } = await import('./commands/status.js');
     await execute((io) => status(ref, opts, io));
@@ -187,15 +204,9 @@ program
   .description(
     "check the sign-off ledger's hashes: exit 1 naming edited, inserted, deleted or reordered records, and run logs relying on records that are gone",
   )
-  .option(
-    '--ledger <file|s3-url>',
-    'sign-off ledger: a file, or s3://bucket/prefix for the team ledger (default $SFDEPLOY_LEDGER or .sfdeploy/signoffs.jsonl)',
-  )
-  .option('--log-dir <dir>', 'run logs whose ledger heads are cross-checked (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option(
-    '--log-store <s3-url>',
-    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
-  )
+  .addOption(ledgerOption())
+  .addOption(logDirOption('run logs whose ledger heads are cross-checked'))
+  .addOption(logStoreOption())
   .action(async (opts) => {
     const { verify } = await import('./commands/verify.js');
     await execute((io) => verify(opts, io));
@@ -219,15 +230,15 @@ program
   .option('--for <duration>', 'with --every: keep running for this long (e.g. 4h)')
   .option('--until-fail', 'stop at the first failed run', false)
   .option('--only <selector>', 'run only these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
-  .option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)', collect, [])
-  .option('--concurrency <n>', 'items run at once', '8')
-  .option('--timeout <duration>', "override every item's timeout (e.g. 5s)")
-  .option('--env-file <file>', 'load variables from a dotenv file (repeatable; default .env when present)', collect, [])
-  .option('--var <NAME=VALUE>', 'set a variable, overriding the environment (repeatable)', collect, [])
+  .addOption(skipOption())
+  .addOption(concurrencyOption())
+  .addOption(timeoutOption())
+  .addOption(envFileOption('load variables from a dotenv file (repeatable; default .env when present)'))
+  .addOption(varOption('set a variable, overriding the environment (repeatable)'))
   .option('--release <version>', 'release being watched (default: git describe --tags)')
-  .option('--environment <name>', 'target environment (production, staging, ...)')
-  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option('--log-store <s3-url>', 'upload each run log to s3://bucket/prefix (default $SFDEPLOY_LOG_STORE)')
+  .addOption(environmentOption())
+  .addOption(logDirOption())
+  .addOption(logStoreOption('upload each run log to s3://bucket/prefix'))
   .action(async (ref: string, opts) => {
     const { watch } = await import('./commands/watch.js');
     await execute((io) => watch(ref, { ...opts, format: 'pretty', ci: true, allowPending: false }, io), true);
@@ -237,14 +248,11 @@ program
   .command('report')
   .description('the sign-off receipt of a recorded run: checklist and hash, release, verdict, every item with evidence, every sign-off')
   .argument('<run>', 'run id (or a unique prefix), latest, latest~N or last-passed')
-  .addOption(new Option('--format <format>', 'output format').choices(['markdown', 'html', 'json']).default('markdown'))
+  .addOption(formatOption(REPORT_FORMATS, 'markdown'))
   .option('-o, --output <file>', 'write the receipt to a file instead of stdout')
-  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option(
-    '--log-store <s3-url>',
-    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
-  )
-  .option('--ledger <file|s3-url>', "cross-check the run's sign-offs against this ledger: exit 1 when one is not there")
+  .addOption(logDirOption())
+  .addOption(logStoreOption())
+  .addOption(ledgerOption("cross-check the run's sign-offs against this ledger: exit 1 when one is not there"))
   .action(async (ref: string, opts) => {
     const { report } = await import('./commands/report.js');
     await execute((io) => report(ref, opts, io));
@@ -255,12 +263,9 @@ program
   .description('what changed between two runs: item statuses, new and removed items, numeric observations (exit 0)')
   .argument('<run-a>', 'the earlier run: id, latest~N or last-passed')
   .argument('<run-b>', 'the later run: id or latest')
-  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option(
-    '--log-store <s3-url>',
-    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
-  )
-  .option('--json', 'print JSON', false)
+  .addOption(logDirOption())
+  .addOption(logStoreOption())
+  .addOption(jsonOption())
   .action(async (a: string, b: string, opts) => {
     const { diff } = await import('./commands/diff.js');
     await execute((io) => diff(a, b, opts, io));
@@ -291,8 +296,8 @@ program
   .command('validate')
   .description('validate checklists and report every problem with file:line:col (default: the bundled ones)')
   .argument('[files...]', 'checklist names or paths')
-  .option('--env-file <file>', 'load variables from a dotenv file (repeatable)', collect, [])
-  .option('--var <NAME=VALUE>', 'set a variable (repeatable)', collect, [])
+  .addOption(envFileOption())
+  .addOption(varOption())
   .action(async (files: string[], opts) => {
     const { validate } = await import('./commands/validate.js');
     await execute((io) => validate(files, opts, io));
@@ -301,7 +306,7 @@ program
 program
   .command('list')
   .description('list the bundled checklists with their automated and manual item counts')
-  .option('--json', 'print JSON', false)
+  .addOption(jsonOption())
   .action(async (opts) => {
     const { list } = await import('./commands/list.js');
     await execute((io) => list(opts, io));
@@ -311,7 +316,7 @@ program
   .command('probes')
   .description('list probe kinds, or show one probe with its parameters and observations')
   .argument('[kind]', 'a probe kind')
-  .option('--json', 'print JSON', false)
+  .addOption(jsonOption())
   .action(async (kind: string | undefined, opts) => {
     const { probesCommand } = await import('./commands/probes.js');
     await execute((io) => probesCommand(kind, opts, io));
@@ -320,13 +325,10 @@ program
 program
   .command('runs')
   .description('list recorded runs, newest first')
-  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option(
-    '--log-store <s3-url>',
-    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
-  )
+  .addOption(logDirOption())
+  .addOption(logStoreOption())
   .option('--limit <n>', 'how many runs', '20')
-  .option('--json', 'print JSON', false)
+  .addOption(jsonOption())
   .action(async (opts) => {
     const { runs } = await import('./commands/runs.js');
     await execute((io) => runs(opts, io));
@@ -336,12 +338,9 @@ program
   .command('show')
   .description('show one recorded run')
   .argument('<run>', 'run id (or a unique prefix), or latest')
-  .option('--log-dir <dir>', 'run log directory (default $SFDEPLOY_LOG_DIR or .sfdeploy/runs)')
-  .option(
-    '--log-store <s3-url>',
-    "the team's run logs, s3://bucket/prefix, read together with the log directory (default $SFDEPLOY_LOG_STORE)",
-  )
-  .addOption(new Option('--format <format>', 'output format').choices(['pretty', 'json', 'junit']).default('pretty'))
+  .addOption(logDirOption())
+  .addOption(logStoreOption())
+  .addOption(formatOption(RUN_FORMATS, 'pretty'))
   .action(async (ref: string, opts) => {
     const { show } = await import('./commands/runs.js');
     await execute((io) => show(ref, opts, io));

@@ -1,3 +1,7 @@
+import type { Env, VarReading } from '../util/env.js';
+
+export type { VarReading } from '../util/env.js';
+
 /** How `${NAME}` resolves: environment, then the checklist's `vars` aliases and defaults, then `${NAME:-default}`. */
 export interface VarDeclaration {
   default?: string | undefined;
@@ -5,8 +9,6 @@ export interface VarDeclaration {
   secret?: boolean | undefined;
   description?: string | undefined;
 }
-
-export type Env = Record<string, string | undefined>;
 
 export interface Expansion {
   value: string;
@@ -28,15 +30,6 @@ export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclar
     if (v !== undefined && v !== '') return v;
   }
   return decl?.default;
-}
-
-/** One name a variable was read under, and its value. */
-export interface VarReading {
-  /** The name the value came from: the variable itself or one of its `from:` aliases. */
-  source: string;
-  value: string;
-  /** True when no name was set and the value is the declaration's default. */
-  isDefault?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { UsageError } from '../errors.js';
 import { suggest } from './describe.js';
-import type { PlannedItem } from './load.js';
+import type { PlannedItem } from './model.js';
 
 /**
  * Resolves `--only` / `--skip` selectors (item id, `section:ID`, `tag:NAME`) to the set of item ids to run;

@@ -7,14 +7,14 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { selectItems } from '../checklist/select.js';
 import { StoreError, UsageError } from '../errors.js';
 import { createGithubReporter } from '../reporters/github.js';
-import { createJsonReporter } from '../reporters/json.js';
-import { createJunitReporter } from '../reporters/junit.js';
+import { isFormat, RUN_FORMATS, type RunFormatName } from '../reporters/formats.js';
+import { runFormats } from '../reporters/index.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
 import { EXIT } from '../runner/gate.js';
 import { runChecklist } from '../runner/run.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
-import { removeStaleTempFiles } from '../runlog/atomic-file.js';
+import { removeStaleTempFiles } from '../util/atomic-file.js';
 import { resolveLogDir } from '../runlog/history.js';
 import { resolveLogStore, type RunLogStore } from '../runlog/store.js';
 import { newRunId, RunLogWriter } from '../runlog/write.js';
@@ -34,11 +34,8 @@ import { createRedactor } from '../util/redact.js';
 import { loadEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
-export const FORMATS = ['pretty', 'json', 'junit'] as const;
-export type Format = (typeof FORMATS)[number];
-
 export interface CheckOptions {
-  format: Format;
+  format: RunFormatName;
   output?: string | undefined;
   ci: boolean;
   only: string[];
@@ -56,12 +53,6 @@ export interface CheckOptions {
   ledger?: string | undefined;
   /** The team's log store, `s3://bucket/prefix`: the run log is uploaded there when the run ends or is interrupted. */
   logStore?: string | undefined;
-  /** Watch mode (commands/watch.ts): start a run this often, such as `5m`. */
-  every?: string | undefined;
-  /** Watch mode: keep going this long, such as `4h` (default: until stopped). */
-  for?: string | undefined;
-  /** Watch mode: stop after the first failed run. */
-  untilFail?: boolean | undefined;
 }
 
 /** How watch mode reuses one check: its listeners replace the terminal and CI output. */
@@ -69,15 +60,12 @@ export interface CheckHooks {
   listeners?: RunListener[];
 }
 
-/** `sfdeploy check <name|path>`: run a checklist and gate on the result. Returns the exit code. */
+/** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
 export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
-  if (opts.every !== undefined || opts.for !== undefined || opts.untilFail) {
-    const { watchCheck } = await import('./watch.js');
-    return watchCheck(ref, opts, io);
+  if (!isFormat(RUN_FORMATS, opts.format)) {
+    throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${opts.format}"`);
   }
-  if (!(FORMATS as readonly string[]).includes(opts.format)) {
-    throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got "${opts.format}"`);
-  }
+  const format = runFormats[opts.format];
   const concurrency = Number(opts.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
     throw new UsageError(`--concurrency expects a whole number 1-256, got "${opts.concurrency}"`);
@@ -160,11 +148,8 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     });
   }
   const target = (outputStream ?? io.stdout) as NodeJS.WritableStream & import('node:stream').Writable;
-  const machine = opts.format !== 'pretty';
-  if (opts.format === 'json') listeners.push(createJsonReporter(target));
-  if (opts.format === 'junit') listeners.push(createJunitReporter(target, sectionTitles));
-  if (!machine && outputStream) listeners.push(createPrettyReporter({ stream: target, color: false, spinner: false, logPath }));
-  const progressToStderr = machine && !outputStream;
+  if (format.machine || outputStream) listeners.push(format.createListener(target, { sectionTitles, logPath }));
+  const progressToStderr = format.machine && !outputStream;
   if (hooks.listeners) listeners.push(...hooks.listeners);
   else {
     listeners.push(

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
 import { expandReferences, parseDotenv } from '../util/dotenv.js';
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
 
 /** Everything a command may touch of the outside world; only cli.ts builds it from `process`. */

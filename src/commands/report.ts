@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import { renderHtmlReceipt } from '../reporters/html.js';
-import { renderMarkdownReceipt } from '../reporters/markdown.js';
+import { isFormat, REPORT_FORMATS } from '../reporters/formats.js';
+import { reportFormats } from '../reporters/index.js';
 import { buildReceipt } from '../reporters/receipt.js';
 import type { RunLog } from '../runner/types.js';
 import { openRunHistory } from '../runlog/history.js';
@@ -10,8 +10,6 @@ import { resolveRunRef } from '../runlog/refs.js';
 import { openLedger } from '../signoff/open.js';
 import { buildEnv } from './env-files.js';
 import { displayPath, type CommandIO } from './io.js';
-
-export const REPORT_FORMATS = ['markdown', 'html', 'json'] as const;
 
 export interface ReportOptions {
   format: string;
@@ -25,19 +23,15 @@ export interface ReportOptions {
 
 /** `sfdeploy report <run>`: the sign-off receipt of a recorded run, as Markdown, HTML or JSON. */
 export async function report(ref: string, opts: ReportOptions, io: CommandIO): Promise<number> {
-  if (!(REPORT_FORMATS as readonly string[]).includes(opts.format)) {
-    throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${opts.format}"`);
+  const format = opts.format;
+  if (!isFormat(REPORT_FORMATS, format)) {
+    throw new UsageError(`--format must be one of ${REPORT_FORMATS.join(', ')}, got "${format}"`);
   }
   const { run, warnings } = await resolveRunRef(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   const code = opts.ledger === undefined ? 0 : await crossCheck(run, opts.ledger, io);
   const receipt = buildReceipt(run);
-  const text =
-    opts.format === 'html'
-      ? renderHtmlReceipt(receipt)
-      : opts.format === 'json'
-        ? `${JSON.stringify(receipt, null, 2)}\n`
-        : renderMarkdownReceipt(receipt);
+  const text = reportFormats[format](receipt);
   if (!opts.output) {
     io.stdout.write(text);
     return code;

@@ -1,6 +1,7 @@
 import { Chalk } from 'chalk';
-import { formatItem, summaryLines } from '../reporters/pretty.js';
-import { renderJunit } from '../reporters/junit.js';
+import { UsageError } from '../errors.js';
+import { isFormat, RUN_FORMATS } from '../reporters/formats.js';
+import { runFormats } from '../reporters/index.js';
 import { openRunHistory } from '../runlog/history.js';
 import { findRun } from '../runlog/read.js';
 import type { CommandIO } from './io.js';
@@ -74,33 +75,7 @@ export async function show(ref: string, opts: HistoryOptions & { format: string 
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const { run, warnings } = await findRun(openRunHistory(opts, io.env, io.cwd), ref);
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
-  if (opts.format === 'json') {
-    io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
-    return 0;
-  }
-  if (opts.format === 'junit') {
-    io.stdout.write(renderJunit(run, new Map(run.items.map((i) => [i.section, i.sectionTitle]))));
-    return 0;
-  }
-  const ctx = run.context;
-  io.stdout.write(`${c.bold(run.checklist.title)} ${c.dim(`(${run.checklist.id})`)}\n`);
-  io.stdout.write(
-    c.dim(
-      `run ${run.runId} · ${run.startedAt} → ${run.finishedAt ?? 'not finished'} · release ${ctx.release ?? '-'} · ${ctx.environment ?? 'no environment'} · git ${ctx.gitSha?.slice(0, 12) ?? '-'}${ctx.gitDirty ? ' (dirty)' : ''} · ${ctx.user}@${ctx.host}\n`,
-    ),
-  );
-  let section = '';
-  for (const r of run.items) {
-    if (r.filtered) continue;
-    if (r.section !== section) {
-      section = r.section;
-      io.stdout.write(`\n${c.bold(r.sectionTitle ?? r.section)}\n`);
-    }
-    for (const line of formatItem(r, c)) io.stdout.write(`${line}\n`);
-  }
-  io.stdout.write('\n');
-  for (const line of summaryLines(run, c)) io.stdout.write(`${line}\n`);
-  if (run.status === 'running')
-    io.stdout.write(c.yellow('This run never finished: the process was killed before it could record an interruption.\n'));
+  if (!isFormat(RUN_FORMATS, opts.format)) throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${opts.format}"`);
+  io.stdout.write(runFormats[opts.format].render(run, c));
   return 0;
 }

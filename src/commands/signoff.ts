@@ -1,5 +1,6 @@
 import { Chalk } from 'chalk';
-import { loadChecklistFile, type LoadedChecklist, type PlannedItem } from '../checklist/load.js';
+import { loadChecklistFile } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { suggest } from '../checklist/describe.js';
 import { SfdeployError, StoreError, UsageError } from '../errors.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';

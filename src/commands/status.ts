@@ -4,6 +4,7 @@ import { readGitState } from '../runlog/context.js';
 import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
 import { brokenLedgerWarning } from '../signoff/ledger.js';
+import { linkedRecordSchema } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { readOutbox, resolveOutbox } from '../store/outbox.js';
 import { resolveTarget } from '../signoff/target.js';
@@ -52,7 +53,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const warning = brokenLedgerWarning(snapshot, shownLedger);
   if (warning) io.stderr.write(warning);
   const outbox = resolveOutbox(io.cwd);
-  const queued = (await readOutbox(outbox)).filter(
+  const queued = (await readOutbox(outbox, linkedRecordSchema)).filter(
     (q) => q.entry?.kind === 'signoff' && q.entry.store === ledger.location && q.entry.record.checklist === target.checklist,
   );
   if (queued.length) {

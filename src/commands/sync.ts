@@ -1,7 +1,7 @@
 import { Chalk } from 'chalk';
 import { readFile } from 'node:fs/promises';
 import { SfdeployError, StoreError } from '../errors.js';
-import { hashLinked } from '../signoff/linked.js';
+import { hashLinked, linkedRecordSchema, type LinkedRecord } from '../signoff/linked.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { RunLogStore } from '../runlog/store.js';
 import { readOutbox, removeEntry, resolveOutbox, type OutboxEntry } from '../store/outbox.js';
@@ -20,7 +20,7 @@ export async function sync(_opts: Record<string, never>, io: CommandIO): Promise
   const env = buildEnv(io.env, io.cwd, [], []);
   const outbox = resolveOutbox(io.cwd);
   const shownOutbox = displayPath(outbox, io.cwd);
-  const queued = await readOutbox(outbox);
+  const queued = await readOutbox(outbox, linkedRecordSchema);
   if (!queued.length) {
     io.stdout.write(`nothing to sync: ${shownOutbox} is empty\n`);
     return 0;
@@ -61,7 +61,7 @@ export async function sync(_opts: Record<string, never>, io: CommandIO): Promise
   return left ? 1 : 0;
 }
 
-function describe(entry: OutboxEntry): string {
+function describe(entry: OutboxEntry<LinkedRecord>): string {
   if (entry.kind === 'run') return `run log ${entry.runId}`;
   const r = entry.record;
   const scope = `${r.release ?? 'no release'}${r.environment ? ` (${r.environment})` : ''}`;
@@ -69,7 +69,7 @@ function describe(entry: OutboxEntry): string {
 }
 
 async function upload(
-  entry: OutboxEntry,
+  entry: OutboxEntry<LinkedRecord>,
   env: Record<string, string | undefined>,
 ): Promise<{ where: string; result: 'uploaded' | 'already' }> {
   const location = parseS3Url(entry.store, 'the outbox entry store');

@@ -12,6 +12,16 @@ import { resolveChecklist, type CommandIO } from './io.js';
 import { sleep } from '../util/sleep.js';
 
 /** One stretch of a watch: a run every `everyMs` for `forMs` (undefined: until stopped). */
+/** `check` options plus the watch-mode ones. */
+export interface WatchOptions extends CheckOptions {
+  /** Start a run this often, such as `5m`. */
+  every?: string | undefined;
+  /** Keep going this long, such as `4h` (default: until stopped). */
+  for?: string | undefined;
+  /** Stop after the first failed run. */
+  untilFail?: boolean | undefined;
+}
+
 export interface WatchPhase {
   title?: string | undefined;
   everyMs: number;
@@ -28,14 +38,14 @@ export interface WatchedRun {
 const MIN_EVERY_MS = 1000;
 
 /** `sfdeploy check <checklist> --every 5m --for 4h [--until-fail]`: the same checklist again and again. */
-export async function watchCheck(ref: string, opts: CheckOptions, io: CommandIO): Promise<number> {
+export async function watchCheck(ref: string, opts: WatchOptions, io: CommandIO): Promise<number> {
   if (opts.every === undefined)
     throw new UsageError(`${opts.for !== undefined ? '--for' : '--until-fail'} needs --every, such as --every 5m`);
   return runWatch(ref, opts, [{ everyMs: parseEvery(opts.every), forMs: opts.for === undefined ? undefined : parseFor(opts.for) }], io);
 }
 
 /** `sfdeploy watch <checklist>`: follow the checklist's `schedule:` phases (or --every/--for). */
-export async function watch(ref: string, opts: CheckOptions, io: CommandIO): Promise<number> {
+export async function watch(ref: string, opts: WatchOptions, io: CommandIO): Promise<number> {
   if (opts.every !== undefined) return watchCheck(ref, opts, io);
   if (opts.for !== undefined) throw new UsageError('--for needs --every, such as --every 5m');
   const definition = await loadDefinition(ref, opts, io);
@@ -61,12 +71,12 @@ function parseFor(text: string): number {
   return ms;
 }
 
-async function loadDefinition(ref: string, opts: CheckOptions, io: CommandIO): Promise<ChecklistDefinition> {
+async function loadDefinition(ref: string, opts: WatchOptions, io: CommandIO): Promise<ChecklistDefinition> {
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   return (await loadChecklistFile(resolveChecklist(ref, io.cwd), { env })).definition;
 }
 
-async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], io: CommandIO): Promise<number> {
+async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], io: CommandIO): Promise<number> {
   if (opts.format !== 'pretty' || opts.output) {
     throw new UsageError(
       'watch mode prints a timeline and records every run in the run log: use `sfdeploy report <run>` instead of --format/--output',
@@ -125,9 +135,6 @@ async function runWatch(ref: string, opts: CheckOptions, phases: WatchPhase[], i
         ref,
         {
           ...opts,
-          every: undefined,
-          for: undefined,
-          untilFail: undefined,
           ci: true,
           allowPending: false,
           only: phase.only ?? opts.only,

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Env, VarReading } from '../checklist/interpolate.js';
+import type { Env, VarReading } from '../util/env.js';
 
 /** What a probe's `run` receives besides its parameters. */
 export interface ProbeContext {

@@ -1,9 +1,8 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Writable } from 'node:stream';
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
-import { NO_SIGNOFF } from '../signoff/carry-over.js';
 import { paint, STATUS_WORDS, SYMBOLS } from './symbols.js';
 
 export interface PrettyOptions {
@@ -127,7 +126,7 @@ export function formatItem(r: ItemResult, c: ChalkInstance, description?: string
       );
     return lines;
   }
-  if (r.status === 'pending' && r.message === NO_SIGNOFF) return lines;
+  if (r.status === 'pending' && r.reason === 'no-signoff') return lines;
   detail(paint(c, r.status, `${r.status === 'error' ? 'error: ' : ''}${r.message}`));
   const failed = r.status === 'fail' || r.status === 'error' || r.status === 'warn';
   if (failed && description) detail(c.dim(description.trim().split('\n')[0]!));
@@ -189,4 +188,30 @@ export function summaryLines(log: RunLog, c: ChalkInstance, logPath?: string): s
   }
   if (logPath) lines.push(`${c.bold('Run log')}  ${logPath}`);
   return lines;
+}
+
+/** A recorded run as the terminal showed it (`sfdeploy show`): header, items by section, summary. */
+export function renderRun(run: RunLog, c: ChalkInstance): string {
+  const out: string[] = [];
+  const ctx = run.context;
+  out.push(`${c.bold(run.checklist.title)} ${c.dim(`(${run.checklist.id})`)}\n`);
+  out.push(
+    c.dim(
+      `run ${run.runId} · ${run.startedAt} → ${run.finishedAt ?? 'not finished'} · release ${ctx.release ?? '-'} · ${ctx.environment ?? 'no environment'} · git ${ctx.gitSha?.slice(0, 12) ?? '-'}${ctx.gitDirty ? ' (dirty)' : ''} · ${ctx.user}@${ctx.host}\n`,
+    ),
+  );
+  let section = '';
+  for (const r of run.items) {
+    if (r.filtered) continue;
+    if (r.section !== section) {
+      section = r.section;
+      out.push(`\n${c.bold(r.sectionTitle ?? r.section)}\n`);
+    }
+    for (const line of formatItem(r, c)) out.push(`${line}\n`);
+  }
+  out.push('\n');
+  for (const line of summaryLines(run, c)) out.push(`${line}\n`);
+  if (run.status === 'running')
+    out.push(c.yellow('This run never finished: the process was killed before it could record an interruption.\n'));
+  return out.join('');
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import type { RunLog } from '../runner/types.js';
 import { localRuns, newestFirst, type RunSource } from './read.js';
 import { resolveLogStore } from './store.js';

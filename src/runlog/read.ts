@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
-import { removeStaleTempFiles } from './atomic-file.js';
+import { removeStaleTempFiles } from '../util/atomic-file.js';
 
 export interface RunHistory {
   runs: RunLog[];

@@ -1,4 +1,4 @@
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import type { RunLog } from '../runner/types.js';
 import { isS3Url, keyUnder, mapLimit, parseS3Url, S3Objects, type S3Location } from '../store/s3.js';
 import { UsageError } from '../errors.js';

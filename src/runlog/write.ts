@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { summarize } from '../runner/gate.js';
 import type { RunListener, RunLog } from '../runner/types.js';
-import { writeFileAtomic, writeFileAtomicSync } from './atomic-file.js';
+import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
 
 /**
  * Writes `<dir>/<runId>.json` atomically (temp file + rename) at the start of the run and after every item.

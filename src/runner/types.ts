@@ -1,4 +1,4 @@
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 
 export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed'] as const;
 /** pass, fail, warn (failed but optional), error (could not run), skip, pending (manual, unsigned), signed. */
@@ -30,6 +30,9 @@ export interface Signoff {
   record?: string | undefined;
 }
 
+/** Why an item has its status, for reporters to decide by: `no-signoff` when a manual item was never signed. */
+export type ResultReason = 'no-signoff';
+
 export interface ItemResult {
   id: string;
   title: string;
@@ -46,6 +49,8 @@ export interface ItemResult {
   attempts: Attempt[];
   observations: Record<string, unknown>;
   signoff?: Signoff | undefined;
+  /** Set when a reporter should know why beyond the message (which is for humans). */
+  reason?: ResultReason | undefined;
   /** True when the item was left out by --only/--skip (status `skip`). */
   filtered?: boolean | undefined;
 }

@@ -1,4 +1,4 @@
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
 import { suggest } from '../checklist/describe.js';
 import { UsageError } from '../errors.js';

@@ -1,6 +1,7 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { formatDuration } from '../util/duration.js';
 import { mayActAs, roleLabel } from './approvals.js';
+import type { ResultReason } from '../runner/types.js';
 import type { SignoffRecord } from './chain.js';
 import { parseSigner, signerKey, type Signer } from './identity.js';
 
@@ -16,7 +17,7 @@ export type Assessment =
   | { status: 'signed'; record: SignoffRecord }
   | { status: 'declined'; record: SignoffRecord }
   /** `record`: the latest earlier sign-off, which no longer counts (`reason` says why). */
-  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined };
+  | { status: 'pending'; reason: string; record?: SignoffRecord | undefined; code?: ResultReason };
 
 export const NO_SIGNOFF = 'no sign-off yet';
 
@@ -32,7 +33,7 @@ export function findSignoff(
   now: Date,
 ): Assessment {
   const forItem = records.filter((r) => r.checklist === target.checklist && r.item === item.id);
-  if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF };
+  if (!forItem.length) return { status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' };
   let r = forItem[0]!;
   let differs = mismatches(r, item, target);
   for (const other of forItem.slice(1)) {

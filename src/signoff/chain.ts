@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalJson } from '../checklist/load.js';
+import { canonicalJson } from '../util/canonical-json.js';
 
 const SHA256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a SHA-256 hex digest');
 

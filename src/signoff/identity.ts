@@ -1,4 +1,4 @@
-import { git } from '../runlog/context.js';
+import { git } from '../util/git.js';
 
 export interface Signer {
   name: string;

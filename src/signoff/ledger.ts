@@ -1,6 +1,6 @@
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { SfdeployError } from '../errors.js';
 import {
   formatRecord,

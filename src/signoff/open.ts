@@ -1,4 +1,4 @@
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { isS3Url, parseS3Url } from '../store/s3.js';
 import { FileLedger, resolveLedgerPath, type Ledger } from './ledger.js';
 import { S3Ledger } from './s3-ledger.js';

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { PlannedItem } from '../checklist/load.js';
+import type { PlannedItem } from '../checklist/model.js';
 import { InterruptedError } from '../errors.js';
 
 export type Decision = 'confirm' | 'decline' | 'pending';

@@ -1,4 +1,4 @@
-import type { LoadedChecklist, PlannedItem } from '../checklist/load.js';
+import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { SfdeployError } from '../errors.js';
 import type { ManualDecision, SignoffProvider } from '../runner/run.js';
 import type { Signoff } from '../runner/types.js';
@@ -106,7 +106,7 @@ export function createSignoffProvider(o: SignoffProviderOptions): SignoffProvide
       if (found.status === 'signed') return fromRecord(found.record, 'ledger');
       if (o.interactive) return ask(item, found, signal, o.interactive);
       if (found.status === 'declined') return fromRecord(found.record, 'ledger');
-      return { status: 'pending', message: found.reason };
+      return { status: 'pending', message: found.reason, ...(found.code ? { reason: found.code } : {}) };
     },
   };
 }

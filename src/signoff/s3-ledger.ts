@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { StoreError } from '../errors.js';
 import { keyUnder, mapLimit, S3Objects, type S3Location, type StoreSettings } from '../store/s3.js';
 import type { RecordDraft } from './chain.js';

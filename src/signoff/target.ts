@@ -1,4 +1,4 @@
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import type { Redactor } from '../util/redact.js';
 
 /**

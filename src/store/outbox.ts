@@ -2,44 +2,59 @@ import { mkdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../runlog/atomic-file.js';
-import { linkedRecordSchema, type LinkedRecord } from '../signoff/linked.js';
+import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
 
 /** Where uploads wait while a store is unreachable, relative to the working directory. */
 export const DEFAULT_OUTBOX = '.sfdeploy/outbox';
+
+/** What the outbox needs of a queued sign-off record: its hash names the file. The caller's schema checks the rest. */
+export interface QueuedRecord {
+  hash: string;
+}
 
 /**
  * One upload waiting in the outbox: a sign-off sealed while the ledger was unreachable (`signoff --offline`), or
  * a run log whose upload to the log store failed. File names are derived from what they hold, so queueing the same
  * thing twice keeps one entry.
  */
-export const outboxEntrySchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    v: z.literal(1),
-    kind: z.literal('signoff'),
-    /** The ledger, `s3://bucket/prefix`. */
-    store: z.string(),
-    queuedAt: z.iso.datetime(),
-    record: linkedRecordSchema,
-  }),
-  z.strictObject({
-    v: z.literal(1),
-    kind: z.literal('run'),
-    /** The log store, `s3://bucket/prefix`. */
-    store: z.string(),
-    queuedAt: z.iso.datetime(),
-    runId: z.string(),
-    /** The local run log to upload (absolute path). */
-    file: z.string(),
-  }),
-]);
+export type OutboxEntry<R extends QueuedRecord = QueuedRecord> =
+  | {
+      v: 1;
+      kind: 'signoff';
+      /** The ledger, `s3://bucket/prefix`. */
+      store: string;
+      queuedAt: string;
+      record: R;
+    }
+  | {
+      v: 1;
+      kind: 'run';
+      /** The log store, `s3://bucket/prefix`. */
+      store: string;
+      queuedAt: string;
+      runId: string;
+      /** The local run log to upload (absolute path). */
+      file: string;
+    };
 
-export type OutboxEntry = z.infer<typeof outboxEntrySchema>;
+/** The schema of an entry whose sign-off records `record` validates. */
+const entrySchema = <R extends QueuedRecord>(record: z.ZodType<R>): z.ZodType<OutboxEntry<R>> =>
+  z.discriminatedUnion('kind', [
+    z.strictObject({ v: z.literal(1), kind: z.literal('signoff'), store: z.string(), queuedAt: z.iso.datetime(), record }),
+    z.strictObject({
+      v: z.literal(1),
+      kind: z.literal('run'),
+      store: z.string(),
+      queuedAt: z.iso.datetime(),
+      runId: z.string(),
+      file: z.string(),
+    }),
+  ]) as unknown as z.ZodType<OutboxEntry<R>>;
 
-export interface QueuedEntry {
+export interface QueuedEntry<R extends QueuedRecord = QueuedRecord> {
   /** The entry's file. */
   file: string;
-  entry?: OutboxEntry | undefined;
+  entry?: OutboxEntry<R> | undefined;
   /** Why the file is not an entry. */
   error?: string | undefined;
 }
@@ -50,7 +65,7 @@ const nameOf = (entry: OutboxEntry): string =>
   entry.kind === 'signoff' ? `signoff-${entry.record.hash.slice(0, 24)}.json` : `run-${entry.runId}.json`;
 
 /** Queues a sign-off sealed offline; returns the entry's file. */
-export async function queueSignoff(dir: string, store: string, record: LinkedRecord, now: Date): Promise<string> {
+export async function queueSignoff(dir: string, store: string, record: QueuedRecord, now: Date): Promise<string> {
   return write(dir, { v: 1, kind: 'signoff', store, queuedAt: now.toISOString(), record });
 }
 
@@ -73,8 +88,8 @@ async function write(dir: string, entry: OutboxEntry): Promise<string> {
   return file;
 }
 
-/** Everything queued, oldest first. Files that are not entries are returned with the reason. */
-export async function readOutbox(dir: string): Promise<QueuedEntry[]> {
+/** Everything queued, oldest first; `record` validates queued sign-offs. Files that are not entries are returned with the reason. */
+export async function readOutbox<R extends QueuedRecord>(dir: string, record: z.ZodType<R>): Promise<QueuedEntry<R>[]> {
   await removeStaleTempFiles(dir);
   let names: string[];
   try {
@@ -83,7 +98,8 @@ export async function readOutbox(dir: string): Promise<QueuedEntry[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const out: QueuedEntry[] = [];
+  const schema = entrySchema(record);
+  const out: QueuedEntry<R>[] = [];
   for (const name of names) {
     const file = join(dir, name);
     let data: unknown;
@@ -93,7 +109,7 @@ export async function readOutbox(dir: string): Promise<QueuedEntry[]> {
       out.push({ file, error: 'not valid JSON' });
       continue;
     }
-    const parsed = outboxEntrySchema.safeParse(data);
+    const parsed = schema.safeParse(data);
     if (parsed.success) out.push({ file, entry: parsed.data });
     else
       out.push({
@@ -101,7 +117,7 @@ export async function readOutbox(dir: string): Promise<QueuedEntry[]> {
         error: `not an outbox entry (${parsed.error.issues[0]?.path.join('.') || 'entry'}: ${parsed.error.issues[0]?.message})`,
       });
   }
-  const when = (q: QueuedEntry): string => q.entry?.queuedAt ?? '';
+  const when = (q: QueuedEntry<R>): string => q.entry?.queuedAt ?? '';
   return out.sort((a, b) => (when(a) < when(b) ? -1 : when(a) > when(b) ? 1 : a.file.localeCompare(b.file)));
 }
 

@@ -6,9 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
-import type { Env } from '../checklist/interpolate.js';
+import type { Env } from '../util/env.js';
 import { StoreError, UsageError } from '../errors.js';
-import { describeS3Error, s3ErrorCode } from '../probes/s3/errors.js';
+import { createS3Client, maskAwsSecrets, type S3Module } from '../aws/client.js';
+import { describeS3Error, s3ErrorCode } from '../aws/errors.js';
 
 /** `s3://bucket/some/prefix` split up. `prefix` has no leading or trailing slash and may be empty. */
 export interface S3Location {
@@ -74,7 +75,7 @@ export class S3Objects {
   readonly where: string;
   private readonly env: Env;
   private readonly settings: Required<StoreSettings>;
-  private client: Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> | undefined;
+  private client: Promise<{ s3: S3Module; client: S3Client }> | undefined;
 
   constructor(location: S3Location, env: Env, settings: StoreSettings = {}) {
     this.location = location;
@@ -159,37 +160,15 @@ export class S3Objects {
     return this.env.AWS_REGION || this.env.AWS_DEFAULT_REGION || 'us-east-1';
   }
 
-  private connect(): Promise<{ s3: typeof import('@aws-sdk/client-s3'); client: S3Client }> {
-    this.client ??= (async () => {
-      const s3 = await import('@aws-sdk/client-s3');
-      const endpoint = this.endpoint();
-      const {
-        AWS_ACCESS_KEY_ID: accessKeyId,
-        AWS_SECRET_ACCESS_KEY: secretAccessKey,
-        AWS_SESSION_TOKEN: sessionToken,
-        AWS_PROFILE: profile,
-      } = this.env;
-      const client = new s3.S3Client({
-        region: this.region(),
-        ...(endpoint
-          ? { endpoint: endpoint.href, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-          : {}),
-        forcePathStyle: endpoint !== undefined,
-        ...(accessKeyId && secretAccessKey
-          ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
-          : profile
-            ? { profile }
-            : {}),
-        followRegionRedirects: true,
-        maxAttempts: 3,
-        requestHandler: {
-          connectionTimeout: this.settings.connectTimeoutMs,
-          requestTimeout: this.settings.requestTimeoutMs,
-          throwOnRequestTimeout: true,
-        },
-      });
-      return { s3, client };
-    })();
+  private connect(): Promise<{ s3: S3Module; client: S3Client }> {
+    this.client ??= createS3Client({
+      region: this.region(),
+      endpoint: this.endpoint(),
+      lookup: (name) => this.env[name],
+      maxAttempts: 3,
+      connectTimeoutMs: this.settings.connectTimeoutMs,
+      requestTimeoutMs: this.settings.requestTimeoutMs,
+    });
     return this.client;
   }
 
@@ -207,14 +186,12 @@ export class S3Objects {
         timeoutMs: this.settings.requestTimeoutMs,
         operation,
       });
-      throw new StoreError(this.location.url, this.mask(described.message), isUnreachable(e));
+      throw new StoreError(
+        this.location.url,
+        maskAwsSecrets(described.message, (name) => this.env[name]),
+        isUnreachable(e),
+      );
     }
-  }
-
-  /** Credentials never reach a message, even when an endpoint echoes them. */
-  private mask(text: string): string {
-    const secrets = [this.env.AWS_SECRET_ACCESS_KEY, this.env.AWS_SESSION_TOKEN].filter((s): s is string => !!s && s.length >= 4);
-    return secrets.reduce((out, s) => out.split(s).join('***'), text);
   }
 }
 

@@ -362,12 +362,14 @@ describe('s3 probe reads what the conditions name', () => {
 
 describe('s3 probe module', () => {
   it('imports @aws-sdk/client-s3 only inside run(), so other commands do not load it', () => {
-    const folder = new URL('../../src/probes/s3/', import.meta.url);
-    for (const file of readdirSync(folder)) {
-      const source = readFileSync(new URL(file, folder), 'utf8');
-      expect(source, file).not.toMatch(/^import (?!type )[^;]*from '@aws-sdk\/client-s3'/m);
+    for (const folder of [new URL('../../src/probes/s3/', import.meta.url), new URL('../../src/aws/', import.meta.url)]) {
+      for (const file of readdirSync(folder)) {
+        const source = readFileSync(new URL(file, folder), 'utf8');
+        expect(source, file).not.toMatch(/^import (?!type )[^;]*from '@aws-sdk\/client-s3'/m);
+      }
     }
-    expect(readFileSync(new URL('index.ts', folder), 'utf8')).toContain("await import('@aws-sdk/client-s3')");
+    expect(readFileSync(new URL('../../src/aws/client.ts', import.meta.url), 'utf8')).toContain("await import('@aws-sdk/client-s3')");
+    expect(readFileSync(new URL('../../src/probes/s3/index.ts', import.meta.url), 'utf8')).toContain('await createS3Client(');
   });
 
   it('describes every parameter and defaults to the AWS variables', () => {

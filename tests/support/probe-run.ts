@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { expandDeep, type Env } from '../../src/checklist/interpolate.js';
+import { expandDeep } from '../../src/checklist/interpolate.js';
+import type { Env } from '../../src/util/env.js';
 import { getProbe } from '../../src/probes/index.js';
 import type { ProbeContext, ProbeOutcome } from '../../src/probes/types.js';
 

@@ -1,4 +1,4 @@
-import type { Env } from '../../src/checklist/interpolate.js';
+import type { Env } from '../../src/util/env.js';
 import { parseChecklist } from '../../src/checklist/load.js';
 import { runChecklist } from '../../src/runner/run.js';
 import type { ItemResult, RunLog } from '../../src/runner/types.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { removeStaleTempFiles, writeFileAtomic } from '../../src/runlog/atomic-file.js';
+import { removeStaleTempFiles, writeFileAtomic } from '../../src/util/atomic-file.js';
 import { tempDir } from '../support/tmp.js';
 
 const cleanups: (() => void)[] = [];

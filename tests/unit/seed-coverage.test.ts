@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadChecklistFile, type LoadedChecklist } from '../../src/checklist/load.js';
+import { loadChecklistFile } from '../../src/checklist/load.js';
+import type { LoadedChecklist } from '../../src/checklist/model.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SEED = join(ROOT, 'tests/fixtures/seed/DEPLOYMENT_CHECKLIST.md');

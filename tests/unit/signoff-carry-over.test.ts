@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseChecklist, type LoadedChecklist } from '../../src/checklist/load.js';
+import { parseChecklist } from '../../src/checklist/load.js';
+import type { LoadedChecklist } from '../../src/checklist/model.js';
 import { Assessor, findSignoff, NO_SIGNOFF, type Target } from '../../src/signoff/carry-over.js';
 import { sealRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
 
@@ -64,7 +65,7 @@ describe('reusing a sign-off from the ledger', () => {
   });
 
   it('says why nothing counts: no record, another release, another environment, a changed item', () => {
-    expect(findSignoff([], cto, checklist, target, NOW)).toEqual({ status: 'pending', reason: NO_SIGNOFF });
+    expect(findSignoff([], cto, checklist, target, NOW)).toEqual({ status: 'pending', reason: NO_SIGNOFF, code: 'no-signoff' });
     expect(findSignoff(ledger({ release: 'v1.2.0' }), cto, checklist, target, NOW)).toMatchObject({
       status: 'pending',
       reason: 'signed by ana for v1.2.0; this run is v1.2.1',

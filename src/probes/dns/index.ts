@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { oneLine } from '../network-error.js';
+import { oneLine } from '../../util/network-error.js';
 import { defineProbe } from '../types.js';
 
 const TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT'] as const;

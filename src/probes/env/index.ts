@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VarReading } from '../../checklist/interpolate.js';
+import type { VarReading } from '../../util/env.js';
 import { entropyBits, placeholderReason } from '../../util/placeholder.js';
 import { defineProbe } from '../types.js';
 import { bool, int } from '../params.js';

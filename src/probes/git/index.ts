@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { maskCredentials, oneLine } from '../network-error.js';
+import { maskCredentials, oneLine } from '../../util/network-error.js';
 import { defineProbe } from '../types.js';
 
 /** semver.org's regular expression, with an optional leading `v`. */

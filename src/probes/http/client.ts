@@ -2,7 +2,7 @@ import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { describeNetworkError, maskUrl } from '../network-error.js';
+import { describeNetworkError, maskUrl } from '../../util/network-error.js';
 
 /** Response bodies are kept up to this size; the rest is read and dropped. */
 export const MAX_BODY = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { bool, int } from '../params.js';
 import { defineProbe } from '../types.js';
-import { maskUrl } from '../network-error.js';
+import { maskUrl } from '../../util/network-error.js';
 import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile, type HttpAnswer, type PeerTls } from './client.js';
 
 const params = z

@@ -2,7 +2,7 @@ import type { Client, ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
-import { describeNetworkError } from '../network-error.js';
+import { describeNetworkError } from '../../util/network-error.js';
 import type { ProbeContext } from '../types.js';
 
 /** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile } from '../http/client.js';
-import { maskUrl, oneLine } from '../network-error.js';
+import { maskUrl, oneLine } from '../../util/network-error.js';
 import { bool } from '../params.js';
 import { defineProbe } from '../types.js';
 

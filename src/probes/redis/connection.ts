@@ -1,6 +1,6 @@
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
-import { describeNetworkError } from '../network-error.js';
+import { describeNetworkError } from '../../util/network-error.js';
 
 /** Where and how to connect, read from a `redis://` or `rediss://` URL. */
 export interface RedisTarget {

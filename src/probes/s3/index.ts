@@ -8,7 +8,8 @@ import { untilAborted } from '../abort.js';
 import { formatDuration } from '../../util/duration.js';
 import { bool, int } from '../params.js';
 import { defineProbe, type ProbeContext } from '../types.js';
-import { describeS3Error, s3ErrorCode, type S3ErrorContext } from './errors.js';
+import { createS3Client, maskAwsSecrets, type S3Module } from '../../aws/client.js';
+import { describeS3Error, s3ErrorCode, type S3ErrorContext } from '../../aws/errors.js';
 import { analysePolicy } from './policy.js';
 
 /** Bucket configurations read only when listed in `read:`, each one request. */
@@ -91,48 +92,28 @@ export default defineProbe({
   defaultCheck:
     'the bucket exists and is accessible; with `prefix`, at least one object is under it; with `write_test`, the canary round trip succeeds',
   async run(p, ctx) {
-    const secrets = credentialSecrets(ctx);
     try {
       return await probeBucket(p, ctx);
     } catch (e) {
       if (ctx.signal.aborted || !(e instanceof Error)) throw e;
-      e.message = mask(e.message, secrets);
+      e.message = maskAwsSecrets(e.message, ctx.lookup);
       throw e;
     }
   },
 });
 
-function credentialSecrets(ctx: ProbeContext): string[] {
-  return [ctx.lookup('AWS_SECRET_ACCESS_KEY'), ctx.lookup('AWS_SESSION_TOKEN')].filter((s): s is string => !!s && s.length >= 4);
-}
-
-function mask(text: string, secrets: readonly string[]): string {
-  return secrets.reduce((out, s) => out.split(s).join('***'), text);
-}
-
 async function probeBucket(p: S3Params, ctx: ProbeContext) {
   const endpoint = parseEndpoint(p.endpoint);
   const where = endpoint ? endpoint.host : `s3.${p.region}.amazonaws.com`;
   const errorContext: S3ErrorContext = { bucket: p.bucket, where, region: p.region, timeoutMs: ctx.timeoutMs };
-  const s3 = await import('@aws-sdk/client-s3');
-  const accessKeyId = ctx.lookup('AWS_ACCESS_KEY_ID');
-  const secretAccessKey = ctx.lookup('AWS_SECRET_ACCESS_KEY');
-  const sessionToken = ctx.lookup('AWS_SESSION_TOKEN');
-  const profile = ctx.lookup('AWS_PROFILE');
-  const client = new s3.S3Client({
+  const { s3, client } = await createS3Client({
     region: p.region,
-    ...(endpoint
-      ? { endpoint: endpoint.href, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-      : {}),
-    forcePathStyle: p.force_path_style ?? endpoint !== undefined,
-    ...(accessKeyId && secretAccessKey
-      ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
-      : profile
-        ? { profile }
-        : {}),
-    followRegionRedirects: true,
+    endpoint,
+    forcePathStyle: p.force_path_style,
+    lookup: ctx.lookup,
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: ctx.timeoutMs, requestTimeout: ctx.timeoutMs, throwOnRequestTimeout: true },
+    connectTimeoutMs: ctx.timeoutMs,
+    requestTimeoutMs: ctx.timeoutMs,
   });
   const options = { abortSignal: ctx.signal };
   const raw = <T>(work: () => Promise<T>): Promise<T> => untilAborted(work(), ctx.signal);
@@ -306,7 +287,6 @@ async function probeBucket(p: S3Params, ctx: ProbeContext) {
   }
 }
 
-type S3Module = typeof import('@aws-sdk/client-s3');
 type Listed = { Key?: string | undefined; LastModified?: Date | undefined; Size?: number | undefined };
 type Page = { Contents?: Listed[] | undefined; IsTruncated?: boolean | undefined; NextContinuationToken?: string | undefined };
 

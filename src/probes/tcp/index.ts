@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { describeNetworkError } from '../network-error.js';
+import { describeNetworkError } from '../../util/network-error.js';
 import { duration, port } from '../params.js';
 import { defineProbe } from '../types.js';
 import { formatDuration } from '../../util/duration.js';

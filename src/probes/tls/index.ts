@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { readCaFile, daysUntil, formatName } from '../http/client.js';
-import { describeCertificateError, describeNetworkError } from '../network-error.js';
+import { describeCertificateError, describeNetworkError } from '../../util/network-error.js';
 import { int, port } from '../params.js';
 import { defineProbe } from '../types.js';
 

@@ -1,6 +1,6 @@
-import { ProbeError } from '../../errors.js';
-import { formatDuration } from '../../util/duration.js';
-import { describeNetworkError } from '../network-error.js';
+import { ProbeError } from '../errors.js';
+import { formatDuration } from '../util/duration.js';
+import { describeNetworkError } from '../util/network-error.js';
 
 /** What an S3 error is about, for its message. */
 export interface S3ErrorContext {

@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { isProcessAlive } from '../util/process-alive.js';
+import { isProcessAlive } from './process-alive.js';
 
 /**
  * Atomic file replacement (write a temp file beside the target, fsync, rename over it) whose temp files carry the
