@@ -139,7 +139,16 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
     const runProbeItem = async (item: PlannedItem): Promise<void> => {
       emit('onItemStart', item);
-      const result = await executeProbe(item, { timeoutMs: o.timeoutMs, signal, env: o.env, cwd: o.cwd, redact: o.redact, lookup, lookupAll, now });
+      const result = await executeProbe(item, {
+        timeoutMs: o.timeoutMs,
+        signal,
+        env: o.env,
+        cwd: o.cwd,
+        redact: o.redact,
+        lookup,
+        lookupAll,
+        now,
+      });
       if (result === 'interrupted') return;
       finish(item, result);
     };
