@@ -138,7 +138,9 @@ describe('sfdeploy check pre against a stand-in of the Social Flow backend', () 
     expect(item('env-jwt-secret').message).toContain('SECRET_KEY (read as JWT_SECRET_KEY) looks like a placeholder');
     expect(item('env-configured').message).toContain('SECRET_KEY (read as JWT_SECRET_KEY) looks like a placeholder');
     expect(item('env-configured').message).toContain('AWS_ACCESS_KEY_ID is an example value from vendor documentation');
-    expect(item('env-stripe-live').message).toBe('STRIPE_API_KEY looks like a placeholder, not a real value');
+    expect(item('env-stripe-live').message).toBe(
+      'STRIPE_API_KEY looks like a placeholder, not a real value; STRIPE_SECRET_KEY (read as STRIPE_API_KEY) looks like a placeholder, not a real value',
+    );
     expect(item('stripe-webhook-secret').message).toBe('STRIPE_WEBHOOK_SECRET looks like a placeholder, not a real value');
     expect(item('sendgrid').message).toBe('SENDGRID_API_KEY looks like a placeholder, not a real value');
     expect(item('env-allowed-hosts').message).toBe('ALLOWED_HOSTS contains the forbidden value "*"');
