@@ -203,6 +203,12 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     signal: io.signal,
     env,
     cwd: io.cwd,
+    ownPaths: [
+      logDir,
+      outbox,
+      ...(opts.output ? [resolve(io.cwd, opts.output)] : []),
+      ...(/^s3:\/\//.test(ledger.location) ? [] : [resolve(io.cwd, ledger.location)]),
+    ],
     redact,
     listeners,
   });

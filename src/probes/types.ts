@@ -14,6 +14,8 @@ export interface ProbeContext {
   lookupAll?(name: string): VarReading[];
   /** Working directory: where the user's repository is. */
   cwd: string;
+  /** Absolute paths sfdeploy itself writes in this run (run log folder, --output, ledger, outbox): never a change of the user's. */
+  ownPaths?: readonly string[] | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
   wants?: readonly string[] | undefined;
 }

@@ -22,6 +22,7 @@ export interface AttemptOptions {
   signal: AbortSignal;
   env: Env;
   cwd: string;
+  ownPaths?: readonly string[] | undefined;
   redact: Redactor;
   lookup: (name: string) => string | undefined;
   /** Every value of a variable under its names (see lookupVarAll). */
@@ -91,6 +92,7 @@ async function attemptProbe(item: PlannedItem, timeoutMs: number, o: AttemptOpti
         lookup: o.lookup,
         lookupAll: o.lookupAll,
         cwd: o.cwd,
+        ownPaths: o.ownPaths,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
       }),
       aborted,

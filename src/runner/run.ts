@@ -37,6 +37,8 @@ export interface RunOptions {
   signal: AbortSignal;
   env: Env;
   cwd: string;
+  /** Absolute paths sfdeploy writes in this run; probes never count them as the user's changes. */
+  ownPaths?: readonly string[] | undefined;
   redact: Redactor;
   listeners: RunListener[];
   now?: () => Date;
@@ -144,6 +146,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         signal,
         env: o.env,
         cwd: o.cwd,
+        ownPaths: o.ownPaths,
         redact: o.redact,
         lookup,
         lookupAll,

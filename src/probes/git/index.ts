@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { maskCredentials, oneLine } from '../../util/network-error.js';
@@ -98,7 +99,17 @@ export default defineProbe({
     ]);
     if (status.code !== 0) throw new ProbeError(`git status failed in ${p.path}: ${oneLine(status.stderr) || `exit ${status.code}`}`);
 
-    const changes = parsePorcelain(status.stdout).filter((c) => !OWN_DIR.test(c.path));
+    const root = top.stdout.trim();
+    const own = (ctx.ownPaths ?? []).map((o) => relative(root, o)).filter((r) => r !== '' && !r.startsWith('..') && !isAbsolute(r));
+    const isOwn = (path: string): boolean => OWN_DIR.test(path) || own.some((o) => path === o || path.startsWith(`${o}/`));
+    const changes: Change[] = [];
+    for (const c of parsePorcelain(status.stdout)) {
+      // git collapses an untracked folder to `dir/`: when sfdeploy writes inside it, look at its files one by one
+      if (c.code === '??' && c.path.endsWith('/') && own.some((o) => `${o}/`.startsWith(c.path))) {
+        const inside = await git('ls-files', '-z', '--full-name', '--others', '--exclude-standard', '--', `:(top)${c.path}`);
+        for (const f of inside.stdout.split('\0').filter(Boolean)) if (!isOwn(f)) changes.push({ code: '??', path: f });
+      } else if (!isOwn(c.path)) changes.push(c);
+    }
     const headSha = head.code === 0 ? head.stdout.trim() || null : null;
     const tags =
       headSha && tagList.code === 0
