@@ -32,6 +32,11 @@ export interface ProbeOutcome {
   problems?: string[];
   /** One line describing what was seen when all is well ("200 in 12ms"). */
   summary?: string;
+  /**
+   * The probe's own words for what an observation means, by observation path (`tag`: "HEAD has no tag",
+   * `type`: ".github/workflows does not exist"): a failing `expect:` on that path says it beside the condition.
+   */
+  reasons?: Record<string, string>;
 }
 
 /** One probe kind: its parameters schema, the observations it reports and how it runs. */

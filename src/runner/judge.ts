@@ -1,5 +1,5 @@
 import type { PlannedItem } from '../checklist/model.js';
-import { evaluateCondition } from '../checklist/condition.js';
+import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import type { ItemResult, ItemStatus } from './types.js';
 
@@ -70,8 +70,21 @@ export function judge(item: PlannedItem, outcome: ProbeOutcome): Verdict {
   const conditions = item.probe!.conditions;
   const observations = outcome.observations;
   if (conditions) {
-    const failed = conditions.map((c) => evaluateCondition(c, observations)).filter((r) => !r.ok);
-    if (failed.length) return { status: 'fail', message: failed.map((f) => f.message).join('; '), observations };
+    const reasons = outcome.reasons ?? {};
+    const failed = conditions
+      .map((c) => ({ c, r: evaluateCondition(c, observations) }))
+      .filter(({ r }) => !r.ok)
+      .map(({ c, r }) => {
+        const why = [
+          ...new Set(
+            conditionPaths(c)
+              .map((path) => reasons[path])
+              .filter((w): w is string => w !== undefined),
+          ),
+        ];
+        return why.length ? `${why.join('; ')}: ${r.message}` : r.message;
+      });
+    if (failed.length) return { status: 'fail', message: failed.join('; '), observations };
     return { status: 'pass', message: outcome.summary ?? conditions.map((c) => c.source.trim()).join(', '), observations };
   }
   const problems = outcome.problems ?? [];

@@ -169,8 +169,23 @@ export default defineProbe({
         `${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in ${p.path}: ${shown.join(', ')}${changes.length > 5 ? ', …' : ''}`,
       );
     }
+    const reasons: Record<string, string> = {};
+    if (tag === null) {
+      const noTag = headSha ? 'HEAD has no tag' : 'the repository has no commits, so no tag';
+      Object.assign(reasons, { tag: noTag, tag_is_semver: noTag, changelog_mentions_tag: noTag });
+    } else if (!observations.tag_is_semver) reasons.tag_is_semver = `the tag at HEAD, ${tag}, is not a semantic version (v1.2.3)`;
+    if (changelogText === undefined) {
+      reasons.changelog_exists = `${p.changelog} does not exist`;
+      reasons.changelog_mentions_tag ??= `${p.changelog} does not exist`;
+    } else if (tag !== null && !observations.changelog_mentions_tag)
+      reasons.changelog_mentions_tag = `${p.changelog} does not mention ${tag}`;
+    for (const path of p.paths) {
+      reasons[`tracked.${path}`] = tracked[path] ? `${path} is tracked by git` : `${path} is not tracked by git`;
+      reasons[`ignored.${path}`] = ignored[path] ? `${path} is ignored by git` : `${path} is not ignored by git (add it to .gitignore)`;
+    }
+    if (problems.length) reasons.clean = problems[0]!;
     const where = observations.branch ?? (headSha ? `detached at ${headSha.slice(0, 12)}` : 'no commits yet');
-    return { observations, problems, summary: `${where}${tag ? ` (${tag})` : ''}, ${observations.clean ? 'clean' : 'dirty'}` };
+    return { observations, problems, reasons, summary: `${where}${tag ? ` (${tag})` : ''}, ${observations.clean ? 'clean' : 'dirty'}` };
   },
 });
 
