@@ -14,7 +14,7 @@ const PLACEHOLDER_HOSTS = new Set(['host', 'hostname', 'your-host', 'example.com
  * documentation test key, the common fake phone number.
  */
 const DOCUMENTED_EXAMPLES = [
-  'AKIAIOSFODNN7EXAMPLE',
+  'AKIAIOSFODNN7EXAMPLE', // sfdeploy:allow-secret (AWS's documented example)
   'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   'ASIAIOSFODNN7EXAMPLE',
   '123456789012',

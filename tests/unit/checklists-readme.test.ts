@@ -13,7 +13,7 @@ function rows(name: string): string[] {
   if (start === -1) return [];
   const next = README.indexOf('\n## ', start + 1);
   const section = README.slice(start, next === -1 ? undefined : next);
-  return [...section.matchAll(/^\| ([a-z0-9][a-z0-9-]*) \| (.+?) \| (.+?) \|$/gm)]
+  return [...section.matchAll(/^\| ([a-z0-9][a-z0-9-]*) \| (.+?) \| (.+?) \|(?: <!--.*-->)?$/gm)]
     .filter((m) => m[1] !== 'item' && m[2]!.trim() !== '' && m[3]!.trim() !== '')
     .map((m) => m[1]!);
 }
