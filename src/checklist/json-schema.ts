@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { getProbe, probeKinds } from '../probes/index.js';
 import type { Probe } from '../probes/types.js';
 import { checklistSchema, itemSchema, probeSchema } from './schema.js';
+import { declaredDefault } from '../util/zod-defaults.js';
 
 type Json = Record<string, unknown>;
 
@@ -162,7 +163,7 @@ function restrictsString(node: Json): boolean {
 /** zod leaves defaults of transformed values (`bool().default(false)`) out of input schemas: put them back. */
 function fillDefault(schema: z.ZodType, json: Json): void {
   if (!(schema instanceof z.ZodDefault) || json.default !== undefined) return;
-  const value: unknown = (schema as z.ZodDefault).def.defaultValue;
+  const value = declaredDefault(schema);
   if (value === undefined || typeof value === 'function') return;
   if (!z.safeParse((schema as z.ZodDefault).def.innerType, value).success) return;
   json.default = value;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { getProbe, probeKinds } from '../probes/index.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { Env } from '../util/env.js';
+import { declaredDefaults } from '../util/zod-defaults.js';
 import { ConditionSyntaxError, conditionPaths, isKnownObservation, parseCondition, type Condition } from './condition.js';
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
 import { expand, expandDeep, isTruthy, referencedVars, type VarDeclaration } from './interpolate.js';
@@ -201,27 +202,11 @@ function lookupMissing(name: string, c: PlanContext): boolean {
 
 /** Top-level string defaults that reference variables (`url: ${DATABASE_URL}`) are expanded like written values. */
 function injectEnvDefaults(schema: z.ZodType, params: Record<string, unknown>): Record<string, unknown> {
-  const base = unwrapObject(schema);
-  if (!base) return params;
   const out = { ...params };
-  for (const [key, field] of Object.entries(base.shape as Record<string, z.ZodType>)) {
-    if (out[key] !== undefined) continue;
-    if (field instanceof z.ZodDefault) {
-      const dv: unknown = (field as z.ZodDefault).def.defaultValue;
-      if (typeof dv === 'string' && dv.includes('${')) out[key] = dv;
-    }
+  for (const [key, value] of Object.entries(declaredDefaults(schema))) {
+    if (out[key] === undefined && typeof value === 'string' && value.includes('${')) out[key] = value;
   }
   return out;
-}
-
-function unwrapObject(schema: z.ZodType): z.ZodObject | undefined {
-  let s: z.ZodType = schema;
-  for (let i = 0; i < 5; i++) {
-    if (s instanceof z.ZodObject) return s;
-    if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
-    else return undefined;
-  }
-  return undefined;
 }
 
 function startsWith(path: readonly PropertyKey[], prefix: ModelPath): boolean {

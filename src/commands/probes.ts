@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { getProbe, probeKinds } from '../probes/index.js';
 import type { Probe } from '../probes/types.js';
 import type { CommandIO } from './io.js';
+import { declaredDefaults } from '../util/zod-defaults.js';
 
 export interface ParamDoc {
   name: string;
@@ -20,11 +21,9 @@ export function describeParams(probe: Probe): ParamDoc[] {
     required?: string[];
   };
   const required = new Set(schema.required ?? []);
-  const shape = probe.params instanceof z.ZodObject ? (probe.params.shape as Record<string, z.ZodType>) : {};
+  const defaults = declaredDefaults(probe.params);
   return Object.entries(schema.properties ?? {}).map(([name, p]) => {
-    const field = shape[name];
-    const fallback = field instanceof z.ZodDefault ? (field.def.defaultValue as unknown) : undefined;
-    const def = p.default ?? fallback;
+    const def = p.default ?? defaults[name];
     return {
       name,
       type: typeName(p),

@@ -39,15 +39,35 @@ export interface ProbeOutcome {
   reasons?: Record<string, string>;
 }
 
-/** One probe kind: its parameters schema, the observations it reports and how it runs. */
+/**
+ * One probe kind: its parameters schema, the observations it reports and how it runs. A probe is one folder
+ * `src/probes/<kind>/` whose `index.ts` default-exports `defineProbe({...})`, one line in `probes/index.ts` and a test
+ * under `tests/integration/probes/` (`src/probes/_template/` is a starting point).
+ *
+ * How a probe ends:
+ * - it returns an outcome: with `problems` the item fails (unless `expect:` decides), without them it passes;
+ * - it throws an `Error`: the item fails with that message (a refused connection, a timeout it noticed);
+ * - it throws a `ProbeError` (errors.ts): the item is `error`, the check could not run at all (misconfiguration,
+ *   missing tool). The runner makes a `TypeError`/`ReferenceError`/`SyntaxError` an `error` too: a bug in the probe.
+ *
+ * What a probe must do:
+ * - accept `${VAR}` values: parameters arrive after expansion, as strings, so numbers and booleans use the coercing
+ *   helpers of `probes/params.ts` (`int()`, `port()`, `bool()`, `duration()`);
+ * - mask its own credentials in every message and observation (`maskUrl` in util/network-error.ts, `maskUrlPasswords` in util/redact.ts,
+ *   `maskAwsSecrets`); the runner masks known secrets too, but only the probe knows which part of a URL is a password;
+ * - honour `ctx.signal` on every network call and child process (`untilAborted` in probes/abort.ts for clients that
+ *   take no signal), and bound its own work by `ctx.timeoutMs`.
+ */
 export interface Probe<S extends z.ZodType = z.ZodType> {
   kind: string;
   /** One line for `sfdeploy probes`. */
   summary: string;
   /** Link to upstream documentation of what is probed. */
-  docs?: string;
+  docs: string;
   /** Strict schema of the item's `probe:` keys other than `kind` and `expect`. */
   params: S;
+  /** The smallest parameters the probe accepts: the contract test proves with it that unknown keys are refused. */
+  example: z.input<S>;
   /** Observation patterns (`status`, `headers.*`, `json.**`) with a description of each. */
   observations: Record<string, string>;
   /** What is checked when the item has no `expect:`, in words. */

@@ -1,27 +1,14 @@
 import type { ItemStatus } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { countsText, itemDuration } from './markdown.js';
+import { escapeMarkup } from './escape.js';
 import { formatObserved } from '../util/observations.js';
 import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem } from './receipt.js';
 
 /** Status marks found in every system font (⏸ is not). */
 const MARKS: Record<ItemStatus, string> = { pass: '✔', signed: '✔', fail: '✖', error: '✖', warn: '!', skip: '○', pending: '…' };
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&#39;')
-  );
-}
-
-const e = escapeHtml;
+const e = escapeMarkup;
 const code = (text: string): string => `<code>${e(text)}</code>`;
 
 const STATUS_CLASS: Record<ItemStatus, string> = {

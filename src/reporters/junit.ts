@@ -1,15 +1,8 @@
 import type { Writable } from 'node:stream';
 import type { ItemResult, RunListener, RunLog } from '../runner/types.js';
+import { escapeMarkup } from './escape.js';
 
-const escapeXml = (s: string): string =>
-  s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+const escapeXml = escapeMarkup;
 
 /** Attribute values also keep their line breaks and tabs, which XML would otherwise normalise to spaces. */
 const escapeAttr = (s: string): string => escapeXml(s).replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');

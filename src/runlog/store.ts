@@ -1,6 +1,7 @@
 import type { Env } from '../util/env.js';
 import type { RunLog } from '../runner/types.js';
-import { isS3Url, keyUnder, mapLimit, parseS3Url, S3Objects, type S3Location } from '../store/s3.js';
+import { isS3Url, keyUnder, parseS3Url, S3Objects, type S3Location } from '../store/s3.js';
+import { mapLimit } from '../util/map-limit.js';
 import { UsageError } from '../errors.js';
 import { parseRunLog, RUN_FILE, type RunHistory } from './read.js';
 

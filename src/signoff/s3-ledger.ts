@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Env } from '../util/env.js';
 import { StoreError } from '../errors.js';
-import { keyUnder, mapLimit, S3Objects, type S3Location, type StoreSettings } from '../store/s3.js';
+import { keyUnder, S3Objects, type S3Location, type StoreSettings } from '../store/s3.js';
+import { mapLimit } from '../util/map-limit.js';
 import type { RecordDraft } from './chain.js';
 import type { Ledger, LedgerSnapshot } from './ledger.js';
 import { checklistPath, digestOf, formatLinked, headsOf, recordPath, sealLinked, verifyLinked, type LinkedRecord } from './linked.js';

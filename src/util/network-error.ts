@@ -1,3 +1,5 @@
+import { maskUrlPasswords } from './redact.js';
+
 /** One readable line for a socket-level error: "connection refused at 127.0.0.1:5432". */
 export function describeNetworkError(error: unknown, where: string): string {
   const e = error as NodeJS.ErrnoException & { reason?: string; cause?: unknown };
@@ -81,7 +83,7 @@ export function maskUrl(text: string): string {
   try {
     url = new URL(text);
   } catch {
-    return maskCredentials(text);
+    return maskUrlPasswords(text);
   }
   let masked = false;
   if (url.password) {
@@ -95,11 +97,6 @@ export function maskUrl(text: string): string {
     }
   }
   return masked ? url.href : text;
-}
-
-/** Masks the password of every `scheme://user:password@` in free text (a driver's or a tool's message). */
-export function maskCredentials(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@/\s]+@/gi, '$1***@');
 }
 
 /** Collapses whitespace so a multi-line driver message fits one line. */

@@ -3,10 +3,16 @@ export const SECRET_NAME = /KEY|SECRET|TOKEN|PASSWORD|PASSWD|PWD|CREDENTIAL|PRIV
 
 const NOT_SECRET_NAME = /^(PWD|OLDPWD|PATH|HOME|SHELL|USER|LOGNAME|TERM|LANG)$/;
 
-const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]+)(@)/gi;
+/** `scheme://user:password@`: the password runs to the first `@` (a `/` in it does not end it). */
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]+)(@)/gi;
 const BEARER = /\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g;
 const MASK = '***';
 const MIN_SECRET_LENGTH = 4;
+
+/** Masks the password of every `scheme://user:password@` in a text: `postgresql://app:***@db:5432/x`. */
+export function maskUrlPasswords(text: string): string {
+  return text.replace(URL_PASSWORD, `$1${MASK}$3`);
+}
 
 /** Replaces every secret in a string. Built once per run from the environment and the checklist's secret names. */
 export type Redactor = (text: string) => string;
@@ -25,7 +31,7 @@ export function createRedactor(env: Record<string, string | undefined>, secretNa
   }
   const sorted = [...values].sort((a, b) => b.length - a.length);
   return (text: string) => {
-    let out = text.replace(URL_PASSWORD, `$1${MASK}$3`).replace(BEARER, `$1 ${MASK}`);
+    let out = maskUrlPasswords(text).replace(BEARER, `$1 ${MASK}`);
     for (const secret of sorted) if (out.includes(secret)) out = out.split(secret).join(MASK);
     return out;
   };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { declaredDefaults } from '../../src/util/zod-defaults.js';
 import { expandDeep } from '../../src/checklist/interpolate.js';
 import type { Env } from '../../src/util/env.js';
 import { getProbe } from '../../src/probes/index.js';
@@ -27,11 +27,8 @@ export async function runProbe(kind: string, params: Record<string, unknown>, o:
     cwd: o.cwd ?? process.cwd(),
   };
   const withDefaults: Record<string, unknown> = { ...params };
-  if (probe.params instanceof z.ZodObject) {
-    for (const [key, field] of Object.entries(probe.params.shape as Record<string, z.ZodType>)) {
-      const fallback: unknown = field instanceof z.ZodDefault ? (field as z.ZodDefault).def.defaultValue : undefined;
-      if (withDefaults[key] === undefined && typeof fallback === 'string' && fallback.includes('${')) withDefaults[key] = fallback;
-    }
+  for (const [key, fallback] of Object.entries(declaredDefaults(probe.params))) {
+    if (withDefaults[key] === undefined && typeof fallback === 'string' && fallback.includes('${')) withDefaults[key] = fallback;
   }
   const expanded = expandDeep(withDefaults, env);
   if (expanded.missing.length) throw new Error(`test setup: ${expanded.missing.join(', ')} not set`);

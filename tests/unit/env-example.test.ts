@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseEnv } from 'node:util';
 import { parse } from 'yaml';
-import { z } from 'zod';
+import { declaredDefaults } from '../../src/util/zod-defaults.js';
 import { referencedVars } from '../../src/checklist/interpolate.js';
 import { getProbe } from '../../src/probes/index.js';
 import { isPlaceholder } from '../../src/util/placeholder.js';
@@ -27,10 +27,9 @@ function variablesRead(name: string): Set<string> {
     if (!item.probe) continue;
     if (item.probe.kind === 'env') item.probe.vars?.forEach((v) => out.add(v));
     const schema = getProbe(item.probe.kind)?.params;
-    if (!(schema instanceof z.ZodObject)) continue;
-    for (const [key, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
-      if (key in item.probe || !(field instanceof z.ZodDefault)) continue;
-      const fallback: unknown = field.def.defaultValue;
+    if (!schema) continue;
+    for (const [key, fallback] of Object.entries(declaredDefaults(schema))) {
+      if (key in item.probe) continue;
       if (typeof fallback === 'string') referencedVars(fallback).forEach((v) => out.add(v));
     }
   }

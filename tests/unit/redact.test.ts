@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, redactDeep } from '../../src/util/redact.js';
+import { createRedactor, maskUrlPasswords, redactDeep } from '../../src/util/redact.js';
 
 describe('redaction', () => {
   const redact = createRedactor(
@@ -43,5 +43,20 @@ describe('redaction', () => {
       b: { c: 'x ***' },
       n: 3,
     });
+  });
+});
+
+describe('the one URL-password masker', () => {
+  it('masks every URL password in a text, also one with a slash, the same way for every probe', () => {
+    const text = 'redis://:pa/ss@cache:6379/0 failed; then postgresql://app:s3cret@db:5432/x and https://u:tok@host/p';
+    const masked = 'redis://:***@cache:6379/0 failed; then postgresql://app:***@db:5432/x and https://u:***@host/p';
+    expect(maskUrlPasswords(text)).toBe(masked);
+    expect(createRedactor({})(text)).toBe(masked);
+  });
+
+  it('leaves URLs without a password alone', () => {
+    expect(maskUrlPasswords('http://127.0.0.1:9090/api/v1/query and redis://cache:6379')).toBe(
+      'http://127.0.0.1:9090/api/v1/query and redis://cache:6379',
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { ProbeError } from '../../errors.js';
-import { maskUrlPasswords } from '../postgres/connect.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import type { ProbeContext } from '../types.js';
 import type { Migration } from './scripts.js';
 

@@ -5,7 +5,8 @@
 import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { isPostgresUrl, maskUrlPasswords } from '../postgres/connect.js';
+import { isPostgresUrl } from '../postgres/connect.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import { defineProbe, type ProbeContext } from '../types.js';
 import { describeAlembicFailure, parseHistory, parseRevisionLines, runAlembic, unknownRevisionIn } from './cli.js';
 import { resolveLayout, type AlembicLayout } from './config.js';
@@ -71,6 +72,7 @@ export default defineProbe({
   summary: 'The database is at the Alembic migration head: nothing pending, one head, a sound revision graph.',
   docs: 'https://alembic.sqlalchemy.org/en/latest/branches.html',
   params,
+  example: {},
   observations: {
     mode: 'native or cli: how the check ran',
     current: 'revisions recorded in the database (alembic_version)',

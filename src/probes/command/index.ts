@@ -33,7 +33,9 @@ const params = z
 export default defineProbe({
   kind: 'command',
   summary: 'Runs a command (argument list, or an explicit shell line) and checks its exit code and output.',
+  docs: 'https://nodejs.org/api/child_process.html#child_processspawncommand-args-options',
   params,
+  example: { run: ['alembic', 'heads'] },
   verbatim: ['shell'],
   observations: {
     exit_code: 'the exit code (null when killed by a signal)',

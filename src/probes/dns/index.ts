@@ -25,6 +25,7 @@ export default defineProbe({
   summary: 'Resolves a DNS name (A, AAAA, CNAME, MX, TXT) and checks the records.',
   docs: 'https://nodejs.org/api/dns.html#class-dnsresolver',
   params,
+  example: { name: 'api.example.com' },
   observations: {
     resolves: 'true when at least one record of the type exists',
     records: 'the records as text: addresses (A, AAAA), names (CNAME), "10 mail.example.com" (MX), joined strings (TXT)',

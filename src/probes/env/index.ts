@@ -46,7 +46,9 @@ type EnvParams = z.output<typeof params>;
 export default defineProbe({
   kind: 'env',
   summary: 'Environment variables are set, are not placeholders and match the rules given (values are never shown).',
+  docs: 'https://12factor.net/config',
   params,
+  example: { vars: ['DATABASE_URL'] },
   observations: {
     set: 'names that have a value',
     missing: 'names that are unset or empty',

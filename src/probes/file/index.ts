@@ -11,7 +11,9 @@ const params = z.strictObject({
 export default defineProbe({
   kind: 'file',
   summary: 'Checks that a file exists and reads its size, mode and content (first 1 MiB).',
+  docs: 'https://nodejs.org/api/fs.html#fspromisesstatpath-options',
   params,
+  example: { path: 'alembic.ini' },
   observations: {
     exists: 'true when the path exists',
     type: 'file, directory, symlink or other',

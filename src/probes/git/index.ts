@@ -1,7 +1,8 @@
 import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { maskCredentials, oneLine } from '../../util/network-error.js';
+import { oneLine } from '../../util/network-error.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import { defineProbe } from '../types.js';
 
 /** semver.org's regular expression, with an optional leading `v`. */
@@ -34,6 +35,7 @@ export default defineProbe({
   summary: 'Checks the git repository: clean tree, branch, tag at HEAD, upstream, changelog, tracked/ignored files.',
   docs: 'https://git-scm.com/docs/git-status',
   params,
+  example: {},
   observations: {
     clean: "true when there are no uncommitted changes or untracked files (sfdeploy's .sfdeploy/ is ignored)",
     dirty_files: 'the changed or untracked paths, relative to the repository root',
@@ -80,7 +82,7 @@ export default defineProbe({
         const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'cancelled';
         throw new Error(`git ${args[0]} in ${p.path} did not finish: ${reason}`);
       }
-      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: maskCredentials(String(r.stderr ?? '')) };
+      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: maskUrlPasswords(String(r.stderr ?? '')) };
     };
 
     const top = await git('rev-parse', '--show-toplevel');

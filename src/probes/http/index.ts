@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { bool, int } from '../params.js';
 import { defineProbe } from '../types.js';
+import { mapLimit } from '../../util/map-limit.js';
 import { maskUrl } from '../../util/network-error.js';
 import { authSchema, authorizationHeader, createClient, parseHttpUrl, readCaFile, type HttpAnswer, type PeerTls } from './client.js';
 
@@ -50,6 +51,7 @@ export default defineProbe({
     'Sends HTTP requests and checks status, headers, body (JSON paths included), redirects, CORS, latency percentiles and the certificate.',
   docs: 'https://developer.mozilla.org/en-US/docs/Web/HTTP',
   params,
+  example: { url: 'https://api.example.com/health' },
   observations: {
     status: 'the status code of the first response',
     statuses: 'the status codes of every sample, in the order they were sent (statuses contains 429)',
@@ -119,20 +121,18 @@ export default defineProbe({
       }
     };
 
-    const results: (Sample | Error)[] = new Array(p.samples);
+    let results: (Sample | Error | undefined)[];
     try {
-      if (p.samples === 1) {
-        results[0] = await sampleOnce(0);
-      } else {
-        let next = 0;
-        const worker = async (): Promise<void> => {
-          while (next < p.samples && !ctx.signal.aborted) {
-            const i = next++;
-            results[i] = await sampleOnce(i).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
-          }
-        };
-        await Promise.all(Array.from({ length: concurrency }, worker));
-      }
+      results =
+        p.samples === 1
+          ? [await sampleOnce(0)]
+          : await mapLimit(
+              Array.from({ length: p.samples }, (_, i) => i),
+              concurrency,
+              async (i) =>
+                // once aborted, the samples not yet started are left out
+                ctx.signal.aborted ? undefined : sampleOnce(i).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+            );
     } finally {
       client.close();
     }

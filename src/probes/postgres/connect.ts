@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
 import { describeNetworkError } from '../../util/network-error.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 import type { ProbeContext } from '../types.js';
 
 /** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */
@@ -26,12 +27,6 @@ export interface PgTarget {
 }
 
 const SCHEME = /^(postgres(?:ql)?)(?:\+[\w-]+)?:\/\//i;
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@/\s]+)(@)/gi;
-
-/** Masks the password of every URL in a text: `postgresql://app:***@db:5432/x`. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, '$1***$3');
-}
 
 /** True for `postgres://`, `postgresql://` and SQLAlchemy-style `postgresql+asyncpg://` / `+psycopg2://` URLs. */
 export function isPostgresUrl(url: string): boolean {

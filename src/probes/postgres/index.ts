@@ -41,6 +41,7 @@ export default defineProbe({
   summary: 'Connects to PostgreSQL (libpq URL and PG* variables) and runs a query: connectivity, settings, indexes, roles, replicas.',
   docs: 'https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING',
   params,
+  example: {},
   observations: {
     connected: 'true once connected (a failed connection fails the item with the reason)',
     latency_ms: 'milliseconds to connect and run the query',

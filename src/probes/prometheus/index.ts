@@ -45,6 +45,7 @@ export default defineProbe({
   summary: 'Runs a PromQL instant query and checks the value (error-rate, latency, saturation gates).',
   docs: 'https://prometheus.io/docs/prometheus/latest/querying/api/#instant-queries',
   params,
+  example: { url: 'http://prometheus:9090', query: 'up' },
   observations: {
     value: 'the number for a scalar result or a vector with exactly one sample; null for an empty vector',
     samples: 'every series: { labels, value } (values for a range vector)',

@@ -1,6 +1,7 @@
 import { ProbeError } from '../../errors.js';
 import { formatDuration } from '../../util/duration.js';
 import { describeNetworkError } from '../../util/network-error.js';
+import { maskUrlPasswords } from '../../util/redact.js';
 
 /** Where and how to connect, read from a `redis://` or `rediss://` URL. */
 export interface RedisTarget {
@@ -14,28 +15,23 @@ export interface RedisTarget {
   where: string;
 }
 
-/** The URL with its password replaced by `***`, for messages. */
-export function maskUrl(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)[^@\s]*@/i, '$1***@');
-}
-
 /** Parses `redis[s]://[user][:password]@host[:port][/db]`. */
 export function parseRedisUrl(url: string): RedisTarget {
   let u: URL;
   try {
     u = new URL(url.trim());
   } catch {
-    throw new ProbeError(`not a valid redis URL: ${maskUrl(url)} (expected redis://[:password@]host[:port][/db])`);
+    throw new ProbeError(`not a valid redis URL: ${maskUrlPasswords(url)} (expected redis://[:password@]host[:port][/db])`);
   }
   if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') {
     throw new ProbeError(`expected a redis:// or rediss:// URL, got ${u.protocol}//`);
   }
-  if (!u.hostname) throw new ProbeError(`no host in redis URL ${maskUrl(url)}`);
+  if (!u.hostname) throw new ProbeError(`no host in redis URL ${maskUrlPasswords(url)}`);
   const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
   const port = u.port ? Number(u.port) : 6379;
   const dbText = u.pathname.replace(/^\//, '');
   if (dbText !== '' && !/^\d+$/.test(dbText))
-    throw new ProbeError(`expected a database number after the host in ${maskUrl(url)}, got "${dbText}"`);
+    throw new ProbeError(`expected a database number after the host in ${maskUrlPasswords(url)}, got "${dbText}"`);
   const decode = (s: string): string | undefined => {
     if (s === '') return undefined;
     try {

@@ -52,6 +52,7 @@ export default defineProbe({
   summary: 'Connects to Redis: PING, INFO sections, CONFIG values, whether auth is required, queue lengths.',
   docs: 'https://redis.io/docs/latest/commands/info/',
   params,
+  example: {},
   observations: {
     pong: 'true when PING answered PONG',
     latency_ms: 'round trip of an authenticated PING, in milliseconds',

@@ -68,6 +68,7 @@ export default defineProbe({
   summary: 'Checks an S3 bucket: it exists, its versioning, lifecycle, encryption, policy and CORS, backup freshness, a write canary.',
   docs: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html',
   params,
+  example: {},
   observations: {
     exists: 'true when the bucket exists and is reachable with these credentials (false when it does not exist)',
     region: 'the bucket region S3 reports (x-amz-bucket-region)',

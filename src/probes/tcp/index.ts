@@ -20,6 +20,7 @@ export default defineProbe({
   summary: 'Checks that a TCP port accepts connections, and how fast.',
   docs: 'https://nodejs.org/api/net.html#netcreateconnectionoptions-connectlistener',
   params,
+  example: { host: 'db.internal', port: 5432 },
   observations: {
     connected: 'true when the connection was accepted; false when refused, unresolvable or past connect_timeout',
     latency_ms: 'time to establish the connection, in milliseconds',

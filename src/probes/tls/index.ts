@@ -25,6 +25,7 @@ export default defineProbe({
   summary: 'Checks a TLS server certificate: trusted chain, host name, days until expiry, protocol.',
   docs: 'https://nodejs.org/api/tls.html#tlsconnectoptions-callback',
   params,
+  example: { host: 'api.example.com' },
   observations: {
     valid: 'true when the chain verifies against the trusted CAs and the certificate is within its dates',
     error: 'why the chain does not verify ("has expired", "is self-signed and not trusted"); null when valid',
