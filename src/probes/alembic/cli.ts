@@ -132,5 +132,9 @@ export function describeAlembicFailure(stderr: string, stdout: string): string {
   if (password) return `password authentication failed for user ${password[1]}`;
   const database = /database "([^"]+)" does not exist/.exec(text);
   if (database) return `database "${database[1]}" does not exist`;
+  const scripts = /Path doesn't exist: '?([^']+?)'?\.\s*Please use the 'init' command/i.exec(text);
+  if (scripts) {
+    return `the migration scripts folder ${scripts[1]} does not exist here: run sfdeploy from the application's repository, or point ALEMBIC_CONFIG (the probe's config) at its alembic.ini`;
+  }
   return maskUrlPasswords(text.length > 300 ? `${text.slice(0, 297)}...` : text);
 }
