@@ -47,7 +47,7 @@ export function measure(spec: RunSpec): Promise<Sample> {
     const started = performance.now();
     const child = spawn(GNU_TIME, ['-f', '%U %S %M', '-o', report, spec.command, ...spec.args], {
       cwd: spec.cwd ?? ROOT,
-      env: spec.env ?? (process.env as Record<string, string>),
+      env: spec.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -70,7 +70,7 @@ export function measure(spec: RunSpec): Promise<Sample> {
         const [user = 0, sys = 0, maxKb = 0] = fields;
         resolve({ wallMs, cpuMs: (user + sys) * 1000, maxRssMiB: maxKb / 1024, treeRssMiB: treePeak / 1024 / 1024, code, stdout, stderr });
       } catch (e) {
-        reject(e);
+        reject(e instanceof Error ? e : new Error(String(e)));
       } finally {
         rmSync(report, { force: true });
       }

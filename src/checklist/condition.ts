@@ -133,7 +133,7 @@ function parseValue(text: string): ConditionValue {
   if (text.startsWith('[')) {
     try {
       const arr: unknown = JSON.parse(text);
-      if (Array.isArray(arr)) return arr;
+      if (Array.isArray(arr)) return arr as unknown[];
     } catch {
       // reported below
     }

@@ -20,8 +20,8 @@ const toJson = (schema: z.ZodType): Json =>
     io: 'input',
     unrepresentable: 'any',
     override: (ctx) => {
-      fillDefault(ctx.zodSchema as unknown as z.ZodType, ctx.jsonSchema as Json);
-      if ((ctx.zodSchema as unknown) === probeSchema) replaceWith(ctx.jsonSchema as Json, { $ref: '#/definitions/probe' });
+      fillDefault(ctx.zodSchema as unknown as z.ZodType, ctx.jsonSchema);
+      if ((ctx.zodSchema as unknown) === probeSchema) replaceWith(ctx.jsonSchema, { $ref: '#/definitions/probe' });
       if ((ctx.zodSchema as unknown) === itemSchema) {
         (ctx.jsonSchema as Json).oneOf = [
           { required: ['probe'], title: 'an automated item (probe:)' },
@@ -29,7 +29,7 @@ const toJson = (schema: z.ZodType): Json =>
         ];
       }
     },
-  }) as Json;
+  });
 
 /**
  * The JSON Schema (draft-07) of a checklist file, for editors (yaml-language-server): generated from the zod
@@ -64,7 +64,7 @@ export function buildChecklistJsonSchema(): Json {
     title: 'sfdeploy checklist',
     description: 'A deployment checklist run by sfdeploy. Generated from the zod model by `sfdeploy schema`; do not edit.',
     ...tidy,
-    definitions: { ...((tidy.definitions as Json | undefined) ?? {}), ...(stripSafeIntegerBounds(definitions) as Json) },
+    definitions: { ...(tidy.definitions ?? {}), ...(stripSafeIntegerBounds(definitions) as Json) },
   };
 }
 
@@ -165,7 +165,7 @@ function fillDefault(schema: z.ZodType, json: Json): void {
   if (!(schema instanceof z.ZodDefault) || json.default !== undefined) return;
   const value = declaredDefault(schema);
   if (value === undefined || typeof value === 'function') return;
-  if (!z.safeParse((schema as z.ZodDefault).def.innerType, value).success) return;
+  if (!z.safeParse(schema.def.innerType, value).success) return;
   json.default = value;
 }
 

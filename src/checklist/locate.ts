@@ -50,8 +50,3 @@ function child(node: unknown, seg: PropertyKey): unknown {
 function isNode(v: unknown): v is Node {
   return !!v && typeof v === 'object' && 'range' in v;
 }
-
-/** Position of a character offset. */
-export function positionAt(lines: LineCounter, offset: number): Position {
-  return lines.linePos(offset);
-}

@@ -275,5 +275,5 @@ export function partialDefinition(data: unknown): ChecklistDefinition {
     roles: pick(shape.roles, d.roles, {}),
     defaults: pick(shape.defaults, d.defaults, {}),
     sections: [],
-  } as ChecklistDefinition;
+  };
 }

@@ -123,6 +123,5 @@ export const checklistSchema = z.strictObject({
 });
 
 export type ChecklistDefinition = z.output<typeof checklistSchema>;
-export type SectionDefinition = z.output<typeof sectionSchema>;
 export type ItemDefinition = z.output<typeof itemSchema>;
 export type Severity = (typeof SEVERITIES)[number];

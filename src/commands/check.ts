@@ -7,7 +7,7 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { selectItems } from '../checklist/select.js';
 import { StoreError, UsageError } from '../errors.js';
 import { createGithubReporter } from '../reporters/github.js';
-import { isFormat, RUN_FORMATS, type RunFormatName } from '../reporters/formats.js';
+import { isFormat, RUN_FORMATS } from '../reporters/formats.js';
 import { runFormats } from '../reporters/index.js';
 import { createPrettyReporter } from '../reporters/pretty.js';
 import { EXIT } from '../runner/gate.js';
@@ -35,7 +35,8 @@ import { loadEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
 export interface CheckOptions {
-  format: RunFormatName;
+  /** One of RUN_FORMATS (reporters/formats.ts). */
+  format: string;
   output?: string | undefined;
   ci: boolean;
   only: string[];

@@ -33,7 +33,7 @@ export const probes = {
 export type ProbeKind = keyof typeof probes;
 
 export function getProbe(kind: string): Probe | undefined {
-  return Object.hasOwn(probes, kind) ? (probes[kind as ProbeKind] as unknown as Probe) : undefined;
+  return Object.hasOwn(probes, kind) ? probes[kind as ProbeKind] : undefined;
 }
 
 export const probeKinds = (): string[] => Object.keys(probes).sort();

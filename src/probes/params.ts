@@ -6,7 +6,10 @@ const INTEGER = /^\s*-?\d+\s*$/;
 const BOOLEAN = /^\s*(?:true|false|yes|no|on|off|1|0)\s*$/i;
 const TRUE = /^\s*(?:true|yes|on|1)\s*$/i;
 
-/** A number, also written as a string (after `${VAR}` expansion). */
+/**
+ * A number, also written as a string (after `${VAR}` expansion).
+ * @public for new probes: the helpers a probe's schema coerces `${VAR}` values with
+ */
 export const num = () =>
   z.union([z.number(), z.string().regex(NUMERIC, 'expected a number')], { error: 'expected a number' }).transform((v) => Number(v));
 

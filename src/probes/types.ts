@@ -9,9 +9,9 @@ export interface ProbeContext {
   timeoutMs: number;
   env: Env;
   /** Resolves a variable as `${NAME}` would: environment, then the checklist's `vars` aliases and default. */
-  lookup(name: string): string | undefined;
+  lookup: (name: string) => string | undefined;
   /** Every value of a variable under its names (itself, then its `from:` aliases that are set); see lookupVarAll. */
-  lookupAll?(name: string): VarReading[];
+  lookupAll?: (name: string) => VarReading[];
   /** Working directory: where the user's repository is. */
   cwd: string;
   /** Absolute paths sfdeploy itself writes in this run (run log folder, --output, ledger, outbox): never a change of the user's. */

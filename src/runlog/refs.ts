@@ -3,8 +3,6 @@ import type { RunLog } from '../runner/types.js';
 import { findRun, localRuns, type RunSource } from './read.js';
 
 /** How runs can be named on the command line, for help texts. */
-export const RUN_REF_HELP = 'run id (or a unique prefix), latest, latest~N (N runs before the latest) or last-passed';
-
 /**
  * Resolves a run reference: an id or unique id prefix, `latest`, `latest~N`, or `last-passed`
  * (the newest passed run, of `checklist` when given).

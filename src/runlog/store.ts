@@ -53,6 +53,7 @@ export function resolveLogStore(flag: string | undefined, env: Env): RunLogStore
   const where = flag ?? (env.SFDEPLOY_LOG_STORE || undefined);
   if (where === undefined) return undefined;
   const what = flag !== undefined ? '--log-store' : 'SFDEPLOY_LOG_STORE';
-  if (!isS3Url(where)) throw new UsageError(`${what} expects s3://bucket/prefix, got "${where}"`);
+  const shown: string = where;
+  if (!isS3Url(where)) throw new UsageError(`${what} expects s3://bucket/prefix, got "${shown}"`);
   return new RunLogStore(parseS3Url(where, what), env);
 }

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, dirname } from 'node:path';
 import { summarize } from '../runner/gate.js';
 import type { RunListener, RunLog } from '../runner/types.js';
 import { writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
@@ -29,7 +29,6 @@ export class RunLogWriter implements RunListener {
   }
 
   async start(log: RunLog): Promise<void> {
-    const { dirname } = await import('node:path');
     await mkdir(dirname(this.path), { recursive: true });
     this.latest = log;
     await this.writeNow();

@@ -1,4 +1,4 @@
-import type { ItemResult, ItemStatus, RunStatus, RunSummary } from './types.js';
+import type { ItemResult, ItemStatus, RunSummary } from './types.js';
 import { STATUSES } from './types.js';
 
 /** Exit codes: the contract with CI. */
@@ -34,8 +34,4 @@ export function summarize(items: readonly ItemResult[], total: number, interrupt
     exitCode = EXIT.passed;
   }
   return { total, counts, notRun: total - items.length, blocking, exitCode, verdict };
-}
-
-export function runStatusOf(summary: RunSummary): RunStatus {
-  return summary.verdict;
 }

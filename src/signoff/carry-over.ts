@@ -108,7 +108,7 @@ export class Assessor {
   register(item: PlannedItem, signer: Signer): void {
     if (!item.section.distinctSigners) return;
     let bySigner = this.signers.get(item.section.index);
-    if (!bySigner) this.signers.set(item.section.index, (bySigner = new Map()));
+    if (!bySigner) this.signers.set(item.section.index, (bySigner = new Map<string, string>()));
     if (!bySigner.has(signerKey(signer))) bySigner.set(signerKey(signer), item.id);
   }
 

@@ -49,7 +49,7 @@ const entrySchema = <R extends QueuedRecord>(record: z.ZodType<R>): z.ZodType<Ou
       runId: z.string(),
       file: z.string(),
     }),
-  ]) as unknown as z.ZodType<OutboxEntry<R>>;
+  ]);
 
 export interface QueuedEntry<R extends QueuedRecord = QueuedRecord> {
   /** The entry's file. */

@@ -110,7 +110,7 @@ export class S3Objects {
       ]);
       return await r.Body!.transformToString('utf8');
     } catch (e) {
-      if (e === MISSING) return undefined;
+      if (e instanceof ExpectedS3Error) return undefined;
       throw e;
     }
   }
@@ -141,7 +141,7 @@ export class S3Objects {
       );
       return 'created';
     } catch (e) {
-      if (e === MISSING) return 'exists';
+      if (e instanceof ExpectedS3Error) return 'exists';
       throw e;
     }
   }
@@ -172,13 +172,13 @@ export class S3Objects {
     return this.client;
   }
 
-  /** Runs one SDK call; `expected` error codes reject with MISSING, anything else with a one-line StoreError. */
+  /** Runs one SDK call; `expected` error codes reject with ExpectedS3Error, anything else with a one-line StoreError. */
   private async call<T>(operation: string, work: () => Promise<T>, expected: string[] = []): Promise<T> {
     try {
       return await work();
     } catch (e) {
       const code = s3ErrorCode(e);
-      if (code && expected.includes(code)) throw MISSING;
+      if (code && expected.includes(code)) throw new ExpectedS3Error(code);
       const described = describeS3Error(e, {
         bucket: this.location.bucket,
         where: this.where,
@@ -195,5 +195,5 @@ export class S3Objects {
   }
 }
 
-/** Rejection value for an expected error code (no such key, key already taken). */
-const MISSING = Symbol('expected S3 error');
+/** Rejection for an expected error code (no such key, key already taken): the caller turns it into a result. */
+class ExpectedS3Error extends Error {}

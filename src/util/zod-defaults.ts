@@ -13,7 +13,7 @@ export function objectSchemaOf(schema: z.ZodType): z.ZodObject | undefined {
 
 /** The value a field's `.default(...)` declares; undefined when it declares none. */
 export function declaredDefault(field: z.ZodType | undefined): unknown {
-  return field instanceof z.ZodDefault ? ((field as z.ZodDefault).def.defaultValue as unknown) : undefined;
+  return field instanceof z.ZodDefault ? field.def.defaultValue : undefined;
 }
 
 /** The declared defaults of an object schema's top-level fields, by key. */

@@ -296,7 +296,7 @@ describe('--log-store', () => {
     const once = machine();
     const first = check(once.dir, awsEnv());
     let out = '';
-    first.stdout!.on('data', (d: Buffer) => {
+    first.stdout.on('data', (d: Buffer) => {
       out += d.toString();
       if (out.includes('quick') && !first.killed) first.kill('SIGINT');
     });
@@ -323,7 +323,7 @@ describe('--log-store', () => {
     const twice = machine();
     const second = check(twice.dir, awsEnv(`http://127.0.0.1:${(hanging.address() as { port: number }).port}`));
     let out2 = '';
-    second.stdout!.on('data', (d: Buffer) => {
+    second.stdout.on('data', (d: Buffer) => {
       out2 += d.toString();
       if (out2.includes('quick') && !second.killed) second.kill('SIGINT');
     });

@@ -37,12 +37,13 @@ const SKIPPED: Record<string, string> = {
   'cdn-certificate':
     'the tls probe connects to the CDN domain on port 443 (no port parameter), which a test cannot bind, and requires an Amazon-issued certificate',
   's3-bucket-policy':
-    's3rver does not implement GetBucketPolicy (the probe is tested against AWS documents in tests/integration/s3.test.ts)',
+    's3rver does not implement GetBucketPolicy (the probe is tested against AWS documents in tests/integration/probes/s3.test.ts)',
   's3-lifecycle':
-    's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/s3.test.ts)',
+    's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/probes/s3.test.ts)',
   'backup-retention':
-    's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/s3.test.ts)',
-  'backup-s3-versioning': 's3rver does not implement GetBucketVersioning (tested against AWS documents in tests/integration/s3.test.ts)',
+    's3rver does not implement GetBucketLifecycleConfiguration (tested against AWS documents in tests/integration/probes/s3.test.ts)',
+  'backup-s3-versioning':
+    's3rver does not implement GetBucketVersioning (tested against AWS documents in tests/integration/probes/s3.test.ts)',
 };
 
 /** Items skipped by `when:` because their variable is left unset (no Docker image, Kubernetes, Celery CLI, test run, staging, Flower, major release). */

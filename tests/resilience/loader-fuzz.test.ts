@@ -101,7 +101,7 @@ function mutate(doc: unknown, path: (string | number)[], value: unknown): unknow
   if (doc && typeof doc === 'object') {
     const keys = Object.keys(doc);
     const key = typeof head === 'string' ? head : (keys[head! % Math.max(1, keys.length)] ?? 'x');
-    return { ...(doc as object), [key]: mutate((doc as Record<string, unknown>)[key], rest, value) };
+    return { ...doc, [key]: mutate((doc as Record<string, unknown>)[key], rest, value) };
   }
   return value;
 }

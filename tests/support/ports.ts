@@ -14,7 +14,7 @@ export function freePort(): Promise<number> {
 }
 
 /** A loopback port nothing listens on: connecting to it is refused. */
-export const closedPort = freePort;
+export const closedPort = (): Promise<number> => freePort();
 
 /** A loopback TCP server that accepts connections and never sends a byte: a hung service. */
 export interface SilentServer {

@@ -31,7 +31,7 @@ export async function runProbe(probe: Probe, raw: Record<string, unknown>, o: Pr
   const params = probe.params.parse(raw);
   const ctx = probeContext(o);
   try {
-    return await probe.run(params as never, ctx);
+    return await probe.run(params, ctx);
   } finally {
     ctx.dispose();
   }

@@ -32,7 +32,7 @@ export async function runProbe(kind: string, params: Record<string, unknown>, o:
   }
   const expanded = expandDeep(withDefaults, env);
   if (expanded.missing.length) throw new Error(`test setup: ${expanded.missing.join(', ')} not set`);
-  return probe.run(probe.params.parse(expanded.value) as never, ctx);
+  return probe.run(probe.params.parse(expanded.value), ctx);
 }
 
 /** The message a probe run fails with, or a marker when it did not throw. */

@@ -48,7 +48,7 @@ export async function startRedis(o: RedisServerOptions = {}): Promise<RedisServe
     }
   }
   if (ownDir) rmSync(dir, { recursive: true, force: true });
-  throw lastError;
+  throw lastError ?? new Error('redis-server did not start');
 }
 
 function launch(port: number, dir: string, ownDir: boolean, o: RedisServerOptions): Promise<RedisServer> {
@@ -74,8 +74,8 @@ function launch(port: number, dir: string, ownDir: boolean, o: RedisServerOption
   args.push(...(o.args ?? []));
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const server: RedisServer = {
     port,
     dir,

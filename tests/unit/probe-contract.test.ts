@@ -50,7 +50,7 @@ describe('the contract check', () => {
   });
 
   it('fails when the example does not parse', () => {
-    expect(strictnessProblem({ ...template, example: { path: '' } } as unknown as Probe)).toMatch(/^its example does not parse/);
+    expect(strictnessProblem({ ...template, example: { path: '' } })).toMatch(/^its example does not parse/);
   });
 
   it('passes for the template a new probe starts from', () => {
@@ -96,6 +96,7 @@ describe('probe registry', () => {
 
       it('has a test file of its own, against a real server under tests/integration/probes/', () => {
         expect(tests.some((f) => f === `${key}.test.ts` || f.startsWith(`${key}-`) || f.startsWith(`probe-${key}`))).toBe(true);
+        expect(existsSync(join(ROOT, 'tests/integration/probes', `${key}.test.ts`))).toBe(true);
       });
     });
   }

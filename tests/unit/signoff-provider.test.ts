@@ -32,7 +32,7 @@ sections:
 `;
 
 /** Answers from a script; records what was shown and asked. */
-function scripted(answers: (Decision | string | Error)[]): Questions & { shown: string[]; asked: string[] } {
+function scripted(answers: (string | Error)[]): Questions & { shown: string[]; asked: string[] } {
   const next = async (question: string): Promise<string> => {
     asked.push(question);
     const a = answers.shift();

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
@@ -46,7 +47,6 @@ export default defineProbe({
   defaultCheck: 'exit_code == 0',
   async run(p, ctx) {
     const { execa } = await import('execa');
-    const { resolve } = await import('node:path');
     const file = p.run ? p.run[0]! : '/bin/sh';
     const args = p.run ? p.run.slice(1) : ['-c', p.shell!];
     const env: Record<string, string> = {};

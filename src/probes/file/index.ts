@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { defineProbe } from '../types.js';
 
@@ -25,7 +26,6 @@ export default defineProbe({
   defaultCheck: 'exists == true',
   async run(p, ctx) {
     const { lstat, open } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
     const full = resolve(ctx.cwd, p.path);
     let stat;
     try {

@@ -1,4 +1,4 @@
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { oneLine } from '../../util/network-error.js';
@@ -55,7 +55,6 @@ export default defineProbe({
   defaultCheck: 'clean == true (uncommitted and untracked files are listed)',
   async run(p, ctx) {
     const { execa } = await import('execa');
-    const { resolve, join } = await import('node:path');
     const { readFile, stat } = await import('node:fs/promises');
     const dir = resolve(ctx.cwd, p.path);
     const info = await stat(dir).catch(() => undefined);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { z } from 'zod';
@@ -66,7 +67,6 @@ export interface RequestOptions {
 export async function readCaFile(file: string | undefined, cwd: string): Promise<Buffer | undefined> {
   if (!file) return undefined;
   const { readFile } = await import('node:fs/promises');
-  const { resolve } = await import('node:path');
   const path = resolve(cwd, file);
   return readFile(path).catch((e: NodeJS.ErrnoException) => {
     throw new ProbeError(`cannot read ca_file ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`);

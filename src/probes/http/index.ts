@@ -42,8 +42,6 @@ const params = z
   })
   .refine((p) => p.body === undefined || p.json === undefined, { message: 'give body (text) or json, not both', path: ['json'] });
 
-export type HttpParams = z.output<typeof params>;
-
 /** Requests a URL (once or as a burst of samples) and observes the responses. */
 export default defineProbe({
   kind: 'http',

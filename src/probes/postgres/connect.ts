@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Client, ClientConfig } from 'pg';
 import type { ConnectionOptions } from 'node:tls';
 import { ProbeError } from '../../errors.js';
@@ -105,7 +106,6 @@ async function tlsOptions(
 ): Promise<ConnectionOptions> {
   if (mode === 'disable' || mode === 'allow') return {};
   const { readFile } = await import('node:fs/promises');
-  const { resolve } = await import('node:path');
   const read = async (what: string, file: string): Promise<Buffer> =>
     readFile(resolve(files.cwd, file)).catch(() => {
       throw new ProbeError(`cannot read ${what} ${file}`);
@@ -139,7 +139,7 @@ async function typeParsers(): Promise<NonNullable<ClientConfig['types']>> {
           return Number.isFinite(n) && Math.abs(n) < Number.MAX_SAFE_INTEGER ? n : v;
         };
       }
-      return pg.types.getTypeParser(oid, format as 'text');
+      return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
     }) as NonNullable<ClientConfig['types']>['getTypeParser'],
   };
 }

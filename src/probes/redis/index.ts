@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 /**
  * The redis probe: PING, INFO, CONFIG GET, LLEN over one connection.
  * https://redis.io/docs/latest/commands/info/ · https://redis.io/docs/latest/commands/config-get/
@@ -117,7 +118,8 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget)
       () => undefined,
       (e: unknown) => e,
     );
-    if (before !== undefined && replyCode(before) !== 'NOAUTH') throw before;
+    if (before !== undefined && replyCode(before) !== 'NOAUTH')
+      throw before instanceof Error ? before : new Error(`PING failed: ${JSON.stringify(before)}`);
     authRequired = before !== undefined;
     try {
       if (target.username !== undefined) await client.auth(target.username, target.password);
@@ -139,8 +141,7 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget)
   for (const name of configNames) pipeline.config('GET', name);
   for (const key of p.queues) pipeline.llen(key);
   const replies = (await pipeline.exec()) ?? [];
-  const reply = (i: number): [Error | null, unknown] =>
-    (replies[i] as [Error | null, unknown] | undefined) ?? [new Error('no reply'), undefined];
+  const reply = (i: number): [Error | null, unknown] => replies[i] ?? [new Error('no reply'), undefined];
 
   const [infoError, infoText] = reply(0);
   if (infoError) throw infoError;
@@ -190,7 +191,7 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget)
   const observations: Record<string, unknown> = {
     pong: isPong,
     latency_ms: latencyMs,
-    version: version === undefined ? undefined : String(version),
+    version: version === undefined ? undefined : typeof version === 'string' ? version : JSON.stringify(version),
     role,
     info,
     config,
@@ -199,7 +200,11 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget)
     llen,
     notes,
   };
-  const parts = [`PONG in ${latencyMs}ms`, `redis ${version ?? '?'}`, role ? String(role) : undefined].filter(Boolean);
+  const parts = [
+    `PONG in ${latencyMs}ms`,
+    `redis ${String((version as string | number | undefined) ?? '?')}`,
+    role ? String(role as string) : undefined,
+  ].filter(Boolean);
   return { observations, problems, summary: `${parts.join(', ')} at ${target.where}` };
 }
 
@@ -221,7 +226,6 @@ async function tlsOptions(p: RedisParams, target: RedisTarget, ctx: ProbeContext
   let ca: Buffer | undefined;
   if (p.ca_file) {
     const { readFile } = await import('node:fs/promises');
-    const { resolve } = await import('node:path');
     ca = await readFile(resolve(ctx.cwd, p.ca_file)).catch(() => {
       throw new ProbeError(`cannot read ca_file ${p.ca_file}`);
     });

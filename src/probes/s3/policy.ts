@@ -48,7 +48,7 @@ export function analysePolicy(policy: string, bucket: string): PolicyAnalysis {
   for (const st of statements) {
     if (!st || typeof st !== 'object' || !appliesToEveryone(st) || !coversGetObject(st)) continue;
     const prefixes = objectPrefixes(st, bucket);
-    const hasCondition = st.Condition !== undefined && st.Condition !== null && Object.keys(st.Condition as object).length > 0;
+    const hasCondition = st.Condition !== undefined && st.Condition !== null && Object.keys(st.Condition).length > 0;
     if (st.Effect === 'Allow') (hasCondition ? conditional : allowed).push(...prefixes);
     else if (st.Effect === 'Deny' && !hasCondition) denied.push(...prefixes);
   }

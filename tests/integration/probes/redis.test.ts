@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import redisProbe from '../../src/probes/redis/index.js';
-import { parseInfo } from '../../src/probes/redis/info.js';
-import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
-import { failureOf, runProbe } from '../support/probe-run.js';
-import { runChecklistText } from '../support/run-checklist.js';
-import { createTestCertificates, startLoadingRedis, startRedis, type RedisServer, type TestCertificates } from '../support/redis.js';
+import redisProbe from '../../../src/probes/redis/index.js';
+import { parseInfo } from '../../../src/probes/redis/info.js';
+import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
+import { failureOf, runProbe } from '../../support/probe-run.js';
+import { runChecklistText } from '../../support/run-checklist.js';
+import { createTestCertificates, startLoadingRedis, startRedis, type RedisServer, type TestCertificates } from '../../support/redis.js';
 
 const PASSWORD = 'Tr0ub4dor&3-redis-pw-7c1e';
 
@@ -247,7 +247,7 @@ sections:
 
 describe('redis probe module', () => {
   it('imports ioredis only inside run(), so other commands do not load it', () => {
-    const folder = new URL('../../src/probes/redis/', import.meta.url);
+    const folder = new URL('../../../src/probes/redis/', import.meta.url);
     for (const file of readdirSync(folder)) {
       const source = readFileSync(new URL(file, folder), 'utf8');
       expect(source, file).not.toMatch(/^import (?!type )[^;]*from 'ioredis'/m);

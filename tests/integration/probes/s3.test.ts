@@ -1,10 +1,10 @@
 import { ListObjectsV2Command, PutBucketCorsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import s3Probe from '../../src/probes/s3/index.js';
-import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
-import { failureOf, runProbe } from '../support/probe-run.js';
-import { runChecklistText } from '../support/run-checklist.js';
+import s3Probe from '../../../src/probes/s3/index.js';
+import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
+import { failureOf, runProbe } from '../../support/probe-run.js';
+import { runChecklistText } from '../../support/run-checklist.js';
 import {
   S3RVER_ACCESS_KEY,
   S3RVER_SECRET_KEY,
@@ -13,7 +13,7 @@ import {
   startS3rver,
   type BucketConfigServer,
   type S3rverInstance,
-} from '../support/s3.js';
+} from '../../support/s3.js';
 
 /** s3rver does not verify V4 signatures, so a distinctive secret key still works against it. */
 const SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCY-sfdeploy-9d2e';
@@ -362,14 +362,14 @@ describe('s3 probe reads what the conditions name', () => {
 
 describe('s3 probe module', () => {
   it('imports @aws-sdk/client-s3 only inside run(), so other commands do not load it', () => {
-    for (const folder of [new URL('../../src/probes/s3/', import.meta.url), new URL('../../src/aws/', import.meta.url)]) {
+    for (const folder of [new URL('../../../src/probes/s3/', import.meta.url), new URL('../../../src/aws/', import.meta.url)]) {
       for (const file of readdirSync(folder)) {
         const source = readFileSync(new URL(file, folder), 'utf8');
         expect(source, file).not.toMatch(/^import (?!type )[^;]*from '@aws-sdk\/client-s3'/m);
       }
     }
-    expect(readFileSync(new URL('../../src/aws/client.ts', import.meta.url), 'utf8')).toContain("await import('@aws-sdk/client-s3')");
-    expect(readFileSync(new URL('../../src/probes/s3/index.ts', import.meta.url), 'utf8')).toContain('await createS3Client(');
+    expect(readFileSync(new URL('../../../src/aws/client.ts', import.meta.url), 'utf8')).toContain("await import('@aws-sdk/client-s3')");
+    expect(readFileSync(new URL('../../../src/probes/s3/index.ts', import.meta.url), 'utf8')).toContain('await createS3Client(');
   });
 
   it('describes every parameter and defaults to the AWS variables', () => {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProbeError } from '../../src/errors.js';
-import postgres from '../../src/probes/postgres/index.js';
-import type { ProbeContext } from '../../src/probes/types.js';
-import type { RunLog } from '../../src/runner/types.js';
-import { runCli } from '../support/cli.js';
-import { startPostgres, type PostgresServer } from '../support/postgres.js';
-import { freePort, startSilentServer, type SilentServer } from '../support/ports.js';
-import { tempDir } from '../support/tmp.js';
-import { runChecklistText } from '../support/run-checklist.js';
+import { ProbeError } from '../../../src/errors.js';
+import postgres from '../../../src/probes/postgres/index.js';
+import type { ProbeContext } from '../../../src/probes/types.js';
+import type { RunLog } from '../../../src/runner/types.js';
+import { runCli } from '../../support/cli.js';
+import { startPostgres, type PostgresServer } from '../../support/postgres.js';
+import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
+import { tempDir } from '../../support/tmp.js';
+import { runChecklistText } from '../../support/run-checklist.js';
 
 const APP_PASSWORD = 'app-s3cret-Pw';
 const WRONG_PASSWORD = 'wr0ng-Hunter2-pw';
