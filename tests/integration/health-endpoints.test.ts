@@ -54,7 +54,7 @@ describe('health items against the FastAPI health routes', () => {
   it.each(Object.keys(HEALTH_ITEMS))('%s: a healthy service passes', async (checklist) => {
     for (const k of Object.keys(health.deps)) health.deps[k as keyof typeof health.deps] = 'healthy';
     const items = await run(checklist);
-    expect(items.map((i) => [i.id, i.status, i.message])).toEqual(items.map((i) => [i.id, 'pass', expect.any(String)]));
+    expect(items.filter((i) => i.status !== 'pass').map((i) => [i.id, i.status, i.message])).toEqual([]);
   });
 
   it.each(Object.keys(HEALTH_ITEMS))('%s: a dependency down (HTTP 200, the truth in the body) fails naming it', async (checklist) => {
