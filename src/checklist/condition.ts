@@ -1,6 +1,7 @@
 import { parseDuration } from '../util/duration.js';
 import { RegexSyntaxError, SafeRegex } from '../util/regex.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
+import { expandWildcard, hasWildcard } from './wildcard.js';
 
 /** Operators of the condition language. */
 export const OPERATORS = ['==', '!=', '<=', '>=', '<', '>', 'contains', 'matches', 'exists'] as const;
@@ -16,6 +17,11 @@ export interface Condition {
   value?: ConditionValue;
   /** Alternatives joined with `||`: the condition holds when it or any of these holds. */
   or?: Condition[];
+  /**
+   * With a `*` in the path: `all` (the default) holds when the comparison holds for every value the `*` stands
+   * for, and fails when there is none; `any` (written `any <path> ...`) when it holds for at least one.
+   */
+  quantifier?: 'all' | 'any';
 }
 
 export class ConditionSyntaxError extends Error {}
@@ -64,7 +70,17 @@ export function conditionPaths(cond: Condition): string[] {
 }
 
 function parseSingle(source: string): Condition {
-  const text = source.trim();
+  const quantified = /^(any|all)\s+(\S.*)$/.exec(source.trim());
+  const single = parseUnquantified(source, quantified ? quantified[2]! : source);
+  if (hasWildcard(single.path)) return { ...single, quantifier: (quantified?.[1] as 'all' | 'any' | undefined) ?? 'all' };
+  if (quantified) {
+    throw new ConditionSyntaxError(`"${quantified[1]}" needs a * in the path, such as ${quantified[1]} json.checks.*.status == "healthy"`);
+  }
+  return single;
+}
+
+function parseUnquantified(source: string, body: string): Condition {
+  const text = body.trim();
   const unary = UNARY.exec(text);
   if (unary) return { source, path: normalisePath(unary[1]!), op: 'exists' };
   const m = BINARY.exec(text);
@@ -206,12 +222,31 @@ export function evaluateCondition(cond: Condition, observations: unknown, redact
     const ok = results.some((r) => r.ok);
     return { ok, actual: results[0]!.actual, message: ok ? cond.source.trim() : results.map((r) => r.message).join(' or ') };
   }
+  if (cond.quantifier) return evaluateQuantified(cond, observations);
   const actual = readObservation(observations, cond.path);
   const ok = holds(cond, actual);
   const text = cond.source.trim();
   if (ok) return { ok, actual, message: text };
   if (actual === undefined) return { ok, actual, message: `${text} (${cond.path} was not observed)` };
   return { ok, actual, message: `${text} (got ${show(redact ? redactDeep(actual, redact) : actual)})` };
+}
+
+/** `json.checks.*.status == "healthy"`: every value (or, with `any`, at least one) the `*` stands for. */
+function evaluateQuantified(cond: Condition, observations: unknown): ConditionResult {
+  const text = cond.source.trim();
+  const { matches, empty } = expandWildcard(observations, cond.path, readObservation);
+  if (empty) {
+    const why = empty.observed ? `${empty.path} has no entries` : `${empty.path} was not observed`;
+    return { ok: false, actual: undefined, message: `${text} (${why})` };
+  }
+  const failing = matches.filter((m) => !holds(cond, m.value));
+  const ok = cond.quantifier === 'any' ? failing.length < matches.length : failing.length === 0;
+  const actual = Object.fromEntries(matches.map((m) => [m.path, m.value]));
+  if (ok) return { ok, actual, message: text };
+  const shown = failing.slice(0, 5).map((m) => (m.value === undefined ? `${m.path} was not observed` : `${m.path} is ${show(m.value)}`));
+  if (failing.length > 5) shown.push(`${failing.length - 5} more`);
+  const lead = cond.quantifier === 'any' ? `none of ${matches.length} holds: ` : '';
+  return { ok, actual, message: `${text} (${lead}${shown.join(', ')})` };
 }
 
 function holds(cond: Condition, actual: unknown): boolean {

@@ -1,4 +1,6 @@
-import type { Env } from '../util/env.js';
+import type { Env, VarReading } from '../util/env.js';
+
+export type { VarReading } from '../util/env.js';
 
 /** How `${NAME}` resolves: environment, then the checklist's `vars` aliases and defaults, then `${NAME:-default}`. */
 export interface VarDeclaration {
@@ -28,6 +30,22 @@ export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclar
     if (v !== undefined && v !== '') return v;
   }
   return decl?.default;
+}
+
+/**
+ * Every value a variable has under its names: the variable itself and each `from:` alias that is set, in that
+ * order; the default only when none is. A check that reads a variable must hold for each, since the application
+ * may read any of them.
+ */
+export function lookupVarAll(name: string, env: Env, vars: Record<string, VarDeclaration> = {}): VarReading[] {
+  const decl = vars[name];
+  const out: VarReading[] = [];
+  for (const source of [name, ...(decl?.from ?? [])]) {
+    const v = env[source];
+    if (v !== undefined && v !== '' && !out.some((r) => r.source === source)) out.push({ source, value: v });
+  }
+  if (!out.length && decl?.default !== undefined) out.push({ source: name, value: decl.default, isDefault: true });
+  return out;
 }
 
 /** Expands `${NAME}` and `${NAME:-default}`; `$${` is a literal `${`. */

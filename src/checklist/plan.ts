@@ -131,7 +131,7 @@ function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: Pla
     probe,
     manual: item.manual
       ? {
-          instructions: item.manual.instructions,
+          instructions: item.manual.instructions ?? '',
           commands: item.manual.commands ?? [],
           links: item.manual.links ?? [],
           roles: item.manual.roles ?? [],

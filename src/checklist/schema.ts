@@ -28,7 +28,8 @@ export const manualSchema = z.strictObject({
   instructions: z
     .string({ error: 'expected the instructions an approver follows' })
     .min(1)
-    .describe('What the approver must check before confirming.'),
+    .optional()
+    .describe('What the approver must check before confirming; omit it when the title says it all.'),
   commands: z.array(z.string()).optional().describe('Commands the approver runs (shown, never executed).'),
   links: z.array(z.string()).optional().describe('Links to dashboards, runbooks, tickets.'),
   roles: z.array(idSchema).optional().describe("Roles that may sign this item (declared under the checklist's `roles`)."),

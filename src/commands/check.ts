@@ -49,7 +49,7 @@ import { makeDirectory } from '../util/make-directory.js';
 import { createRedactor } from '../util/redact.js';
 import { probeSecretValues } from '../runner/secret-values.js';
 import type { Env } from '../util/env.js';
-import { buildEnv } from './env-files.js';
+import { loadEnv } from './env-files.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
 export interface CheckOptions {
@@ -109,7 +109,9 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     if (timeoutMs > MAX_TIMER_MS) throw new UsageError(`--timeout must be ${TOO_LONG_FOR_A_TIMER}, got "${opts.timeout}"`);
   }
   const file = resolveChecklist(ref, io.cwd, io.config?.checklists);
-  const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
+  const loaded = loadEnv(io.env, io.cwd, opts.envFile, opts.var);
+  const env = loaded.env;
+  for (const line of loaded.unresolved) io.stderr.write(`warning: ${line}\n`);
   const checklist = await loadChecklistFile(file, {
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
@@ -150,6 +152,8 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     host: currentHost(),
     user: currentUser(env),
     sfdeployVersion: io.version,
+    envFiles: loaded.files,
+    ...(loaded.unresolved.length ? { envUnresolved: loaded.unresolved } : {}),
     ...ledgerContext(ledger, snapshot, signTarget),
     ...(hooks.watch ? { watch: hooks.watch } : {}),
   };
@@ -277,6 +281,12 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     signal: io.signal,
     env,
     cwd: io.cwd,
+    ownPaths: [
+      logDir,
+      outbox,
+      ...(opts.output ? [resolve(io.cwd, opts.output)] : []),
+      ...(/^s3:\/\//.test(ledger.location) ? [] : [resolve(io.cwd, ledger.location)]),
+    ],
     redact,
     listeners,
     waive,

@@ -1,31 +1,70 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseEnv } from 'node:util';
 import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
+import { expandReferences, parseDotenv } from '../util/dotenv.js';
+
+export interface LoadedEnv {
+  env: Env;
+  /** The env files read, as given (`.env` when read by default), in order. */
+  files: string[];
+  /** True when `.env` was read because no --env-file was given. */
+  defaultFile: boolean;
+  /** One line per variable left unset because it referred to a variable that is not set. */
+  unresolved: string[];
+}
 
 /**
  * The environment a run sees: `--env-file` files in order (or `.env` in the working directory when present),
- * then the process environment, then `--var NAME=VALUE`: later wins.
+ * then the process environment, then `--var NAME=VALUE`: later wins. Files are read as dotenv reads them;
+ * `${NAME}` in a file value or a `--var` value is expanded (dotenv-expand convention) from the process
+ * environment, then the files read so far. A file variable whose reference is not set is left unset and reported;
+ * a `--var` whose reference is not set is a usage error.
  */
-export function buildEnv(processEnv: Env, cwd: string, envFiles: string[], vars: string[]): Env {
-  const files = envFiles.length ? envFiles : existsSync(resolve(cwd, '.env')) ? ['.env'] : [];
-  const merged: Env = {};
+export function loadEnv(processEnv: Env, cwd: string, envFiles: string[], vars: string[]): LoadedEnv {
+  const defaultFile = !envFiles.length && existsSync(resolve(cwd, '.env'));
+  const files = envFiles.length ? envFiles : defaultFile ? ['.env'] : [];
+  const fromFiles: Env = {};
+  const unresolved: string[] = [];
   for (const f of files) {
-    const full = resolve(cwd, f);
     let text: string;
     try {
-      text = readFileSync(full, 'utf8');
+      text = readFileSync(resolve(cwd, f), 'utf8');
     } catch {
       throw new UsageError(`cannot read env file ${f}`);
     }
-    Object.assign(merged, parseEnv(text));
+    for (const entry of parseDotenv(text)) {
+      if (entry.literal) {
+        fromFiles[entry.key] = entry.value;
+        continue;
+      }
+      const e = expandReferences(entry.value, (name) => processEnv[name] ?? fromFiles[name]);
+      if (e.unresolved.length) {
+        delete fromFiles[entry.key];
+        const refs = e.unresolved.map((n) => `\${${n}}`).join(', ');
+        unresolved.push(`${entry.key} (${f}:${entry.line}) refers to ${refs}, which is not set: ${entry.key} is left unset`);
+        continue;
+      }
+      fromFiles[entry.key] = e.value;
+    }
   }
-  Object.assign(merged, processEnv);
+  const merged: Env = { ...fromFiles, ...processEnv };
   for (const v of vars) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new UsageError(`--var expects NAME=VALUE, got "${v}"`);
-    merged[v.slice(0, eq)] = v.slice(eq + 1);
+    const name = v.slice(0, eq);
+    const e = expandReferences(v.slice(eq + 1), (n) => merged[n]);
+    if (e.unresolved.length) {
+      throw new UsageError(
+        `--var ${name}: ${e.unresolved.map((n) => `\${${n}}`).join(', ')} is not set (an unresolved reference is not a value)`,
+      );
+    }
+    merged[name] = e.value;
   }
-  return merged;
+  return { env: merged, files, defaultFile, unresolved };
+}
+
+/** The environment only; see loadEnv. */
+export function buildEnv(processEnv: Env, cwd: string, envFiles: string[], vars: string[]): Env {
+  return loadEnv(processEnv, cwd, envFiles, vars).env;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Env } from '../util/env.js';
+import type { Env, VarReading } from '../util/env.js';
 
 /** What a probe's `run` receives besides its parameters. */
 export interface ProbeContext {
@@ -10,6 +10,8 @@ export interface ProbeContext {
   env: Env;
   /** Resolves a variable as `${NAME}` would: environment, then the checklist's `vars` aliases and default. */
   lookup: (name: string) => string | undefined;
+  /** Every value of a variable under its names (itself, then its `from:` aliases that are set); see lookupVarAll. */
+  lookupAll?: (name: string) => VarReading[];
   /** Working directory: where the user's repository is. */
   cwd: string;
   /**
@@ -17,6 +19,8 @@ export interface ProbeContext {
    * a secret cut in two is no longer recognised. Observations and messages are masked again by the runner.
    */
   redact?: ((text: string) => string) | undefined;
+  /** Absolute paths sfdeploy itself writes in this run (run log folder, --output, ledger, outbox): never a change of the user's. */
+  ownPaths?: readonly string[] | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
   wants?: readonly string[] | undefined;
 }
@@ -38,6 +42,11 @@ export interface ProbeOutcome {
    * path says so instead of a bare "got null".
    */
   unobserved?: Record<string, string>;
+  /**
+   * The probe's own words for what an observation means, by observation path (`tag`: "HEAD has no tag",
+   * `type`: ".github/workflows does not exist"): a failing `expect:` on that path says it beside the condition.
+   */
+  reasons?: Record<string, string>;
 }
 
 /**

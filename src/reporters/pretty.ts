@@ -90,6 +90,8 @@ export function createPrettyReporter(o: PrettyOptions): RunListener {
       write(
         `${c.bold(plain(log.checklist.title))} ${c.dim(plain(`(${log.checklist.id}, ${planned.length} items${log.context.release ? `, release ${log.context.release}` : ''}${log.context.environment ? `, ${log.context.environment}` : ''})`))}`,
       );
+      const files = log.context.envFiles;
+      if (files) write(c.dim(files.length ? `env files read: ${files.join(', ')}` : 'env files read: none'));
       if (o.spinner) {
         o.stream.on('resize', onResize);
         void import('ora').then((m) => {

@@ -4,7 +4,7 @@ import { conditionPaths } from '../checklist/condition.js';
 import { ProbeError } from '../errors.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import { formatDuration } from '../util/duration.js';
-import type { Env } from '../util/env.js';
+import type { Env, VarReading } from '../util/env.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
 import { sleep } from '../util/sleep.js';
 import { baseResult, judge, softenOptional, type Verdict } from './judge.js';
@@ -22,8 +22,11 @@ export interface AttemptOptions {
   signal: AbortSignal;
   env: Env;
   cwd: string;
+  ownPaths?: readonly string[] | undefined;
   redact: Redactor;
   lookup: (name: string) => string | undefined;
+  /** Every value of a variable under its names (see lookupVarAll). */
+  lookupAll: (name: string) => VarReading[];
   now: () => Date;
 }
 
@@ -88,8 +91,10 @@ async function attemptProbe(item: PlannedItem, timeoutMs: number, o: AttemptOpti
         timeoutMs,
         env: o.env,
         lookup: o.lookup,
+        lookupAll: o.lookupAll,
         cwd: o.cwd,
         redact: o.redact,
+        ownPaths: o.ownPaths,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
       }),
       aborted,

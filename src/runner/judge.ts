@@ -1,5 +1,5 @@
 import type { PlannedItem } from '../checklist/model.js';
-import { evaluateCondition } from '../checklist/condition.js';
+import { conditionPaths, evaluateCondition } from '../checklist/condition.js';
 import type { Redactor } from '../util/redact.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import type { ItemResult, ItemStatus } from './types.js';
@@ -72,14 +72,23 @@ export function judge(item: PlannedItem, outcome: ProbeOutcome, redact?: Redacto
   const conditions = item.probe!.conditions;
   const observations = outcome.observations;
   if (conditions) {
+    const reasons = outcome.reasons ?? {};
     const failed = conditions
-      .map((c) => {
-        const r = evaluateCondition(c, observations, redact);
-        const why = !r.ok && !c.or && (r.actual === null || r.actual === undefined) ? outcome.unobserved?.[c.path] : undefined;
-        return why ? { ...r, message: `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${why})` } : r;
-      })
-      .filter((r) => !r.ok);
-    if (failed.length) return { status: 'fail', message: failed.map((f) => f.message).join('; '), observations };
+      .map((c) => ({ c, r: evaluateCondition(c, observations, redact) }))
+      .filter(({ r }) => !r.ok)
+      .map(({ c, r }) => {
+        const unobserved = !c.or && (r.actual === null || r.actual === undefined) ? outcome.unobserved?.[c.path] : undefined;
+        const message = unobserved ? `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${unobserved})` : r.message;
+        const why = [
+          ...new Set(
+            conditionPaths(c)
+              .map((path) => reasons[path])
+              .filter((w): w is string => w !== undefined),
+          ),
+        ];
+        return why.length ? `${why.join('; ')}: ${message}` : message;
+      });
+    if (failed.length) return { status: 'fail', message: failed.join('; '), observations };
     return { status: 'pass', message: outcome.summary ?? conditions.map((c) => c.source.trim()).join(', '), observations };
   }
   const problems = outcome.problems ?? [];

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
-import { lookupVar } from '../checklist/interpolate.js';
+import { lookupVar, lookupVarAll } from '../checklist/interpolate.js';
 import type { Env } from '../util/env.js';
 import { InterruptedError } from '../errors.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
@@ -37,6 +37,8 @@ export interface RunOptions {
   signal: AbortSignal;
   env: Env;
   cwd: string;
+  /** Absolute paths sfdeploy writes in this run; probes never count them as the user's changes. */
+  ownPaths?: readonly string[] | undefined;
   redact: Redactor;
   listeners: RunListener[];
   now?: () => Date;
@@ -84,6 +86,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   };
 
   const lookup = (name: string) => lookupVar(name, o.env, o.checklist.vars);
+  const lookupAll = (name: string) => lookupVarAll(name, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
@@ -141,7 +144,17 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
     const runProbeItem = async (item: PlannedItem): Promise<void> => {
       emit('onItemStart', item);
-      const result = await executeProbe(item, { timeoutMs: o.timeoutMs, signal, env: o.env, cwd: o.cwd, redact: o.redact, lookup, now });
+      const result = await executeProbe(item, {
+        timeoutMs: o.timeoutMs,
+        signal,
+        env: o.env,
+        cwd: o.cwd,
+        ownPaths: o.ownPaths,
+        redact: o.redact,
+        lookup,
+        lookupAll,
+        now,
+      });
       if (result === 'interrupted') return;
       finish(item, result);
     };

@@ -88,6 +88,10 @@ export interface RunContextInfo {
   host: string;
   user: string;
   sfdeployVersion: string;
+  /** The env files read (`--env-file`, or `.env` by default), in order; empty when none was. */
+  envFiles?: string[] | undefined;
+  /** Variables of those files left unset because they referred to an unset variable, one line each. */
+  envUnresolved?: string[] | undefined;
   /**
    * What the run relied on in the sign-off ledger. File ledger: the hash of its head record. S3 ledger: the digest
    * (SHA-256 of the sorted hashes, one per line) of `ledgerRecords`.

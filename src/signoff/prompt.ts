@@ -136,7 +136,7 @@ export async function describeManual(item: PlannedItem, roles: string | undefine
   const m = item.manual;
   const lines = ['', `${c.bold.cyan('Sign-off')} ${c.bold(item.title)} ${c.dim(`${item.id} · ${item.section.title}`)}`];
   if (!m) return lines;
-  for (const line of m.instructions.trim().split('\n')) lines.push(`  ${line}`);
+  if (m.instructions.trim()) for (const line of m.instructions.trim().split('\n')) lines.push(`  ${line}`);
   if (m.commands.length) {
     lines.push(`  ${c.dim('Commands:')}`);
     for (const cmd of m.commands) lines.push(`    $ ${cmd}`);

@@ -18,6 +18,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ItemStatus, RunLog } from '../../src/runner/types.js';
 import { makeTestCertificates } from '../support/certs.js';
 import { REPO_ROOT, runCli, type CliResult } from '../support/cli.js';
+import { fastApiHealth } from '../support/fastapi-health.js';
 import { gitSandbox, type TestRepo } from '../support/git-repo.js';
 import { readBody, sendJson, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
@@ -109,7 +110,9 @@ const CORS_ORIGIN = 'https://app.socialflow.test';
 // ---- the stack ------------------------------------------------------------------------------------------------
 
 /** What the HTTPS stand-in answers; the break tests flip these. */
-const api = { health: 'healthy', csp: true };
+const api = { csp: true };
+/** The app's health routes: 307 from /api/v1/health, 200 with the truth in the body from /ready and /detailed. */
+const health = fastApiHealth();
 
 let pg: PostgresServer;
 let redis: RedisServer;
@@ -160,7 +163,7 @@ async function apiRoute(req: IncomingMessage, res: ServerResponse, path: string)
     });
     return void res.end('OK');
   }
-  if (path === '/api/v1/health') return sendJson(res, 200, { status: api.health, version: '1.2.0', environment: 'production' }, headers);
+  if (health.handle(req, res, headers)) return;
   if (path === '/api/v1/auth/login') {
     if (overLoginLimit()) return sendJson(res, 429, { error: 'Rate limit exceeded: 5 per 10 second' }, { ...headers, 'retry-after': '10' });
     if (req.method !== 'POST') return sendJson(res, 405, { detail: 'Method Not Allowed' }, { ...headers, allow: 'POST' });
@@ -600,17 +603,19 @@ describe('sfdeploy check pre against a local production stack', () => {
     expect(run.result.code).toBe(1);
   }, 60_000);
 
-  it('health body unhealthy (200 with status "unhealthy"): only lb-health fails', async () => {
+  it('Redis down behind the API (readiness answers 200 with not_ready): only lb-health fails, naming it', async () => {
     const before = theBaseline();
-    api.health = 'unhealthy';
+    health.deps.redis = 'unhealthy';
     let run: Run;
     try {
       run = await check();
     } finally {
-      api.health = 'healthy';
+      health.deps.redis = 'healthy';
     }
     expect(changes(before, run.log), explainChanges(before, run.log)).toEqual({ 'lb-health': 'fail' });
-    expect(item(run.log, 'lb-health').message).toBe('json.status == "healthy" (got "unhealthy") (after 2 attempts)');
+    expect(item(run.log, 'lb-health').message).toBe(
+      'json.status == "ready" (got "not_ready"); json.checks.*.status == "healthy" (json.checks.redis.status is "unhealthy") (after 2 attempts)',
+    );
     expect(run.result.code).toBe(1);
   }, 60_000);
 

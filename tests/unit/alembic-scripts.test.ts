@@ -176,4 +176,11 @@ describe('alembic.ini', () => {
     expect(iniOption(ini, 'alembic', 'file_template', defaults)).toBe('%(rev)s');
     expect(iniOption(ini, 'alembic', 'comment', defaults)).toBeUndefined();
   });
+
+  it("replaces alembic's 'use the init command' hint for a wrong working directory with sfdeploy's", () => {
+    const stderr = "  FAILED: Path doesn't exist: '/srv/deploy/alembic'.  Please use the 'init' command to create a new scripts folder.";
+    expect(describeAlembicFailure(stderr, '')).toBe(
+      "the migration scripts folder /srv/deploy/alembic does not exist here: run sfdeploy from the application's repository, or point ALEMBIC_CONFIG (the probe's config) at its alembic.ini",
+    );
+  });
 });

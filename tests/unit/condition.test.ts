@@ -72,3 +72,58 @@ describe('condition language', () => {
     expect(isKnownObservation('latency.p95.length', patterns)).toBe(true);
   });
 });
+
+describe('wildcards: every value, or any', () => {
+  const ready = (checks: Record<string, unknown>) => ({ json: { status: 'ready', checks } });
+
+  it('holds json.checks.*.status == "healthy" only when every dependency is healthy, naming the ones that are not', () => {
+    const cond = parseCondition('json.checks.*.status == "healthy"');
+    expect(cond.quantifier).toBe('all');
+    const healthy = { status: 'healthy', latency_ms: 1.2 };
+    expect(evaluateCondition(cond, ready({ database: healthy, redis: healthy })).ok).toBe(true);
+    expect(evaluateCondition(cond, ready({ database: healthy, redis: { status: 'unhealthy', error: 'refused' } }))).toMatchObject({
+      ok: false,
+      message: 'json.checks.*.status == "healthy" (json.checks.redis.status is "unhealthy")',
+    });
+    expect(evaluateCondition(cond, ready({ database: healthy, celery: { error: 'no workers' } })).message).toBe(
+      'json.checks.*.status == "healthy" (json.checks.celery.status was not observed)',
+    );
+  });
+
+  it('never holds over nothing: an empty or missing container fails', () => {
+    const cond = parseCondition('json.checks.*.status == "healthy"');
+    expect(evaluateCondition(cond, ready({}))).toMatchObject({
+      ok: false,
+      message: 'json.checks.*.status == "healthy" (json.checks has no entries)',
+    });
+    expect(evaluateCondition(cond, { json: { status: 'healthy' } }).message).toBe(
+      'json.checks.*.status == "healthy" (json.checks was not observed)',
+    );
+    expect(evaluateCondition(parseCondition('llen.* < 1000'), { llen: {} }).ok).toBe(false);
+  });
+
+  it('"any" holds when at least one value does; lists and nested wildcards expand too', () => {
+    const any = parseCondition('any json.checks.*.status == "unhealthy"');
+    expect(any.quantifier).toBe('any');
+    expect(evaluateCondition(any, ready({ a: { status: 'healthy' }, b: { status: 'unhealthy' } })).ok).toBe(true);
+    expect(evaluateCondition(any, ready({ a: { status: 'healthy' } }))).toMatchObject({
+      ok: false,
+      message: 'any json.checks.*.status == "unhealthy" (none of 1 holds: json.checks.a.status is "healthy")',
+    });
+    const queues = { llen: { celery: 5000, email: 0, video_processing: 3 } };
+    expect(evaluateCondition(parseCondition('llen.* < 1000'), queues).message).toBe('llen.* < 1000 (llen.celery is 5000)');
+    expect(evaluateCondition(parseCondition('rows.*.n > 0'), { rows: [{ n: 1 }, { n: 0 }] }).message).toBe('rows.*.n > 0 (rows.1.n is 0)');
+    expect(evaluateCondition(parseCondition('a.*.b.*.c == 1'), { a: { x: { b: { y: { c: 1 }, z: { c: 2 } } } } }).message).toBe(
+      'a.*.b.*.c == 1 (a.x.b.z.c is 2)',
+    );
+    expect(evaluateCondition(parseCondition('json.checks.*.status == "healthy" || status == 200'), { status: 200, json: {} }).ok).toBe(
+      true,
+    );
+  });
+
+  it('rejects "any" or "all" without a wildcard, and lets a probe declare wildcard paths', () => {
+    expect(() => parseCondition('any status == 200')).toThrow(/"any" needs a \* in the path/);
+    expect(isKnownObservation('json.checks.*.status', ['json.**'])).toBe(true);
+    expect(isKnownObservation('llen.*', ['llen.**'])).toBe(true);
+  });
+});

@@ -173,3 +173,15 @@ describe('checklist loader', () => {
     expect(a.items[0]!.definitionHash).not.toBe(c.items[0]!.definitionHash);
   });
 });
+
+describe('manual items without instructions', () => {
+  it('accepts manual: { roles: [cto] } when the title says it all', async () => {
+    const { parseChecklist } = await import('../../src/checklist/load.js');
+    const c = parseChecklist(
+      'id: t\ntitle: T\nroles:\n  cto: { title: CTO }\nsections:\n  - id: s\n    title: S\n    items:\n      - id: approval-cto\n        title: CTO approves this release\n        manual: { roles: [cto] }\n',
+      't.yaml',
+      { env: {} },
+    );
+    expect(c.items[0]!.manual).toMatchObject({ instructions: '', roles: ['cto'] });
+  });
+});

@@ -132,6 +132,12 @@ export function describeAlembicFailure(stderr: string, stdout: string, redact: (
   if (password) return `password authentication failed for user ${password[1]}`;
   const database = /database "([^"]+)" does not exist/.exec(text);
   if (database) return `database "${database[1]}" does not exist`;
+  const scripts = /Path doesn't exist: '?([^']+?)'?\.\s*Please use the 'init' command/i.exec(text);
+  if (scripts) {
+    return redact(
+      `the migration scripts folder ${scripts[1]} does not exist here: run sfdeploy from the application's repository, or point ALEMBIC_CONFIG (the probe's config) at its alembic.ini`,
+    );
+  }
   // masked before it is cut: a secret cut in two is no longer recognised
   const masked = maskUrlPasswords(redact(text));
   return masked.length > 300 ? `${masked.slice(0, 297)}...` : masked;

@@ -201,7 +201,8 @@ function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], st
   let atHead = false;
   switch (state.kind) {
     case 'unstamped':
-      problems.push(state.problem);
+      // with a broken graph `alembic upgrade head` crashes: the graph is what to fix first
+      problems.push(sound ? state.problem : state.problem.replace(` (${UPGRADE_HINT})`, ' (fix the revision graph first)'));
       pending = pendingRevisions(graph, []);
       break;
     case 'versions': {
@@ -227,5 +228,6 @@ function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], st
   observations.at_head = atHead;
   if (pending) observations.pending = pending.map((m) => ({ revision: m.revision, slug: m.slug, message: m.message }));
   const summary = atHead ? `at head ${heads.map(label).join(', ')} (${graph.byRevision.size} migrations, ${mode})` : undefined;
-  return { observations, problems, ...(summary ? { summary } : {}) };
+  const reasons = !atHead && problems.length ? { at_head: problems.join('; ') } : undefined;
+  return { observations, problems, ...(reasons ? { reasons } : {}), ...(summary ? { summary } : {}) };
 }

@@ -32,7 +32,9 @@ export default defineProbe({
       stat = await lstat(full);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-        return { observations: { exists: false }, problems: [`${p.path} does not exist`] };
+        const why = `${p.path} does not exist`;
+        const reasons = Object.fromEntries(['exists', 'type', 'size', 'mode', 'content', 'lines'].map((k) => [k, why]));
+        return { observations: { exists: false }, problems: [why], reasons };
       }
       throw e;
     }

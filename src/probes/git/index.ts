@@ -1,4 +1,4 @@
-import { resolve, join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { oneLine } from '../../util/network-error.js';
@@ -101,7 +101,17 @@ export default defineProbe({
     ]);
     if (status.code !== 0) throw new ProbeError(`git status failed in ${p.path}: ${oneLine(status.stderr) || `exit ${status.code}`}`);
 
-    const changes = parsePorcelain(status.stdout).filter((c) => !OWN_DIR.test(c.path));
+    const root = top.stdout.trim();
+    const own = (ctx.ownPaths ?? []).map((o) => relative(root, o)).filter((r) => r !== '' && !r.startsWith('..') && !isAbsolute(r));
+    const isOwn = (path: string): boolean => OWN_DIR.test(path) || own.some((o) => path === o || path.startsWith(`${o}/`));
+    const changes: Change[] = [];
+    for (const c of parsePorcelain(status.stdout)) {
+      // git collapses an untracked folder to `dir/`: when sfdeploy writes inside it, look at its files one by one
+      if (c.code === '??' && c.path.endsWith('/') && own.some((o) => `${o}/`.startsWith(c.path))) {
+        const inside = await git('ls-files', '-z', '--full-name', '--others', '--exclude-standard', '--', `:(top)${c.path}`);
+        for (const f of inside.stdout.split('\0').filter(Boolean)) if (!isOwn(f)) changes.push({ code: '??', path: f });
+      } else if (!isOwn(c.path)) changes.push(c);
+    }
     const headSha = head.code === 0 ? head.stdout.trim() || null : null;
     const tags =
       headSha && tagList.code === 0
@@ -161,8 +171,23 @@ export default defineProbe({
         `${changes.length} uncommitted change${changes.length === 1 ? '' : 's'} in ${p.path}: ${shown.join(', ')}${changes.length > 5 ? ', …' : ''}`,
       );
     }
+    const reasons: Record<string, string> = {};
+    if (tag === null) {
+      const noTag = headSha ? 'HEAD has no tag' : 'the repository has no commits, so no tag';
+      Object.assign(reasons, { tag: noTag, tag_is_semver: noTag, changelog_mentions_tag: noTag });
+    } else if (!observations.tag_is_semver) reasons.tag_is_semver = `the tag at HEAD, ${tag}, is not a semantic version (v1.2.3)`;
+    if (changelogText === undefined) {
+      reasons.changelog_exists = `${p.changelog} does not exist`;
+      reasons.changelog_mentions_tag ??= `${p.changelog} does not exist`;
+    } else if (tag !== null && !observations.changelog_mentions_tag)
+      reasons.changelog_mentions_tag = `${p.changelog} does not mention ${tag}`;
+    for (const path of p.paths) {
+      reasons[`tracked.${path}`] = tracked[path] ? `${path} is tracked by git` : `${path} is not tracked by git`;
+      reasons[`ignored.${path}`] = ignored[path] ? `${path} is ignored by git` : `${path} is not ignored by git (add it to .gitignore)`;
+    }
+    if (problems.length) reasons.clean = problems[0]!;
     const where = observations.branch ?? (headSha ? `detached at ${headSha.slice(0, 12)}` : 'no commits yet');
-    return { observations, problems, summary: `${where}${tag ? ` (${tag})` : ''}, ${observations.clean ? 'clean' : 'dirty'}` };
+    return { observations, problems, reasons, summary: `${where}${tag ? ` (${tag})` : ''}, ${observations.clean ? 'clean' : 'dirty'}` };
   },
 });
 

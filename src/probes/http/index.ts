@@ -74,7 +74,10 @@ export default defineProbe({
     'latency.max': 'slowest sample, in milliseconds',
     'latency.min': 'fastest sample, in milliseconds',
     'redirect.location': 'the Location header of a redirect response (not followed)',
+    'redirects.*': 'one redirect followed: redirects.0.status, redirects.0.to',
     url: 'the URL that gave the first response, after any redirects followed (password masked)',
+    redirects:
+      'the redirects followed before the first response, each { status, from, to }: with follow_redirects, or the one same-origin 307/308 of a GET to the path with a trailing slash (FastAPI), which is always followed',
     'cors.allowed':
       'with an Origin request header: true when the response allows that origin (Access-Control-Allow-Origin is * or the origin)',
     errors: 'one line per sample that got no response (samples > 1)',
@@ -84,7 +87,8 @@ export default defineProbe({
     'tls.subject': 'https: the subject of the server certificate',
     'tls.protocol': 'https: the TLS version negotiated (TLSv1.3)',
   },
-  defaultCheck: 'every response is 2xx (a redirect fails unless follow_redirects is true)',
+  defaultCheck:
+    'every response is 2xx (a redirect fails unless follow_redirects is true, except a same-origin 307/308 to the trailing-slash path of a GET, which is followed and recorded)',
   secrets: (p) => credentialValues(p.headers, p.auth, p.url),
   async run(p, ctx) {
     const start = parseHttpUrl(p.url);
@@ -106,6 +110,7 @@ export default defineProbe({
       let sent = body;
       let sentHeaders = headers;
       let leftOrigin = false;
+      const hops: Hop[] = [];
       for (let hop = 0; ; hop++) {
         // A redirect to another origin (scheme, host or port) gets none of the user's headers nor the credentials,
         // and neither does any later hop: only sfdeploy's own user-agent and the content type of its JSON body.
@@ -114,8 +119,13 @@ export default defineProbe({
           ? ownHeaders(sentHeaders, p.json !== undefined)
           : { ...sentHeaders, ...(authorization ? { authorization } : {}) };
         const answer = await client.request(url, { method, headers: h, body: sent, signal: ctx.signal, keepBody: index === 0 });
-        const next = p.follow_redirects && hop < p.max_redirects ? redirectTarget(answer, url) : undefined;
-        if (!next) return { answer, url, ms: performance.now() - began };
+        const target = redirectTarget(answer, url);
+        const next =
+          target && ((p.follow_redirects && hop < p.max_redirects) || (hop === 0 && isTrailingSlashHop(answer, url, target, method)))
+            ? target
+            : undefined;
+        if (!next) return { answer, url, ms: performance.now() - began, hops };
+        hops.push({ status: answer.status, from: maskUrl(url.href), to: maskUrl(next.href) });
         // as browsers do: 303, and 301/302 after a POST, continue with a GET without the body
         if (answer.status === 303 || (method === 'POST' && (answer.status === 301 || answer.status === 302))) {
           method = 'GET';
@@ -153,9 +163,10 @@ export default defineProbe({
     const shown = `${p.method} ${maskUrl(p.url)}`;
     const problems: string[] = [];
     const bad = answered.filter((s) => s.answer.status < 200 || s.answer.status >= 300);
+    const hopped = first.hops.length && !p.follow_redirects ? ` (after ${first.hops[0]!.status} to ${first.hops[0]!.to})` : '';
     if (p.samples === 1 && bad.length) {
       const location = first.answer.headers.location;
-      problems.push(`${shown} answered ${first.answer.status}${location ? ` (redirect to ${maskUrl(location)})` : ''}`);
+      problems.push(`${shown} answered ${first.answer.status}${hopped}${location ? ` (redirect to ${maskUrl(location)})` : ''}`);
     } else if (bad.length) {
       problems.push(`${bad.length} of ${p.samples} requests to ${shown} were not 2xx (${countStatuses(bad)})`);
     }
@@ -163,7 +174,7 @@ export default defineProbe({
 
     const summary =
       p.samples === 1
-        ? `${first.answer.status} in ${Math.round(first.ms)}ms`
+        ? `${first.answer.status} in ${Math.round(first.ms)}ms${hopped}`
         : `${answered.length} responses (${countStatuses(answered)}), p95 ${(observations.latency as Latency).p95}ms`;
     return { observations, problems, summary };
   },
@@ -174,6 +185,20 @@ function ownHeaders(sent: Record<string, string>, jsonBody: boolean): Record<str
   const own: Record<string, string> = { 'user-agent': 'sfdeploy' };
   if (jsonBody && 'content-type' in sent) own['content-type'] = 'application/json';
   return own;
+}
+
+/**
+ * A 307/308 from a GET or HEAD to the same path with a trailing slash on the same origin (FastAPI and Starlette
+ * answer `/health` so when the route is `/health/`): followed even without follow_redirects, and recorded.
+ */
+function isTrailingSlashHop(answer: HttpAnswer, from: URL, to: URL, method: string): boolean {
+  return (
+    (answer.status === 307 || answer.status === 308) &&
+    (method === 'GET' || method === 'HEAD') &&
+    to.origin === from.origin &&
+    to.pathname === `${from.pathname}/` &&
+    to.search === from.search
+  );
 }
 
 /** Where a 3xx answer points, when it is an http(s) URL worth following. */
@@ -188,10 +213,18 @@ function redirectTarget(answer: HttpAnswer, from: URL): URL | undefined {
   }
 }
 
+interface Hop {
+  status: number;
+  from: string;
+  to: string;
+}
+
 interface Sample {
   answer: HttpAnswer;
   url: URL;
   ms: number;
+  /** Redirects followed before the answer. */
+  hops: Hop[];
 }
 
 interface Latency {
@@ -212,6 +245,7 @@ function observe(first: Sample, answered: Sample[], requestHeaders: Record<strin
     latency_ms: Math.round(first.ms),
     latency: percentiles(answered.map((s) => s.ms)),
     url: maskUrl(first.url.href),
+    redirects: first.hops,
   };
   if (answer.headers.location !== undefined) observations.redirect = { location: answer.headers.location };
   const type = answer.headers['content-type'] ?? '';

@@ -24,10 +24,16 @@ const params = z.strictObject({
     .default('${REDIS_URL}')
     .describe('Redis URL: `redis://[user][:password]@host[:port][/db]`, or `rediss://` for TLS. Default `${REDIS_URL}`.'),
   queues: z
-    .array(z.string().min(1))
+    .union([z.string(), z.array(z.string())])
+    .transform((q) =>
+      (Array.isArray(q) ? q : [q])
+        .flatMap((entry) => entry.split(','))
+        .map((k) => k.trim())
+        .filter((k) => k !== ''),
+    )
     .default([])
     .describe(
-      'List keys whose length is observed as `llen.<key>`, such as Celery queues (`celery`). A missing key has length 0. Default none.',
+      'List keys whose length is observed as `llen.<key>`, such as Celery queues (`celery`, the default queue). A list, or comma-separated names (`${CELERY_QUEUES}`). A missing key has length 0. A condition on `llen.<key>` or `config.<name>` fetches that key or parameter even when not listed. Default none.',
     ),
   config: z
     .array(z.string().min(1))
@@ -70,6 +76,7 @@ export default defineProbe({
   warm: () => import('ioredis'),
   async run(p, ctx) {
     const target = parseRedisUrl(p.url);
+    p = withWanted(p, ctx.wants ?? []);
     const tls = target.tls ? await tlsOptions(p, target, ctx) : undefined;
     const { Redis } = await import('ioredis');
     const client = new Redis({
@@ -211,6 +218,20 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget,
     role ? String(role as string) : undefined,
   ].filter(Boolean);
   return { observations, problems, summary: `${parts.join(', ')} at ${target.where}` };
+}
+
+/** Adds the queues and CONFIG parameters that `expect:` names (`llen.celery`, `config.maxmemory-policy`) but the params omit. */
+function withWanted(p: RedisParams, wants: readonly string[]): RedisParams {
+  const queues = [...p.queues];
+  const config = [...p.config];
+  for (const path of wants) {
+    const m = /^(llen|config)\.(.+)$/.exec(path);
+    if (!m || m[2]!.split('.').includes('*')) continue;
+    const name = m[2]!.replace(/\.length$/, '');
+    const list = m[1] === 'llen' ? queues : config;
+    if (!list.some((x) => x.toLowerCase() === name.toLowerCase())) list.push(name);
+  }
+  return { ...p, queues, config };
 }
 
 async function tlsOptions(p: RedisParams, target: RedisTarget, ctx: ProbeContext) {

@@ -2,6 +2,7 @@
  * The s3 probe: the bucket, its configuration, the newest object under a prefix, a write canary.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
  */
+import { regionFrom, s3EndpointFrom } from '../../aws/region.js';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { untilAborted } from '../abort.js';
@@ -24,14 +25,15 @@ const params = z.strictObject({
     .describe('The bucket name. Default `${AWS_S3_BUCKET}`.'),
   region: z
     .string()
-    .min(1, 'expected a region such as us-east-1')
-    .default('${AWS_REGION:-us-east-1}')
-    .describe('The region to call. Default `${AWS_REGION}`, else us-east-1.'),
+    .default('')
+    .describe(
+      "The region to call. Default: AWS_REGION, else AWS_DEFAULT_REGION, else the profile's region (AWS_PROFILE in ~/.aws/config), else us-east-1.",
+    ),
   endpoint: z
     .string()
-    .default('${AWS_ENDPOINT_URL:-}')
+    .default('')
     .describe(
-      'A custom S3 endpoint (MinIO, s3rver, LocalStack) such as http://127.0.0.1:9000; empty for AWS. Default `${AWS_ENDPOINT_URL}`.',
+      'A custom S3 endpoint (MinIO, s3rver, LocalStack) such as http://127.0.0.1:9000. Default: AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL, else AWS itself.',
     ),
   force_path_style: bool()
     .optional()
@@ -104,7 +106,8 @@ export default defineProbe({
   },
 });
 
-async function probeBucket(p: S3Params, ctx: ProbeContext) {
+async function probeBucket(given: S3Params, ctx: ProbeContext) {
+  const p = { ...given, region: given.region || regionFrom(ctx.lookup), endpoint: given.endpoint || s3EndpointFrom(ctx.lookup) };
   const endpoint = parseEndpoint(p.endpoint);
   const where = endpoint ? endpoint.host : `s3.${p.region}.amazonaws.com`;
   const errorContext: S3ErrorContext = { bucket: p.bucket, where, region: p.region, timeoutMs: ctx.timeoutMs };

@@ -220,6 +220,17 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
     expect(outcome.problems).toEqual([error]);
   });
 
+  it('with a broken graph and no alembic_version, does not advise alembic upgrade head (it would crash)', async () => {
+    const config = join(fixture('broken-graph-missing-down-revision'), 'alembic.ini');
+    const outcome = await probe({ config, database_url: await database() });
+    expect(outcome.problems).toHaveLength(2);
+    expect(outcome.problems![1]).toMatch(
+      /^alembic_version table does not exist in database .*: migrations were never run here \(fix the revision graph first\)$/,
+    );
+    expect(JSON.stringify(outcome.problems)).not.toContain('alembic upgrade head');
+    expect(outcome.reasons?.at_head).toBe(outcome.problems!.join('; '));
+  });
+
   it('fails on a wrong password without showing it', async () => {
     const error = await failure(linear(server.urlFor({ user: 'app', password: WRONG_PASSWORD, database: 'postgres' })));
     expect(error.message).toBe('password authentication failed for user app');

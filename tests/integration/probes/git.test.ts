@@ -75,7 +75,10 @@ describe('git probe: what blocks a release', () => {
     expect(out.observations).toMatchObject({ tracked: { '.env': true }, ignored: { '.env': true } });
     const gate = `      - id: env-not-committed\n        title: env\n        probe:\n          kind: git\n          paths: [.env]\n          expect:\n            - tracked..env == false\n`;
     const { item } = await runItems(gate, { cwd: r.dir, env });
-    expect(item('env-not-committed')).toMatchObject({ status: 'fail', message: 'tracked..env == false (got true)' });
+    expect(item('env-not-committed')).toMatchObject({
+      status: 'fail',
+      message: '.env is tracked by git: tracked..env == false (got true)',
+    });
   });
 
   it('tells a non-semver tag, an untagged HEAD and a changelog that only mentions a pre-release apart', async () => {

@@ -376,8 +376,9 @@ describe('s3 probe module', () => {
     for (const [name, field] of Object.entries(s3Probe.params.shape)) expect(field.description, name).toBeTruthy();
     expect(s3Probe.params.parse({})).toMatchObject({
       bucket: '${AWS_S3_BUCKET}',
-      region: '${AWS_REGION:-us-east-1}',
-      endpoint: '${AWS_ENDPOINT_URL:-}',
+      // resolved at run time: AWS_REGION, AWS_DEFAULT_REGION, the profile; AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL
+      region: '',
+      endpoint: '',
       read: [],
       write_test: false,
     });
