@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { REPO_ROOT, runCli } from '../support/cli.js';
-import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { tempDir } from '../support/tmp.js';
@@ -168,14 +168,14 @@ function prometheusHandler(state: FakePrometheusState) {
 }
 
 describe('smoke and monitoring items against a loopback API and Prometheus', () => {
-  let api: LoopbackServer;
-  let prom: LoopbackServer;
+  let api: TestHttpServer;
+  let prom: TestHttpServer;
   /** healthy: 200 {"status":"healthy"}; down: 503 {"status":"unhealthy"}; degraded: 200 {"status":"degraded"}. */
   let apiHealth: 'healthy' | 'down' | 'degraded' = 'healthy';
   const promState: FakePrometheusState = { values: {}, queries: [] };
 
   beforeAll(async () => {
-    api = await startHttp((req, res) => {
+    api = await startHttpServer((req, res) => {
       if (req.url === '/api/v1/health') {
         res.writeHead(apiHealth === 'down' ? 503 : 200, { 'content-type': 'application/json' });
         res.end(
@@ -190,7 +190,7 @@ describe('smoke and monitoring items against a loopback API and Prometheus', () 
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"detail":"Not Found"}');
     });
-    prom = await startHttp(prometheusHandler(promState));
+    prom = await startHttpServer(prometheusHandler(promState));
   });
   afterAll(async () => {
     await Promise.all([api?.close(), prom?.close()]);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../support/cli.js';
-import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { closedPort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -17,7 +17,7 @@ const secrets = {
   aws: `aws${MARK}secret/abc+def`,
 };
 
-let echo: LoopbackServer;
+let echo: TestHttpServer;
 let ws: ReturnType<typeof tempDir>;
 const outputs: { what: string; text: string }[] = [];
 
@@ -67,7 +67,7 @@ sections:
 `;
 
 beforeAll(async () => {
-  echo = await startHttp((req, res) => {
+  echo = await startHttpServer((req, res) => {
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ authorization: req.headers.authorization ?? null, url: req.url }));
   });
