@@ -2,20 +2,20 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunDiff } from '../../src/runlog/diff.js';
 import { REPO_ROOT, runCli } from '../support/cli.js';
-import { sendJson, startLoopbackServer, type LoopbackServer } from '../support/loopback-http.js';
+import { sendJson, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { tempDir } from '../support/tmp.js';
 
 const FIXTURES = join(REPO_ROOT, 'tests/fixtures/diff-two-versions');
 
 describe('sfdeploy diff on two recorded runs', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let server: LoopbackServer;
+  let server: TestHttpServer;
   let ids: string[];
 
   beforeAll(async () => {
     tmp = tempDir();
     // healthy with p95 120 for the first run, degraded with p95 340 for the second
-    server = await startLoopbackServer((n, _req, res) =>
+    server = await startHttpServer((_req, res, n) =>
       n === 1
         ? sendJson(res, 200, { status: 'healthy', latency: { p95: 120 }, queue: { depth: 3 } })
         : sendJson(res, 503, { status: 'degraded', latency: { p95: 340 }, queue: { depth: 3 } }),

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NotificationRecord, RunLog } from '../../src/runner/types.js';
 import { runCli } from '../support/cli.js';
-import { sendJson, startLoopbackServer, type LoopbackServer } from '../support/loopback-http.js';
+import { sendJson, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { tempDir } from '../support/tmp.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
 
@@ -47,7 +47,7 @@ const runLogs = (dir: string): RunLog[] =>
 describe('notifications', () => {
   let tmp: ReturnType<typeof tempDir> | undefined;
   let hooks: WebhookReceiver | undefined;
-  let app: LoopbackServer | undefined;
+  let app: TestHttpServer | undefined;
   afterEach(async () => {
     await hooks?.close();
     await app?.close();
@@ -197,7 +197,7 @@ describe('notifications', () => {
 
   it('tells the webhooks when a watch run turns red, when it recovers and when the watch ends ($SFDEPLOY_NOTIFY)', async () => {
     hooks = await startWebhookReceiver();
-    app = await startLoopbackServer((n, _req, res) =>
+    app = await startHttpServer((_req, res, n) =>
       n === 2 ? sendJson(res, 503, { status: 'degraded' }) : sendJson(res, 200, { status: 'healthy' }),
     );
     tmp = tempDir({

@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, REPO_ROOT, runCli } from '../support/cli.js';
-import { sendJson, startLoopbackServer, type LoopbackServer } from '../support/loopback-http.js';
+import { sendJson, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { tempDir } from '../support/tmp.js';
 
 const CHECKLIST = join(REPO_ROOT, 'tests/fixtures/watch-health/checklist.yaml');
@@ -11,13 +11,13 @@ const TIMELINE = /^\d\d:\d\d:\d\dZ {2}(?:✔ passed|✖ FAILED|■ stopped|⏸ p
 
 /** Healthy for the first `healthy` requests, then 503 and degraded. */
 const healthUntil = (healthy: number) =>
-  startLoopbackServer((n, _req, res) =>
+  startHttpServer((_req, res, n) =>
     n <= healthy ? sendJson(res, 200, { status: 'healthy' }) : sendJson(res, 503, { status: 'degraded' }),
   );
 
 describe('watch mode', () => {
   let tmp: ReturnType<typeof tempDir>;
-  let server: LoopbackServer;
+  let server: TestHttpServer;
   afterEach(async () => {
     await server?.close();
     tmp?.remove();
@@ -38,7 +38,7 @@ describe('watch mode', () => {
     expect(timeline[0]).toMatch(/ {2}✔ passed · 1\/1 ok · api-health \d+ms$/);
     expect(timeline[1]).toMatch(/ {2}✔ passed · 1\/1 ok · api-health \d+ms$/);
     expect(timeline[2]).toMatch(/ {2}✖ FAILED · api-health · api-health \d+ms$/);
-    expect(server.requests()).toBe(3);
+    expect(server.requestCount()).toBe(3);
     expect(runs()).toHaveLength(3);
     expect(r.stdout).toContain('1 automated item per run; 1 manual item is left to sfdeploy check');
     expect(r.stdout).toMatch(/Watch finished: 3 runs in \d+(?:\.\d)?s, 2 passed, 1 failed\./);
@@ -165,7 +165,7 @@ describe('watch in a terminal', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatch(/^✖ api-health {2}[▁▂▃▄▅▆▇█]{3} {13} +\d+ms {2}status == 200 \(got 503\)/);
       expect(screen).toMatch(/Watch finished: 3 runs in \d+(?:\.\d)?s, 2 passed, 1 failed\./);
-      expect(server.requests()).toBe(3);
+      expect(server.requestCount()).toBe(3);
     } finally {
       await session.close();
       await server.close();

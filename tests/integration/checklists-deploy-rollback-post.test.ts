@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { REPO_ROOT, runCli } from '../support/cli.js';
-import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
 import { tempDir } from '../support/tmp.js';
@@ -169,8 +169,8 @@ function prometheusHandler(state: FakePrometheusState) {
 }
 
 describe('smoke and monitoring items against a loopback API and Prometheus', () => {
-  let api: LoopbackServer;
-  let prom: LoopbackServer;
+  let api: TestHttpServer;
+  let prom: TestHttpServer;
   /**
    * healthy: the app's health routes, every dependency healthy; down: the load balancer answers 503 (no app);
    * degraded: Redis down behind the app, which still answers 200 with the truth in the body.
@@ -180,7 +180,7 @@ describe('smoke and monitoring items against a loopback API and Prometheus', () 
   const app = fastApiHealth();
 
   beforeAll(async () => {
-    api = await startHttp((req, res) => {
+    api = await startHttpServer((req, res) => {
       if (apiHealth === 'down') {
         res.writeHead(503, { 'content-type': 'text/plain' });
         return void res.end('no healthy upstream');
@@ -190,7 +190,7 @@ describe('smoke and monitoring items against a loopback API and Prometheus', () 
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end('{"detail":"Not Found"}');
     });
-    prom = await startHttp(prometheusHandler(promState));
+    prom = await startHttpServer(prometheusHandler(promState));
   });
   afterAll(async () => {
     await Promise.all([api?.close(), prom?.close()]);

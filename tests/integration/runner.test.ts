@@ -9,9 +9,9 @@ import type { ItemResult, RunListener, RunLog } from '../../src/runner/types.js'
 import { RunLogWriter } from '../../src/runlog/write.js';
 import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
-import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 
-let http: LoopbackServer;
+let http: TestHttpServer;
 let inFlight = 0;
 let maxInFlight = 0;
 let flakyCalls = 0;
@@ -19,7 +19,7 @@ let silent: Server;
 let silentPort = 0;
 
 beforeAll(async () => {
-  http = await startHttp((req, res) => {
+  http = await startHttpServer((req, res) => {
     const url = new URL(req.url!, 'http://x');
     if (url.pathname === '/slow') {
       inFlight++;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../support/cli.js';
-import { startHttp, type LoopbackServer } from '../support/loopback-http.js';
+import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { closedPort } from '../support/ports.js';
 import { tempDir } from '../support/tmp.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../support/webhook-receiver.js';
@@ -29,10 +29,10 @@ const secrets = {
   kvPassword: `kv${MARK}pw55`,
 };
 
-let echo: LoopbackServer;
+let echo: TestHttpServer;
 let hooks: WebhookReceiver;
 /** Another origin (another port): where /redirect sends the request. */
-let other: LoopbackServer;
+let other: TestHttpServer;
 const otherRequests: Record<string, string | string[] | undefined>[] = [];
 let ws: ReturnType<typeof tempDir>;
 const outputs: { what: string; text: string }[] = [];
@@ -134,12 +134,12 @@ sections:
 `;
 
 beforeAll(async () => {
-  other = await startHttp((req, res) => {
+  other = await startHttpServer((req, res) => {
     otherRequests.push(req.headers);
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ landed: true }));
   });
-  echo = await startHttp((req, res) => {
+  echo = await startHttpServer((req, res) => {
     if (req.url === '/redirect') {
       res.writeHead(302, { location: `${other.url}/landed` });
       res.end();

@@ -3,13 +3,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { KeyAndCert } from './certs.js';
 
-export type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+/** Answers one request; `n` is its 1-based number. */
+export type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
 
 export interface TestHttpServer {
   /** `http://127.0.0.1:PORT` or `https://127.0.0.1:PORT` (or `[::1]`). */
   url: string;
   host: string;
   port: number;
+  /** Requests received so far. */
+  requestCount(): number;
   close(): Promise<void>;
 }
 
@@ -23,7 +26,9 @@ export interface TestHttpServerOptions {
 /** An in-process HTTP or HTTPS server on a free loopback port. */
 export async function startHttpServer(handler: Handler, o: TestHttpServerOptions = {}): Promise<TestHttpServer> {
   const host = o.host ?? '127.0.0.1';
-  const server: Server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, handler) : createHttpServer(handler);
+  let count = 0;
+  const counted = (req: IncomingMessage, res: ServerResponse): void => handler(req, res, ++count);
+  const server: Server = o.tls ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, counted) : createHttpServer(counted);
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
@@ -41,6 +46,7 @@ export async function startHttpServer(handler: Handler, o: TestHttpServerOptions
     url: `${o.tls ? 'https' : 'http'}://${shownHost}:${port}`,
     host,
     port,
+    requestCount: () => count,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

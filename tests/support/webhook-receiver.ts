@@ -1,5 +1,4 @@
-import type { IncomingMessage } from 'node:http';
-import { startLoopbackServer, type LoopbackServer } from './loopback-http.js';
+import { readBody, startHttpServer, type TestHttpServer } from './http-server.js';
 
 export interface ReceivedHook {
   path: string;
@@ -7,7 +6,7 @@ export interface ReceivedHook {
   body: unknown;
 }
 
-export interface WebhookReceiver extends LoopbackServer {
+export interface WebhookReceiver extends TestHttpServer {
   /** Every request, in arrival order, its JSON body parsed. */
   received: ReceivedHook[];
 }
@@ -18,13 +17,7 @@ export interface WebhookReceiver extends LoopbackServer {
  */
 export async function startWebhookReceiver(answer: (path: string) => number | 'hang' = () => 200): Promise<WebhookReceiver> {
   const received: ReceivedHook[] = [];
-  const readBody = (req: IncomingMessage): Promise<string> =>
-    new Promise((resolve) => {
-      let text = '';
-      req.on('data', (d: Buffer) => (text += d.toString()));
-      req.on('end', () => resolve(text));
-    });
-  const server = await startLoopbackServer((_n, req, res) => {
+  const server = await startHttpServer((req, res) => {
     void readBody(req).then((text) => {
       let body: unknown = text;
       try {

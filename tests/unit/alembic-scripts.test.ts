@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { describeAlembicFailure, parseHistory, parseRevisionLines } from '../../src/probes/alembic/cli.js';
 import { iniOption, parseIni } from '../../src/probes/alembic/config.js';
 import { buildGraph, pendingRevisions } from '../../src/probes/alembic/graph.js';
-import { parseLiteral, parseMigration, type Migration } from '../../src/probes/alembic/scripts.js';
+import { parseLiteral } from '../../src/probes/alembic/python-literal.js';
+import { parseMigration, type Migration } from '../../src/probes/alembic/scripts.js';
 
 const script = (body: string, doc = 'add users'): string =>
   `"""${doc}\n\nRevision ID: x\nRevises: y\n"""\nfrom alembic import op\n\n${body}\n\ndef upgrade():\n    pass\n`;

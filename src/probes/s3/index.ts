@@ -179,81 +179,15 @@ async function probeBucket(given: S3Params, ctx: ProbeContext) {
       if (config) wanted.add(config);
     }
 
-    const reads: Promise<void>[] = [];
-    if (wanted.has('versioning')) {
-      reads.push(
-        readConfig('versioning', 'GetBucketVersioning', undefined, () =>
-          client.send(new s3.GetBucketVersioningCommand({ Bucket: p.bucket }), options),
-        ).then((r) => {
-          if (r !== undefined) observations.versioning = r?.Status ?? 'Disabled';
-        }),
-      );
-    }
-    if (wanted.has('lifecycle')) {
-      reads.push(
-        readConfig('lifecycle', 'GetBucketLifecycleConfiguration', 'NoSuchLifecycleConfiguration', () =>
-          client.send(new s3.GetBucketLifecycleConfigurationCommand({ Bucket: p.bucket }), options),
-        ).then((r) => {
-          if (r === undefined) return;
-          const rules = (r?.Rules ?? []).map((rule) => ({
-            id: rule.ID,
-            status: rule.Status,
-            prefix: rule.Filter?.Prefix ?? rule.Filter?.And?.Prefix ?? rule.Prefix ?? '',
-            expiration_days: rule.Expiration?.Days,
-            noncurrent_expiration_days: rule.NoncurrentVersionExpiration?.NoncurrentDays,
-            abort_incomplete_multipart_days: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation,
-            transitions: (rule.Transitions ?? []).map((t) => ({ days: t.Days, storage_class: t.StorageClass })),
-          }));
-          observations.lifecycle = rules;
-          observations.lifecycle_rules = rules.filter((rule) => rule.status === 'Enabled').length;
-        }),
-      );
-    }
-    if (wanted.has('encryption')) {
-      reads.push(
-        readConfig('encryption', 'GetBucketEncryption', 'ServerSideEncryptionConfigurationNotFoundError', () =>
-          client.send(new s3.GetBucketEncryptionCommand({ Bucket: p.bucket }), options),
-        ).then((r) => {
-          if (r === undefined) return;
-          const rule = r?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault;
-          observations.encryption = rule?.SSEAlgorithm ?? 'none';
-        }),
-      );
-    }
-    if (wanted.has('policy')) {
-      reads.push(
-        readConfig('policy', 'GetBucketPolicy', 'NoSuchBucketPolicy', () =>
-          client.send(new s3.GetBucketPolicyCommand({ Bucket: p.bucket }), options),
-        ).then((r) => {
-          if (r === undefined) return;
-          if (!r?.Policy) {
-            observations.policy = { exists: false, public_read_prefixes: [], whole_bucket_public: false, conditional_read_prefixes: [] };
-            return;
-          }
-          const { statements: _statements, ...analysis } = analysePolicy(r.Policy, p.bucket);
-          observations.policy = { exists: true, ...analysis };
-        }),
-      );
-    }
-    if (wanted.has('cors')) {
-      reads.push(
-        readConfig('cors', 'GetBucketCors', 'NoSuchCORSConfiguration', () =>
-          client.send(new s3.GetBucketCorsCommand({ Bucket: p.bucket }), options),
-        ).then((r) => {
-          if (r === undefined) return;
-          const rules = (r?.CORSRules ?? []).map((rule) => ({
-            allowed_origins: rule.AllowedOrigins ?? [],
-            allowed_methods: rule.AllowedMethods ?? [],
-            allowed_headers: rule.AllowedHeaders ?? [],
-            max_age_seconds: rule.MaxAgeSeconds,
-          }));
-          observations.cors = rules;
-          observations.cors_rules = rules.length;
-          observations.cors_allowed_origins = [...new Set(rules.flatMap((rule) => rule.allowed_origins))];
-        }),
-      );
-    }
-    await Promise.all(reads);
+    await Promise.all(
+      READABLE.filter((what) => wanted.has(what)).map(async (what) => {
+        const config = CONFIG_READS[what] as ConfigRead<unknown>;
+        const r = await readConfig(what, config.operation, config.missing, () =>
+          client.send(config.command(s3, p.bucket) as never, options),
+        );
+        if (r !== undefined) Object.assign(observations, config.observe(r, p.bucket));
+      }),
+    );
 
     const summary = [`bucket ${p.bucket} exists${head.BucketRegion ? ` in ${head.BucketRegion}` : ''}`];
 
@@ -291,6 +225,78 @@ async function probeBucket(given: S3Params, ctx: ProbeContext) {
     client.destroy();
   }
 }
+
+/** How one bucket configuration is read: its API call, the error code that means "none", what it observes. */
+interface ConfigRead<T> {
+  operation: string;
+  /** The error code of a bucket without this configuration; undefined when the call always answers. */
+  missing: string | undefined;
+  command(s3: S3Module, bucket: string): unknown;
+  /** Observations from the answer; null when the bucket has no such configuration. */
+  observe(answer: T | null, bucket: string): Record<string, unknown>;
+}
+
+const configRead = <T>(read: ConfigRead<T>): ConfigRead<T> => read;
+
+/** The configurations `read:` may name, one request each. */
+const CONFIG_READS: { [K in Readable]: ConfigRead<never> } = {
+  versioning: configRead<{ Status?: string | undefined }>({
+    operation: 'GetBucketVersioning',
+    missing: undefined,
+    command: (s3, Bucket) => new s3.GetBucketVersioningCommand({ Bucket }),
+    observe: (r) => ({ versioning: r?.Status ?? 'Disabled' }),
+  }),
+  lifecycle: configRead<import('@aws-sdk/client-s3').GetBucketLifecycleConfigurationOutput>({
+    operation: 'GetBucketLifecycleConfiguration',
+    missing: 'NoSuchLifecycleConfiguration',
+    command: (s3, Bucket) => new s3.GetBucketLifecycleConfigurationCommand({ Bucket }),
+    observe: (r) => {
+      const rules = (r?.Rules ?? []).map((rule) => ({
+        id: rule.ID,
+        status: rule.Status,
+        prefix: rule.Filter?.Prefix ?? rule.Filter?.And?.Prefix ?? rule.Prefix ?? '',
+        expiration_days: rule.Expiration?.Days,
+        noncurrent_expiration_days: rule.NoncurrentVersionExpiration?.NoncurrentDays,
+        abort_incomplete_multipart_days: rule.AbortIncompleteMultipartUpload?.DaysAfterInitiation,
+        transitions: (rule.Transitions ?? []).map((t) => ({ days: t.Days, storage_class: t.StorageClass })),
+      }));
+      return { lifecycle: rules, lifecycle_rules: rules.filter((rule) => rule.status === 'Enabled').length };
+    },
+  }),
+  policy: configRead<{ Policy?: string | undefined }>({
+    operation: 'GetBucketPolicy',
+    missing: 'NoSuchBucketPolicy',
+    command: (s3, Bucket) => new s3.GetBucketPolicyCommand({ Bucket }),
+    observe: (r, bucket) => {
+      if (!r?.Policy)
+        return { policy: { exists: false, public_read_prefixes: [], whole_bucket_public: false, conditional_read_prefixes: [] } };
+      const { statements: _statements, ...analysis } = analysePolicy(r.Policy, bucket);
+      return { policy: { exists: true, ...analysis } };
+    },
+  }),
+  encryption: configRead<import('@aws-sdk/client-s3').GetBucketEncryptionOutput>({
+    operation: 'GetBucketEncryption',
+    missing: 'ServerSideEncryptionConfigurationNotFoundError',
+    command: (s3, Bucket) => new s3.GetBucketEncryptionCommand({ Bucket }),
+    observe: (r) => ({
+      encryption: r?.ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault?.SSEAlgorithm ?? 'none',
+    }),
+  }),
+  cors: configRead<import('@aws-sdk/client-s3').GetBucketCorsOutput>({
+    operation: 'GetBucketCors',
+    missing: 'NoSuchCORSConfiguration',
+    command: (s3, Bucket) => new s3.GetBucketCorsCommand({ Bucket }),
+    observe: (r) => {
+      const rules = (r?.CORSRules ?? []).map((rule) => ({
+        allowed_origins: rule.AllowedOrigins ?? [],
+        allowed_methods: rule.AllowedMethods ?? [],
+        allowed_headers: rule.AllowedHeaders ?? [],
+        max_age_seconds: rule.MaxAgeSeconds,
+      }));
+      return { cors: rules, cors_rules: rules.length, cors_allowed_origins: [...new Set(rules.flatMap((rule) => rule.allowed_origins))] };
+    },
+  }),
+};
 
 type Listed = { Key?: string | undefined; LastModified?: Date | undefined; Size?: number | undefined };
 type Page = { Contents?: Listed[] | undefined; IsTruncated?: boolean | undefined; NextContinuationToken?: string | undefined };
