@@ -41,7 +41,7 @@ export interface Composition {
   /** Where the node at a model path of `data` was written (the file and line through includes). */
   locate(path: ModelPath, key?: string): SourcePlace;
   /** For `sections[s].items[i]`: the `extends:`/`include:` entries that brought it in, innermost first. */
-  trail(section: number, item: number): string[];
+  trail: (section: number, item: number) => string[];
   /** `environments.<name>.skip` of the chosen environment. */
   environmentSkip: string[];
   dropped: DroppedItem[];

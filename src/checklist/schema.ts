@@ -235,7 +235,6 @@ export type ItemDefinition = z.output<typeof itemSchema>;
 export type Severity = (typeof SEVERITIES)[number];
 export type NotifyFormat = (typeof NOTIFY_FORMATS)[number];
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
-export type NotifyTargetDefinition = z.output<typeof notifyTargetSchema>;
 
 /** `environments.<name>`: what changes when `--environment <name>` (or the config's `environment`) is given. */
 export const environmentOverlaySchema = z.strictObject({

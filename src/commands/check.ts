@@ -95,7 +95,7 @@ export interface CheckHooks {
 /** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
 export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
   if (!isFormat(RUN_FORMATS, opts.format)) {
-    throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${opts.format}"`);
+    throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${String(opts.format)}"`);
   }
   const format = runFormats[opts.format];
   const concurrency = Number(opts.concurrency);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ChecklistError, type Problem } from '../errors.js';
 import { describeValue, issueMessage, suggest } from '../checklist/describe.js';
 import type { Env } from '../util/env.js';
-import { formatPath, locate, type ModelPath } from '../checklist/locate.js';
+import { formatPath, locate } from '../checklist/locate.js';
 import { fileProblem, parseChecklistSource } from '../checklist/source.js';
 
 /** The file `sfdeploy init` writes and every command reads: in the working directory or a parent up to the git root. */
@@ -76,7 +76,7 @@ export function loadConfig(file: string): SfdeployConfig {
     for (const issue of parsed.error.issues) {
       const keys = issue.code === 'unrecognized_keys' ? issue.keys : [undefined];
       for (const key of keys) {
-        const pos = locate(src.doc, src.lines, issue.path as ModelPath, key);
+        const pos = locate(src.doc, src.lines, issue.path, key);
         const hint = key ? suggest(key, known) : undefined;
         const message = key
           ? `unknown key "${key}"${hint ? ` (did you mean "${hint}"?)` : `; expected one of ${known.join(', ')}`}`

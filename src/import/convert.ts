@@ -1,4 +1,4 @@
-import type { Blockquote, Heading, List, ListItem, Nodes, Paragraph, Root, RootContent } from 'mdast';
+import type { Heading, List, ListItem, Nodes, Paragraph, Root, RootContent } from 'mdast';
 import { parse as parseYaml } from 'yaml';
 import { parseMarkdown } from './parse.js';
 import { isShellBlock, looksLikeCommand, shellCommands } from './shell.js';
@@ -98,7 +98,7 @@ const lineCount = (n: Nodes, lines: readonly string[]): number => {
 function boldLabel(p: Paragraph): string | undefined {
   const parts = p.children.filter((c) => !(c.type === 'text' && /^[\s:]*$/.test(c.value)));
   if (parts.length !== 1 || parts[0]!.type !== 'strong') return undefined;
-  const text = plain(parts[0]!.children).text.replace(/:\s*$/, '').trim();
+  const text = plain(parts[0].children).text.replace(/:\s*$/, '').trim();
   return text || undefined;
 }
 
@@ -194,7 +194,7 @@ class Collector {
         return;
       }
       case 'blockquote':
-        return this.visit((node as Blockquote).children);
+        return this.visit(node.children);
       case 'table':
         if (this.current || this.blocks.length) this.block(lineOf(node)).prose += lineCount(node, this.lines);
         return;

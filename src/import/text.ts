@@ -1,4 +1,4 @@
-import type { Nodes, PhrasingContent } from 'mdast';
+import type { Nodes } from 'mdast';
 
 /** Ids are at most this long (sign-offs and CI refer to them; a suffix such as `-2` still fits). */
 export const MAX_ID_LENGTH = 64;
@@ -110,5 +110,3 @@ export function isOptional(text: string): boolean {
     /^optional\b\s*[:\-–—]/i.test(text)
   );
 }
-
-export type { PhrasingContent };

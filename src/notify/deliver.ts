@@ -80,7 +80,7 @@ async function post(target: NotifyTarget, body: string): Promise<Outcome> {
 /** The first bytes of an answer, on one line; the body is then cancelled so a huge answer costs nothing. */
 async function readSome(res: Response): Promise<string> {
   if (!res.body) return '';
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   try {

@@ -6,7 +6,16 @@ const BARS = '▁▂▃▄▅▆▇█';
 /** Columns of a sparkline or a status strip: longer windows are folded, each column showing its worst run. */
 export const MAX_COLUMNS = 48;
 
-const STATUS_MARK: Record<ItemStatus, string> = { pass: '✔', signed: '✔', fail: '✖', error: '✖', warn: '!', waived: '≈', skip: '○', pending: '…' };
+const STATUS_MARK: Record<ItemStatus, string> = {
+  pass: '✔',
+  signed: '✔',
+  fail: '✖',
+  error: '✖',
+  warn: '!',
+  waived: '≈',
+  skip: '○',
+  pending: '…',
+};
 const STATUS_RANK: Record<ItemStatus, number> = { fail: 6, error: 5, warn: 4, waived: 3, pending: 3, pass: 2, signed: 2, skip: 1 };
 
 /** Splits `n` positions into at most `columns` consecutive groups of (nearly) equal size. */

@@ -10,7 +10,7 @@ export function probeSecretValues(items: readonly PlannedItem[]): string[] {
   for (const item of items) {
     const plan = item.probe;
     if (!plan || plan.params === undefined) continue;
-    out.push(...(plan.probe.secrets?.(plan.params as never) ?? []));
+    out.push(...(plan.probe.secrets?.(plan.params) ?? []));
     for (const text of strings(plan.params, 0)) out.push(...connectionSecrets(text));
   }
   return out;

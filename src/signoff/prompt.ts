@@ -85,7 +85,7 @@ const HELP = [
  * arrives as a key and interrupts the run like a signal would.
  */
 async function decideByKey(o: TerminalOptions, signer: string, signal: AbortSignal): Promise<Decision> {
-  const input = o.input as (NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void }) | undefined;
+  const input: (NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => void }) | undefined = o.input;
   if (!input) throw new InterruptedError('no terminal to ask on');
   const { emitKeypressEvents } = await import('node:readline');
   emitKeypressEvents(input);

@@ -79,7 +79,11 @@ describe('sfdeploy.config.yaml', () => {
     const runs = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
       .sort();
-    return JSON.parse(readFileSync(join(dir, runs.at(-1)!), 'utf8'));
+    return JSON.parse(readFileSync(join(dir, runs.at(-1)!), 'utf8')) as {
+      context: { environment: string | null };
+      checklist: { path: string };
+      items: { id: string; status: string }[];
+    };
   };
 
   it("is read by check: the team's pre, its environment (and that environment's overlay), its log folder", async () => {

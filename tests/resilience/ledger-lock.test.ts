@@ -62,10 +62,10 @@ describe('a signer paused inside the ledger lock', () => {
     child = holder;
     let out = '';
     let err = '';
-    holder.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    holder.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const exited = new Promise<number | null>((resolve) => holder.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
-      holder.stdout!.on('data', (d: Buffer) => {
+      holder.stdout.on('data', (d: Buffer) => {
         out += d.toString();
         if (out.includes('holding')) resolve();
       });

@@ -52,7 +52,7 @@ const ANA = 'Ana <ana@example.com>';
 const target: Target = { checklist: 'pre', release: 'v1', environment: null };
 const NOW = new Date('2026-03-01T12:00:00Z');
 
-function scripted(answers: (Decision | string)[]): Questions & { shown: string[]; asked: string[] } {
+function scripted(answers: string[]): Questions & { shown: string[]; asked: string[] } {
   const shown: string[] = [];
   const asked: string[] = [];
   const next = async (question: string): Promise<string> => {

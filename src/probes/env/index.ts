@@ -128,7 +128,8 @@ function mismatch(value: string, p: EnvParams): string | undefined {
   const pattern = p.pattern;
   if (pattern) {
     const bad = each.findIndex((v) => !pattern.test(v));
-    if (bad >= 0) return items ? `item ${bad + 1} of ${items.length} does not match ${pattern}` : `does not match ${pattern}`;
+    if (bad >= 0)
+      return items ? `item ${bad + 1} of ${items.length} does not match ${pattern.toString()}` : `does not match ${pattern.toString()}`;
   }
   if (p.min_length !== undefined) {
     const short = each.find((v) => v.length < p.min_length!);
