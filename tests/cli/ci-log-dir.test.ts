@@ -1,6 +1,7 @@
 /**
- * The GitHub Actions gate step of docs/ci.md, as written (SFDEPLOY_LOG_DIR=reports/runs, --output
- * reports/sfdeploy-pre.xml), in a clean checkout: what sfdeploy writes itself is never an uncommitted change.
+ * The GitHub Actions gate step of docs/ci.md, with its run log and report moved to a folder git sees
+ * (SFDEPLOY_LOG_DIR=reports/runs, --output reports/sfdeploy-pre.xml) in a clean checkout that does not ignore them:
+ * what sfdeploy writes itself is never an uncommitted change. (The workflow as written is run by docs-ci.test.ts.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,22 +18,24 @@ const gateLine = workflow
   .jobs!.gate!.steps.find((s) => s.id === 'gate')!
   .run!.split('\n')
   .find((l) => l.includes('sfdeploy check'))!;
-const args = gateLine
+const written = gateLine
   .trim()
   .replace(/^npx sfdeploy /, '')
   .split(/\s+/);
+const args = written.map((a, i) => (written[i - 1] === '--output' ? 'reports/sfdeploy-pre.xml' : a));
+const env = { ...workflow.env, SFDEPLOY_LOG_DIR: 'reports/runs' };
 
 const sandbox = gitSandbox();
 afterAll(() => sandbox.remove());
 
 describe('docs/ci.md gate step in a clean checkout', () => {
   it('code-committed passes on the first and the second run; a real untracked file beside the reports still fails', async () => {
-    expect(workflow.env!.SFDEPLOY_LOG_DIR).toBe('reports/runs');
+    expect(written).toContain('--output');
     const app = sandbox.repo('app', { 'README.md': '# app\n', '.gitignore': 'node_modules/\n' });
     const run = () =>
       runCli([...args, '--only', 'code-committed', '--ledger', join(sandbox.root, 'ledger.jsonl')], {
         cwd: app.dir,
-        env: { ...GIT_ENV, ...workflow.env },
+        env: { ...GIT_ENV, ...env },
       });
     for (const attempt of [1, 2]) {
       const r = await run();

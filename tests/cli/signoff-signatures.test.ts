@@ -181,7 +181,7 @@ describe('signed sign-offs (ssh-keygen -Y sign / verify)', () => {
     expect(await unsigned.exitCode()).toBe(3);
     const signed = await prompt('--signing-key', keys.ana.file);
     await signed.waitFor('Sign off as Ana <ana@example.com>?');
-    await signed.press('Enter');
+    await signed.type('y');
     await signed.waitFor('Note (optional):');
     await signed.press('Enter');
     expect(await signed.exitCode()).toBe(0);

@@ -364,7 +364,7 @@ describe('a backtracking regex cannot block the run (RE2 semantics)', () => {
 
   it("the env probe's pattern: (a+)+$ against forty a and '!'", async () => {
     const t = checklistDir(
-      `      - id: evil\n        title: evil\n        timeout: ${TIMEOUT_MS}ms\n        probe: { kind: env, vars: [EVIL_VALUE], pattern: '(a+)+$' }\n`,
+      `      - id: evil\n        title: evil\n        timeout: ${TIMEOUT_MS}ms\n        probe: { kind: env, vars: [EVIL_VALUE], pattern: '(a+)+$', allow_placeholders: true }\n`,
     );
     const r = await runCli(['check', t.path('c.yaml'), '--ci', '--log-dir', t.path('runs'), '--format', 'json'], {
       env: { EVIL_VALUE: evil },

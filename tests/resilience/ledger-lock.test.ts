@@ -1,14 +1,27 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { pathToFileURL } from 'node:url';
+import { build } from 'rolldown';
 import { loadChecklistFile } from '../../src/checklist/load.js';
 import { runCli, REPO_ROOT } from '../support/cli.js';
 import { readLedger, signoffScenario } from '../support/signoff.js';
 
-const LEDGER_JS = pathToFileURL(`${REPO_ROOT}dist/signoff/ledger.js`).href;
+/** The CLI is one bundle (dist/cli.js and chunks): the holder gets FileLedger built on its own from src/. */
+let buildDir: string;
+let LEDGER_JS: string;
+beforeAll(async () => {
+  buildDir = mkdtempSync(join(tmpdir(), 'sfdeploy-ledger-build-'));
+  const file = join(buildDir, 'ledger.mjs');
+  await build({ input: join(REPO_ROOT, 'src/signoff/ledger.ts'), platform: 'node', logLevel: 'silent', output: { file, format: 'esm' } });
+  LEDGER_JS = pathToFileURL(file).href;
+}, 60_000);
+afterAll(() => rmSync(buildDir, { recursive: true, force: true }));
 
 /** A real signer: appends one record with the built FileLedger, saying `holding` once it is inside the lock. */
-const HOLDER = `
+const holderScript = (): string => `
 import { FileLedger } from ${JSON.stringify(LEDGER_JS)};
 const [file, draftJson] = process.argv.slice(1);
 const written = await new FileLedger(file).append((current) => {
@@ -55,7 +68,7 @@ describe('a signer paused inside the ledger lock', () => {
     });
     expect(first.code).toBe(0);
 
-    const holder = spawn(process.execPath, ['--input-type=module', '-e', HOLDER, ledger, JSON.stringify(draft)], {
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', holderScript(), ledger, JSON.stringify(draft)], {
       cwd: s.dir,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -45,7 +45,7 @@ export default defineProbe({
     stdout: 'standard output, trimmed (its first and last 32 KiB when longer than 64 KiB)',
     stderr: 'standard error, trimmed (its first and last 32 KiB when longer than 64 KiB)',
     signal: 'the signal that ended the command, if any',
-    truncated: 'true when stdout or stderr was longer than 64 KiB: only its first and last 32 KiB are kept',
+    truncated: 'true (and only then present) when stdout or stderr was longer than 64 KiB: only its first and last 32 KiB are kept',
   },
   defaultCheck: 'exit_code == 0',
   async run(p, ctx) {
@@ -121,7 +121,7 @@ export default defineProbe({
         stdout,
         stderr,
         signal: exit.signal,
-        truncated: out.truncated || err.truncated,
+        ...(out.truncated || err.truncated ? { truncated: true } : {}),
       },
       problems,
       summary: `exit ${exit.code}`,
