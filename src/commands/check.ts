@@ -120,7 +120,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   skipForEnvironment(checklist, opts.environment ?? env.SFDEPLOY_ENVIRONMENT);
   const selected = selectItems(checklist.items, opts.only, opts.skip);
   warmProbes(checklist.items.filter((i) => !selected || selected.has(i.id)).map((i) => i.kind));
-  const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
+  const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify, io.config?.notify);
   const redact = createRedactor(env, checklist.secretNames, [...notifySecrets(notify.targets), ...probeSecretValues(checklist.items)]);
   if (!hooks.watch) for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);
   checkRoleOption(checklist.definition, opts.role);

@@ -141,7 +141,7 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
         : '';
   write(c.dim(`${automated} automated item${automated === 1 ? '' : 's'} per run${manualNote} · Ctrl-C stops`));
 
-  const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify);
+  const notify = resolveNotifyTargets(checklist.definition, checklist.vars, env, opts.notify, io.config?.notify);
   for (const w of notify.warnings) io.stderr.write(`warning: ${w}\n`);
   const redact = createRedactor(env, checklist.secretNames, notifySecrets(notify.targets));
   const watchId = newRunId(new Date(), () => randomBytes(3).toString('hex'));

@@ -6,6 +6,7 @@ import { describeValue, issueMessage, suggest } from '../checklist/describe.js';
 import type { Env } from '../util/env.js';
 import { formatPath, locate } from '../checklist/locate.js';
 import { fileProblem, parseChecklistSource } from '../checklist/source.js';
+import { notifyTargetSchema } from '../checklist/schema.js';
 
 /** The file `sfdeploy init` writes and every command reads: in the working directory or a parent up to the git root. */
 export const CONFIG_FILE = 'sfdeploy.config.yaml';
@@ -28,6 +29,10 @@ export const configSchema = z.strictObject({
     .record(varName, z.union([varName, z.array(varName).min(1)]))
     .optional()
     .describe('Variable aliases: `JWT_SECRET_KEY: SECRET_KEY` reads SECRET_KEY when JWT_SECRET_KEY is unset.'),
+  notify: z
+    .array(notifyTargetSchema)
+    .optional()
+    .describe('Webhooks told about every checklist run here, as `notify:` in a checklist (added to its own, and to --notify).'),
 });
 
 /** The configuration in effect, paths made absolute. */
@@ -39,6 +44,7 @@ export interface SfdeployConfig {
   logDir?: string | undefined;
   logStore?: string | undefined;
   vars: Record<string, string[]>;
+  notify: z.output<typeof notifyTargetSchema>[];
 }
 
 /** `$SFDEPLOY_CONFIG`, else sfdeploy.config.yaml in `cwd` or a parent, stopping at the repository root (a `.git`). */
@@ -97,6 +103,7 @@ export function loadConfig(file: string): SfdeployConfig {
     logDir: path(c.log_dir),
     logStore: c.log_store,
     vars: Object.fromEntries(Object.entries(c.vars ?? {}).map(([k, v]) => [k, typeof v === 'string' ? [v] : v])),
+    notify: c.notify ?? [],
   };
 }
 

@@ -74,20 +74,25 @@ export function resolveNotifyTargets(
   vars: Record<string, VarDeclaration>,
   env: Env,
   flags: readonly string[] = [],
+  configured: readonly NonNullable<ChecklistDefinition['notify']>[number][] = [],
 ): ResolvedTargets {
   const targets: NotifyTarget[] = [];
   const warnings: string[] = [];
-  (definition.notify ?? []).forEach((entry, i) => {
+  const entries = [
+    ...(definition.notify ?? []).map((entry, i) => ({ entry, name: `notify[${i}]` })),
+    ...configured.map((entry, i) => ({ entry, name: `sfdeploy.config.yaml notify[${i}]` })),
+  ];
+  entries.forEach(({ entry, name }) => {
     const expanded = expand(entry.url, env, vars);
     if (expanded.missing.length) {
       warnings.push(
-        `notify[${i}].url: ${expanded.missing.join(', ')} ${expanded.missing.length > 1 ? 'are' : 'is'} not set; nothing is sent to it`,
+        `${name}.url: ${expanded.missing.join(', ')} ${expanded.missing.length > 1 ? 'are' : 'is'} not set; nothing is sent to it`,
       );
       return;
     }
     const url = parseHttpUrl(expanded.value);
     if (!url) {
-      warnings.push(`notify[${i}].url is not an http(s) URL (not shown: it may be a secret); nothing is sent to it`);
+      warnings.push(`${name}.url is not an http(s) URL (not shown: it may be a secret); nothing is sent to it`);
       return;
     }
     targets.push({

@@ -55,6 +55,30 @@ describe('notifications', () => {
     hooks = app = tmp = undefined;
   });
 
+  it('sfdeploy.config.yaml notify: sends for every checklist run in the repository, its URL masked like the others', async () => {
+    hooks = await startWebhookReceiver();
+    tmp = tempDir({
+      'c.yaml': FAILING(''),
+      'sfdeploy.config.yaml': `notify:\n  - { url: "\${TEAM_HOOK}", format: json, on: [failed] }\n`,
+    });
+    const r = await runCli(['check', 'c.yaml', '--ci', '--log-dir', 'runs', '--ledger', 'l.jsonl', '--release', 'v2.0.0'], {
+      cwd: tmp.dir,
+      env: { TEAM_HOOK: `${hooks.url}/team/${KEY}` },
+    });
+    expect(r.code).toBe(1);
+    expect(hooks.received.map((h) => h.path)).toEqual([`/team/${KEY}`]);
+    expect(hooks.received[0]!.body).toMatchObject({ event: 'failed', verdict: 'failed' });
+    const [log] = runLogs(tmp.path('runs'));
+    expect(log!.notifications?.map((n) => [n.event, n.ok])).toEqual([['failed', true]]);
+    expect(JSON.stringify(log)).not.toContain(KEY.split('/')[2]);
+    expect(r.stdout + r.stderr).not.toContain(KEY.split('/')[2]);
+    const unset = await runCli(['check', 'c.yaml', '--ci', '--log-dir', 'runs', '--ledger', 'l.jsonl', '--release', 'v2.0.0'], {
+      cwd: tmp.dir,
+    });
+    expect(unset.code).toBe(1);
+    expect(unset.stderr).toContain('warning: sfdeploy.config.yaml notify[0].url: TEAM_HOOK is not set; nothing is sent to it');
+  });
+
   it('sends a failed gate to Slack, Teams and JSON webhooks with the verdict, the failing items and a link to the run', async () => {
     hooks = await startWebhookReceiver();
     tmp = tempDir({ 'c.yaml': FAILING(NOTIFY_ALL) });
