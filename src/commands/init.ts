@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseChecklist } from '../checklist/load.js';
@@ -7,6 +7,7 @@ import type { LoadedChecklist } from '../checklist/model.js';
 import { CONFIG_FILE } from '../config/config.js';
 import { ChecklistError, UsageError } from '../errors.js';
 import { BUNDLED_NAMES, displayPath, type CommandIO } from './io.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 export const TEMPLATES = ['social-flow', 'web-service', 'minimal'] as const;
 export type Template = (typeof TEMPLATES)[number];
@@ -57,7 +58,7 @@ export async function init(opts: InitOptions, io: CommandIO): Promise<number> {
       lines.push(`kept       ${shown} (it exists and differs; --force overwrites it)`);
       return;
     }
-    await mkdir(dirname(file.path), { recursive: true });
+    await makeDirectory(dirname(file.path));
     await writeFile(file.path, file.content, existing === undefined ? { flag: 'wx' } : {});
     lines.push(`${existing === undefined ? 'created' : 'replaced'}    ${shown}${file.note ? ` (${file.note})` : ''}`);
   };

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Condition } from '../checklist/condition.js';
 import { loadChecklistFile } from '../checklist/load.js';
@@ -10,6 +10,7 @@ import type { RunLog } from '../runner/types.js';
 import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
 import { displayPath, type CommandIO } from './io.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 export interface MonitoringOptions {
   format: string;
@@ -101,8 +102,12 @@ export async function monitoringReport(opts: MonitoringOptions, io: CommandIO): 
     return 0;
   }
   const out = resolve(io.cwd, opts.output);
-  await mkdir(dirname(out), { recursive: true });
-  await writeFile(out, text);
+  try {
+    await makeDirectory(dirname(out));
+    await writeFile(out, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
+  }
   io.stderr.write(`wrote the ${opts.format} monitoring report of ${runs.length} runs to ${displayPath(out, io.cwd)}\n`);
   return 0;
 }

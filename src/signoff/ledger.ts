@@ -1,4 +1,4 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Env } from '../util/env.js';
 import { SfdeployError } from '../errors.js';
@@ -16,6 +16,7 @@ import {
 import type { LinkedProblem } from './linked.js';
 import { withFileLock, type LockOptions } from './lock.js';
 import { signedMessage, withSignature, type SignFunction } from './signature.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 /** How often a signed append re-reads and signs again when other sign-offs were appended while it signed. */
 const SIGNED_APPEND_ATTEMPTS = 10;
@@ -103,7 +104,7 @@ export class FileLedger implements Ledger {
 
   async append(build: (current: LedgerSnapshot<LedgerRecord>) => RecordDraft[], sign?: SignFunction): Promise<LedgerRecord[]> {
     if (sign) return this.appendSigned(build, sign);
-    await mkdir(dirname(this.location), { recursive: true }).catch((e: Error) => {
+    await makeDirectory(dirname(this.location)).catch((e: Error) => {
       throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
     });
     return withFileLock(
@@ -154,7 +155,7 @@ export class FileLedger implements Ledger {
    * take the lock and write only if the ledger is still what was signed against; otherwise start again.
    */
   private async appendSigned(build: (current: LedgerSnapshot<LedgerRecord>) => RecordDraft[], sign: SignFunction): Promise<LedgerRecord[]> {
-    await mkdir(dirname(this.location), { recursive: true }).catch((e: Error) => {
+    await makeDirectory(dirname(this.location)).catch((e: Error) => {
       throw new SfdeployError('E_LEDGER_WRITE', `cannot create the ledger directory for ${this.location}: ${e.message}`);
     });
     for (let attempt = 1; ; attempt++) {

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { removeStaleTempFiles, writeFileAtomic, writeFileAtomicSync } from '../util/atomic-file.js';
+import { makeDirectory, makeDirectorySync } from '../util/make-directory.js';
 
 /** The documented shape of a run id (runlog/write.ts newRunId). */
 export const RUN_ID = /^\d{8}T\d{6}Z-[0-9a-f]{1,32}$/;
@@ -79,13 +79,13 @@ export async function queueRun(dir: string, store: string, runId: string, file: 
 
 /** The same, synchronously: the last step of a process about to exit (a second Ctrl-C). */
 export function queueRunSync(dir: string, store: string, runId: string, file: string, now: Date): void {
-  mkdirSync(dir, { recursive: true });
+  makeDirectorySync(dir);
   const entry: OutboxEntry = { v: 1, kind: 'run', store, queuedAt: now.toISOString(), runId, file };
   writeFileAtomicSync(join(dir, nameOf(entry)), `${JSON.stringify(entry, null, 2)}\n`);
 }
 
 async function write(dir: string, entry: OutboxEntry): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const file = join(dir, nameOf(entry));
   await writeFileAtomic(file, `${JSON.stringify(entry, null, 2)}\n`);
   return file;

@@ -1,3 +1,4 @@
+import { mkdirSync, statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -28,5 +29,31 @@ export async function makeDirectory(dir: string): Promise<void> {
     await mkdir(d).catch((e: NodeJS.ErrnoException) => {
       if (e.code !== 'EEXIST') throw e;
     });
+  }
+}
+
+/** `makeDirectory`, synchronously (for the few writers that must not yield). */
+export function makeDirectorySync(dir: string): void {
+  const todo: string[] = [];
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    let found: ReturnType<typeof statSync> | undefined;
+    try {
+      found = statSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+    if (found) {
+      if (!found.isDirectory()) throw Object.assign(new Error(`${d} is not a directory`), { code: 'ENOTDIR' });
+      break;
+    }
+    if (dirname(d) === d) break;
+    todo.push(d);
+  }
+  for (const d of todo.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
   }
 }

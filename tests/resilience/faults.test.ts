@@ -471,6 +471,27 @@ describe('output and run-log files that cannot be written', () => {
     expect(existsSync(t.path('ran'))).toBe(false);
   });
 
+  it('every other file sfdeploy creates under /proc/nonexist fails at once with one line: ledger, monitoring report, init', async () => {
+    const t = checklistDir(commandItem('ok', 'touch ran'));
+    t.write(
+      'm.yaml',
+      'id: m\ntitle: M\nsections:\n  - id: s\n    title: S\n    items:\n      - id: m\n        title: M\n        manual: { instructions: do it }\n',
+    );
+    const cases: [string[], RegExp][] = [
+      [['signoff', 'm.yaml', 'm', '--by', 'Ana <ana@example.com>', '--release', 'v1', '--ledger', '/proc/nonexist/l.jsonl'], /ledger/],
+      [['init', '--dir', '/proc/nonexist/checklists', '--template', 'minimal'], /nonexist/],
+      [['report', '--window', '2020-01-01..2030-01-01', '--log-dir', 'runs', '--output', '/proc/nonexist/r.html'], /nonexist/],
+    ];
+    await runCli(['check', 'c.yaml', '--ci', '--log-dir', 'runs'], { cwd: t.dir });
+    for (const [args, mentions] of cases) {
+      const r = await runCli(args, { cwd: t.dir, timeoutMs: 10_000 });
+      expect(r.signal, args.join(' ')).toBeNull();
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(stderrLines(r), args.join(' ')).toHaveLength(1);
+      expect(r.stderr, args.join(' ')).toMatch(mentions);
+    }
+  });
+
   it('--output naming a directory: one line, exit 2, nothing run', async () => {
     const t = checklistDir(commandItem('ok', 'touch ran'));
     const r = await runCli(['check', 'c.yaml', '--ci', '--log-dir', 'runs', '--output', 'runs'], { cwd: t.dir });
