@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { BUNDLED_CHECKLISTS_DIR } from '../checklist/compose.js';
 import type { SfdeployConfig } from '../config/config.js';
 import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
+import { makeDirectory } from '../util/make-directory.js';
 
 /** Everything a command may touch of the outside world; only cli.ts builds it from `process`. */
 export interface CommandIO {
@@ -62,4 +64,16 @@ export function resolveChecklist(ref: string, cwd: string, teamDir?: string): st
 export function displayPath(file: string, cwd: string): string {
   const rel = file.startsWith(`${cwd}/`) ? file.slice(cwd.length + 1) : file;
   return rel;
+}
+
+/** Writes a command's `--output` file, creating its folder; any failure is one usage-error line. Returns the path shown. */
+export async function writeOutputFile(output: string, text: string, cwd: string): Promise<string> {
+  const out = resolve(cwd, output);
+  try {
+    await makeDirectory(dirname(out));
+    await writeFile(out, text);
+  } catch (e) {
+    throw new UsageError(`cannot write ${displayPath(out, cwd)}: ${(e as Error).message}`);
+  }
+  return displayPath(out, cwd);
 }

@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { Condition } from '../checklist/condition.js';
 import { loadChecklistFile } from '../checklist/load.js';
 import { SfdeployError, UsageError } from '../errors.js';
@@ -9,8 +7,7 @@ import { buildMonitoringReport } from '../reporters/monitoring-model.js';
 import type { RunLog } from '../runner/types.js';
 import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
-import { displayPath, type CommandIO } from './io.js';
-import { makeDirectory } from '../util/make-directory.js';
+import { displayPath, type CommandIO, writeOutputFile } from './io.js';
 
 export interface MonitoringOptions {
   format: string;
@@ -101,14 +98,8 @@ export async function monitoringReport(opts: MonitoringOptions, io: CommandIO): 
     io.stdout.write(text);
     return 0;
   }
-  const out = resolve(io.cwd, opts.output);
-  try {
-    await makeDirectory(dirname(out));
-    await writeFile(out, text);
-  } catch (e) {
-    throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
-  }
-  io.stderr.write(`wrote the ${opts.format} monitoring report of ${runs.length} runs to ${displayPath(out, io.cwd)}\n`);
+  const shown = await writeOutputFile(opts.output, text, io.cwd);
+  io.stderr.write(`wrote the ${opts.format} monitoring report of ${runs.length} runs to ${shown}\n`);
   return 0;
 }
 

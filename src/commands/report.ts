@@ -1,5 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { isFormat, REPORT_FORMATS } from '../reporters/formats.js';
 import { reportFormats } from '../reporters/index.js';
@@ -9,8 +7,7 @@ import { openRunHistory } from '../runlog/history.js';
 import { resolveRunRef } from '../runlog/refs.js';
 import { openLedger } from '../signoff/open.js';
 import { buildEnv } from './env-files.js';
-import { makeDirectory } from '../util/make-directory.js';
-import { displayPath, type CommandIO } from './io.js';
+import { displayPath, type CommandIO, writeOutputFile } from './io.js';
 
 export interface ReportOptions {
   format: string;
@@ -53,14 +50,8 @@ export async function report(ref: string | undefined, opts: ReportOptions, io: C
     io.stdout.write(text);
     return code;
   }
-  const out = resolve(io.cwd, opts.output);
-  try {
-    await makeDirectory(dirname(out));
-    await writeFile(out, text);
-  } catch (e) {
-    throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
-  }
-  io.stderr.write(`wrote the ${opts.format} receipt of run ${run.runId} to ${displayPath(out, io.cwd)}\n`);
+  const shown = await writeOutputFile(opts.output, text, io.cwd);
+  io.stderr.write(`wrote the ${opts.format} receipt of run ${run.runId} to ${shown}\n`);
   return code;
 }
 

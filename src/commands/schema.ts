@@ -1,9 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import { renderChecklistJsonSchema } from '../checklist/json-schema.js';
-import { UsageError } from '../errors.js';
-import { makeDirectory } from '../util/make-directory.js';
-import { displayPath, type CommandIO } from './io.js';
+import { type CommandIO, writeOutputFile } from './io.js';
 
 /** `sfdeploy schema`: the checklist JSON Schema (draft-07) for editors, on stdout or into a file. */
 export async function schema(opts: { output?: string | undefined }, io: CommandIO): Promise<number> {
@@ -12,13 +8,7 @@ export async function schema(opts: { output?: string | undefined }, io: CommandI
     io.stdout.write(text);
     return 0;
   }
-  const out = resolve(io.cwd, opts.output);
-  try {
-    await makeDirectory(dirname(out));
-    await writeFile(out, text);
-  } catch (e) {
-    throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
-  }
-  io.stderr.write(`wrote ${displayPath(out, io.cwd)}\n`);
+  const shown = await writeOutputFile(opts.output, text, io.cwd);
+  io.stderr.write(`wrote ${shown}\n`);
   return 0;
 }
