@@ -5,7 +5,7 @@ import type { Env } from '../util/env.js';
 import { InterruptedError } from '../errors.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
 import { executeProbe } from './attempt.js';
-import { summarize } from './gate.js';
+import { summarize, Tally } from './gate.js';
 import { baseResult, immediateResult } from './judge.js';
 import { OrderedResults, Schedule } from './schedule.js';
 import type { ItemResult, ItemStatus, ResultReason, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
@@ -75,12 +75,14 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
   const schedule = new Schedule(items, wanted);
   const ordered = new OrderedResults();
+  const tally = new Tally();
   const finish = (item: PlannedItem, judged: ItemResult): void => {
     const result = item.probe && o.waive ? o.waive(item, judged) : judged;
     const safe = redactDeep(withHint(item, result), o.redact);
     results.set(item.id, safe);
     log.items = ordered.insert(item.index, safe);
-    log.summary = summarize(log.items, items.length, false);
+    tally.add(item.index, safe);
+    log.summary = tally.summary(items.length, false);
     schedule.finished(item);
     emit('onItemEnd', item, safe, log);
   };
@@ -195,7 +197,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
   o.signal.removeEventListener('abort', forward);
   log.finishedAt = now().toISOString();
-  log.summary = summarize(log.items, items.length, interrupted);
+  log.summary = tally.summary(items.length, interrupted);
   log.status = log.summary.verdict;
   const done = log;
   for (const l of o.listeners) await l.onRunEnd?.(done);
