@@ -1,6 +1,7 @@
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ChecklistError, type Problem } from '../errors.js';
+import { FileTooLargeError, readCapped } from '../util/read-capped.js';
 
 /** Checklists larger than this are refused before parsing. */
 export const MAX_CHECKLIST_BYTES = 4 * 1024 * 1024;
@@ -32,26 +33,12 @@ export async function readChecklistBytes(file: string): Promise<Buffer> {
     if (info.size > MAX_CHECKLIST_BYTES) {
       throw new ChecklistError([fileProblem(file, `is ${info.size} bytes; checklists are limited to ${MAX_CHECKLIST_BYTES} bytes`)]);
     }
-    const handle = await open(file, 'r');
-    try {
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for (;;) {
-        const chunk = Buffer.alloc(Math.min(1024 * 1024, MAX_CHECKLIST_BYTES + 1 - total));
-        const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
-        if (bytesRead === 0) break;
-        chunks.push(chunk.subarray(0, bytesRead));
-        total += bytesRead;
-        if (total > MAX_CHECKLIST_BYTES) {
-          throw new ChecklistError([fileProblem(file, `is larger than ${MAX_CHECKLIST_BYTES} bytes; checklists are limited to that`)]);
-        }
-      }
-      return Buffer.concat(chunks);
-    } finally {
-      await handle.close();
-    }
+    return await readCapped(file, MAX_CHECKLIST_BYTES);
   } catch (e) {
     if (e instanceof ChecklistError) throw e;
+    if (e instanceof FileTooLargeError) {
+      throw new ChecklistError([fileProblem(file, `is larger than ${MAX_CHECKLIST_BYTES} bytes; checklists are limited to that`)]);
+    }
     const code = (e as NodeJS.ErrnoException).code;
     throw new ChecklistError([fileProblem(file, code === 'ENOENT' ? 'no such file' : `cannot read: ${(e as Error).message}`)]);
   }
@@ -90,6 +77,9 @@ export function parseChecklistSource(source: Buffer | string, file: string): Che
     data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     if (e instanceof ChecklistError) throw e;
+    if (e instanceof FileTooLargeError) {
+      throw new ChecklistError([fileProblem(file, `is larger than ${MAX_CHECKLIST_BYTES} bytes; checklists are limited to that`)]);
+    }
     if (e instanceof RangeError) throw new ChecklistError([fileProblem(file, 'the document is nested too deeply')]);
     if (e instanceof ReferenceError) {
       throw new ChecklistError([

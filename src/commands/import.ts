@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { SCHEMA_PATH } from '../checklist/json-schema.js';
 import { parseChecklist } from '../checklist/load.js';
 import { idSchema } from '../checklist/schema.js';
 import { UsageError } from '../errors.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
-import { makeDirectory } from '../util/make-directory.js';
-import { displayPath, type CommandIO } from './io.js';
+import { FileTooLargeError, readCapped } from '../util/read-capped.js';
+import { displayPath, type CommandIO, writeOutputFile } from './io.js';
 
 const PACKAGE_SCHEMA = join(PACKAGE_ROOT, SCHEMA_PATH);
 /** A Markdown checklist larger than this is refused (they are a few hundred lines). */
@@ -53,12 +52,7 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
   if (!out) {
     io.stdout.write(yaml);
   } else {
-    try {
-      await makeDirectory(dirname(out));
-      await writeFile(out, yaml);
-    } catch (e) {
-      throw new UsageError(`cannot write ${displayPath(out, io.cwd)}: ${(e as Error).message}`);
-    }
+    await writeOutputFile(out, yaml, io.cwd);
   }
   const { sections } = imported.definition;
   const approvals = imported.approvalItems ? `, plus ${count(imported.approvalItems, 'approval item')} from sign-off lines` : '';
@@ -75,22 +69,9 @@ export async function importCommand(file: string, opts: ImportOptions, io: Comma
 async function readMarkdown(path: string, shown: string): Promise<string> {
   let bytes: Buffer;
   try {
-    const fh = await open(path, 'r');
-    try {
-      const buf = Buffer.alloc(MAX_MARKDOWN_BYTES + 1);
-      let size = 0;
-      for (;;) {
-        const { bytesRead } = await fh.read(buf, size, buf.length - size, null);
-        if (!bytesRead) break;
-        size += bytesRead;
-        if (size > MAX_MARKDOWN_BYTES) throw new UsageError(`${shown} is larger than 4 MiB: not a Markdown checklist`);
-      }
-      bytes = buf.subarray(0, size);
-    } finally {
-      await fh.close();
-    }
+    bytes = await readCapped(path, MAX_MARKDOWN_BYTES);
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    if (e instanceof FileTooLargeError) throw new UsageError(`${shown} is larger than 4 MiB: not a Markdown checklist`);
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(
       `cannot read ${shown}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message}`,
