@@ -1,6 +1,7 @@
 import type { ItemStatus } from '../runner/types.js';
 import { formatDuration } from '../util/duration.js';
 import { countsText, itemDuration } from './markdown.js';
+import { htmlPage } from './html-page.js';
 import { escapeMarkup } from './escape.js';
 import { formatObserved } from '../util/observations.js';
 import { STATUS_LABELS, VERDICT_WORDS, type Receipt, type ReceiptItem, waiverScope, waiverState } from './receipt.js';
@@ -34,7 +35,6 @@ const STATUS_CLASS: Record<ItemStatus, string> = {
 const VERDICT_CLASS: Record<Receipt['verdict'], string> = { passed: 'ok', failed: 'bad', pending: 'warn', interrupted: 'warn' };
 
 /** No scripts, no fetches: the page can only use its own inline styles. */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 :root { color-scheme: light; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --dim: #6e7781; --line: #d0d7de; --head: #f6f8fa; }
@@ -164,20 +164,5 @@ export function renderHtmlReceipt(r: Receipt): string {
     body.push('</tbody></table>');
   }
   body.push(`</section><footer>Generated from run log ${code(r.runId)} (${e(r.checklist.path)}).</footer>`);
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${e(CSP)}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(`Sign-off receipt: ${r.checklist.title} (${r.runId})`)}</title>`,
-    `<style>\n${STYLE}\n</style>`,
-    '</head>',
-    '<body>',
-    ...body.filter(Boolean),
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage(`Sign-off receipt: ${r.checklist.title} (${r.runId})`, STYLE, body.filter(Boolean));
 }

@@ -1,4 +1,5 @@
 import type { ItemStatus } from '../runner/types.js';
+import { htmlPage } from './html-page.js';
 import { escapeMarkup as e } from './escape.js';
 import { formatValue, type MonitoringReport, type Series, type SeriesUnit } from './monitoring-model.js';
 
@@ -22,25 +23,8 @@ export function renderMonitoringHtml(r: MonitoringReport): string {
     momentsSection(r),
     `<footer>Generated from ${r.runs.length} run log${r.runs.length === 1 ? '' : 's'} (${e(r.runs[0]!.runId)} … ${e(r.runs.at(-1)!.runId)}). Thresholds from ${e(r.thresholdsFrom)}.</footer>`,
   ];
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${e(CSP)}">`,
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${e(`Monitoring report: ${r.checklist.title} (${r.window.from} → ${r.window.to})`)}</title>`,
-    `<style>\n${STYLE}\n</style>`,
-    '</head>',
-    '<body>',
-    ...body,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+  return htmlPage(`Monitoring report: ${r.checklist.title} (${r.window.from} → ${r.window.to})`, STYLE, body);
 }
-
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
 
 const STYLE = `
 :root { color-scheme: light; --ok: #1a7f37; --bad: #cf222e; --warn: #9a6700; --dim: #6e7781; --line: #d0d7de; --head: #f6f8fa; }

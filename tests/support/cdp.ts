@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { HEADLESS_FLAGS } from './chromium.js';
 
 /**
  * Headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`: commands on fd 3,
@@ -28,23 +29,9 @@ interface Message {
 
 export async function launchBrowser(binary: string, timeoutMs = 20_000): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'sfdeploy-chromium-'));
-  const child: ChildProcess = spawn(
-    binary,
-    [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      `--user-data-dir=${profile}`,
-      '--remote-debugging-pipe',
-      'about:blank',
-    ],
-    { stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(binary, [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-pipe', 'about:blank'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+  });
   const input = child.stdio[3] as Writable;
   const output = child.stdio[4] as Readable;
   let nextId = 1;

@@ -26,24 +26,25 @@ export interface ChromiumResult {
   console: string[];
 }
 
+/**
+ * Headless Chromium on this machine: no sandbox (root), and none of the background connections that the closed
+ * network refuses.
+ */
+export const HEADLESS_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
 /** Runs headless Chromium on a page with one output flag (`--screenshot=...`, `--print-to-pdf=...`). */
 export function runChromium(binary: string, url: string, output: string[], timeoutMs = 30_000): Promise<ChromiumResult> {
   const profile = mkdtempSync(join(tmpdir(), 'sfdeploy-chromium-'));
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--user-data-dir=${profile}`,
-    '--enable-logging=stderr',
-    '--v=0',
-    ...output,
-    url,
-  ];
+  const args = [...HEADLESS_FLAGS, `--user-data-dir=${profile}`, '--enable-logging=stderr', '--v=0', ...output, url];
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
