@@ -326,7 +326,7 @@ export function importMarkdown(markdown: string, o: { id?: string | undefined; f
     let id = base || 'item';
     if (taken.has(id) && prefix) id = slugify(`${prefix} ${id}`, MAX_ID_LENGTH - 3);
     const stem = id.slice(0, MAX_ID_LENGTH - 4).replace(/-+$/, '');
-    if (taken.has(id)) for (let n = 2; taken.has(id); n++) id = `${stem}-${n}`;
+    for (let n = 2; taken.has(id); n++) id = `${stem}-${n}`;
     taken.add(id);
     return id;
   };
