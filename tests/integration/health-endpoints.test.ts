@@ -7,22 +7,15 @@ import type { ItemResult, RunLog } from '../../src/runner/types.js';
 import { runCli } from '../support/cli.js';
 import { fastApiHealth } from '../support/fastapi-health.js';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
-import { runProbe } from '../support/probe-run.js';
 import { tempDir } from '../support/tmp.js';
 
 const health = fastApiHealth();
 let api: TestHttpServer;
 const logs = tempDir();
-const requested: string[] = [];
 
 beforeAll(async () => {
   api = await startHttpServer((req, res) => {
-    requested.push(`${req.method} ${req.url}`);
     if (health.handle(req, res)) return;
-    if (req.url === '/elsewhere') {
-      res.writeHead(307, { location: 'http://127.0.0.1:1/api/v1/health/' });
-      return void res.end();
-    }
     res.writeHead(404).end();
   });
 });
@@ -81,26 +74,5 @@ describe('health items against the FastAPI health routes', () => {
     } finally {
       health.deps.celery = 'healthy';
     }
-  });
-});
-
-describe('http probe: the trailing-slash redirect of FastAPI', () => {
-  it('follows a same-origin 307 to the trailing-slash path for GET, and records the hop', async () => {
-    const out = await runProbe('http', { url: `${api.url}/api/v1/health` });
-    expect(out.problems).toEqual([]);
-    expect(out.observations).toMatchObject({
-      status: 200,
-      json: { status: 'healthy' },
-      redirects: [{ status: 307, from: `${api.url}/api/v1/health`, to: `${api.url}/api/v1/health/` }],
-      url: `${api.url}/api/v1/health/`,
-    });
-    expect(out.summary).toMatch(new RegExp(`^200 in \\d+ms \\(after 307 to ${api.url}/api/v1/health/\\)$`));
-  });
-
-  it('does not follow it for another method, another path or another origin', async () => {
-    const post = await runProbe('http', { url: `${api.url}/api/v1/health`, method: 'POST' });
-    expect(post.observations).toMatchObject({ status: 307, redirects: [] });
-    const other = await runProbe('http', { url: `${api.url}/elsewhere` });
-    expect(other.observations).toMatchObject({ status: 307, redirects: [] });
   });
 });

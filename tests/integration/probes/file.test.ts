@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chmodSync } from 'node:fs';
 import fileProbe from '../../../src/probes/file/index.js';
+import { runItems } from '../../support/run-checklist.js';
 import { tempDir } from '../../support/tmp.js';
 
 describe('file probe', () => {
@@ -22,6 +23,25 @@ describe('file probe', () => {
       expect(missing).toMatchObject({ observations: { exists: false }, problems: ['RELEASE_NOTES.md does not exist'] });
     } finally {
       t.remove();
+    }
+  });
+});
+
+/** A failing `expect:` says what is missing in the probe's own words, beside the condition. */
+describe('file probe: its reasons beside failing conditions', () => {
+  it('file: ".github/workflows does not exist", not "type was not observed"', async () => {
+    const repo = tempDir({ 'README.md': '# x\n' });
+    try {
+      const { item } = await runItems(
+        `      - id: wf
+        title: Workflows
+        probe: { kind: file, path: .github/workflows, expect: ['type == "directory"'] }
+`,
+        { cwd: repo.dir },
+      );
+      expect(item('wf').message).toBe('.github/workflows does not exist: type == "directory" (type was not observed)');
+    } finally {
+      repo.remove();
     }
   });
 });

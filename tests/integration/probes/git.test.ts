@@ -166,3 +166,29 @@ describe('git probe: errors', () => {
     expect(ms).toBeLessThan(5000);
   });
 });
+
+/** A failing `expect:` says what is missing in the probe's own words, beside the condition. */
+describe('git probe: its reasons beside failing conditions', () => {
+  it('git: "HEAD has no tag", ".env is tracked by git", "CHANGELOG.md does not mention v1.2.0"', async () => {
+    const repo = sandbox.repo('reasons-tags', { 'README.md': '# x\n', '.env': 'A=1\n', 'CHANGELOG.md': '## 1.1.0\n' });
+    const items = `      - id: tag
+        title: Tag
+        probe: { kind: git, expect: [tag exists, tag_is_semver == true] }
+      - id: env
+        title: Env
+        probe: { kind: git, paths: [.env], expect: [tracked..env == false, ignored..env == true] }
+      - id: changelog
+        title: Changelog
+        probe: { kind: git, expect: [changelog_mentions_tag == true] }
+`;
+    const untagged = await runItems(items, { cwd: repo.dir });
+    expect(untagged.item('tag').message).toBe('HEAD has no tag: tag exists (got null); HEAD has no tag: tag_is_semver == true (got false)');
+    expect(untagged.item('env').message).toBe(
+      '.env is tracked by git: tracked..env == false (got true); .env is not ignored by git (add it to .gitignore): ignored..env == true (got false)',
+    );
+    repo.git('tag', 'v1.2.0');
+    const tagged = await runItems(items, { cwd: repo.dir });
+    expect(tagged.item('tag').status).toBe('pass');
+    expect(tagged.item('changelog').message).toBe('CHANGELOG.md does not mention v1.2.0: changelog_mentions_tag == true (got false)');
+  });
+});

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import http from '../../../src/probes/http/index.js';
+import { fastApiHealth } from '../../support/fastapi-health.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/certs.js';
 import { closedPort } from '../../support/ports.js';
 import { readBody, sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server.js';
@@ -441,5 +442,40 @@ describe('http probe: failures and timeouts', () => {
   it('reports a plain-HTTP server behind an https URL as not speaking TLS', async () => {
     const { error } = await runProbeError(http, { url: `${api.url.replace('http:', 'https:')}/` });
     expect(error.message).toBe(`127.0.0.1:${api.port} did not answer with TLS (is it a plain-text port?)`);
+  });
+});
+
+describe('http probe: the trailing-slash redirect of FastAPI', () => {
+  const health = fastApiHealth();
+  let fastapi: TestHttpServer;
+  beforeAll(async () => {
+    fastapi = await startHttpServer((req, res) => {
+      if (health.handle(req, res)) return;
+      if (req.url === '/elsewhere') {
+        res.writeHead(307, { location: 'http://127.0.0.1:1/api/v1/health/' });
+        return void res.end();
+      }
+      res.writeHead(404).end();
+    });
+  });
+  afterAll(() => fastapi?.close());
+
+  it('follows a same-origin 307 to the trailing-slash path for GET, and records the hop', async () => {
+    const out = await runProbe(http, { url: `${fastapi.url}/api/v1/health` });
+    expect(out.problems).toEqual([]);
+    expect(out.observations).toMatchObject({
+      status: 200,
+      json: { status: 'healthy' },
+      redirects: [{ status: 307, from: `${fastapi.url}/api/v1/health`, to: `${fastapi.url}/api/v1/health/` }],
+      url: `${fastapi.url}/api/v1/health/`,
+    });
+    expect(out.summary).toMatch(new RegExp(`^200 in \\d+ms \\(after 307 to ${fastapi.url}/api/v1/health/\\)$`));
+  });
+
+  it('does not follow it for another method, another path or another origin', async () => {
+    const post = await runProbe(http, { url: `${fastapi.url}/api/v1/health`, method: 'POST' });
+    expect(post.observations).toMatchObject({ status: 307, redirects: [] });
+    const other = await runProbe(http, { url: `${fastapi.url}/elsewhere` });
+    expect(other.observations).toMatchObject({ status: 307, redirects: [] });
   });
 });

@@ -1,9 +1,9 @@
 /** Where the s3 probe's endpoint and region come from when the checklist names neither (AWS conventions). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { regionFrom } from '../../src/aws/region.js';
-import { runProbe } from '../support/probe-run.js';
-import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rverInstance } from '../support/s3.js';
-import { tempDir } from '../support/tmp.js';
+import { regionFrom } from '../../../src/aws/region.js';
+import { runProbe } from '../../support/probe-run.js';
+import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rverInstance } from '../../support/s3.js';
+import { tempDir } from '../../support/tmp.js';
 
 let s3rver: S3rverInstance;
 const dir = tempDir();
