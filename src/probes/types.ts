@@ -66,7 +66,8 @@ export interface ProbeOutcome {
  * - mask its own credentials in every message and observation (`maskUrl` in util/network-error.ts, `maskUrlPasswords` in util/redact.ts,
  *   `maskAwsSecrets`); the runner masks known secrets too, but only the probe knows which part of a URL is a password;
  * - honour `ctx.signal` on every network call and child process (`untilAborted` in probes/abort.ts for clients that
- *   take no signal), and bound its own work by `ctx.timeoutMs`.
+ *   take no signal; `runProcess` in util/run-process.ts for programs, which ends what they start too), and bound its
+ *   own work by `ctx.timeoutMs`.
  */
 export interface Probe<S extends z.ZodType = z.ZodType> {
   kind: string;

@@ -8,6 +8,7 @@ import { mapLimit } from '../util/map-limit.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
 import { SfdeployError, UsageError } from '../errors.js';
 import { git } from '../util/git.js';
+import { runProcess } from '../util/run-process.js';
 import { roleLabel } from './approvals.js';
 import { hashRecord, type SignoffRecord } from './chain.js';
 import { parseSigner } from './identity.js';
@@ -47,23 +48,16 @@ interface KeygenResult {
 
 /** Runs ssh-keygen with a deadline; a missing binary or a timeout is a known error, a non-zero exit is returned. */
 async function sshKeygen(args: string[], o: { input: string; env: Env; timeoutMs: number }): Promise<KeygenResult> {
-  const { execa } = await import('execa');
-  const r = await execa('ssh-keygen', args, {
-    input: o.input,
-    env: o.env,
-    extendEnv: false,
-    timeout: o.timeoutMs,
-    reject: false,
-    maxBuffer: OUTPUT_LIMIT,
-  });
-  if (r.timedOut) throw new SfdeployError('E_SSH_KEYGEN', `ssh-keygen -Y ${args[1]} did not finish within ${o.timeoutMs / 1000}s`);
-  if (r.exitCode === undefined) {
-    throw new SfdeployError(
-      'E_SSH_KEYGEN',
-      `cannot run ssh-keygen (${r.code ?? 'unknown error'}): signed sign-offs need OpenSSH's ssh-keygen (Debian: apt-get install openssh-client)`,
-    );
-  }
-  return { exitCode: r.exitCode, stdout: String(r.stdout), stderr: String(r.stderr) };
+  const r = await runProcess('ssh-keygen', args, { input: o.input, env: o.env, timeoutMs: o.timeoutMs, maxOutput: OUTPUT_LIMIT }).catch(
+    (e: unknown) => {
+      throw new SfdeployError(
+        'E_SSH_KEYGEN',
+        `cannot run ssh-keygen (${(e as NodeJS.ErrnoException).code ?? 'unknown error'}): signed sign-offs need OpenSSH's ssh-keygen (Debian: apt-get install openssh-client)`,
+      );
+    },
+  );
+  if (r.stopped) throw new SfdeployError('E_SSH_KEYGEN', `ssh-keygen -Y ${args[1]} did not finish within ${o.timeoutMs / 1000}s`);
+  return { exitCode: r.code ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
 const lastLine = (text: string): string =>

@@ -1,10 +1,7 @@
-import { execFile } from 'node:child_process';
+import { runProcess } from './run-process.js';
 
-/** Runs git with a short timeout; undefined when git is missing or fails. */
-export function git(args: string[], cwd: string, timeoutMs = 3000): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile('git', args, { cwd, timeout: timeoutMs, windowsHide: true }, (err, stdout) => {
-      resolve(err ? undefined : stdout.trim());
-    });
-  });
+/** Runs git with a short timeout, in its own process group (a hook it starts ends with it); undefined when git is missing or fails. */
+export async function git(args: string[], cwd: string, timeoutMs = 3000): Promise<string | undefined> {
+  const r = await runProcess('git', args, { cwd, timeoutMs, maxOutput: 1024 * 1024 }).catch(() => undefined);
+  return r && r.code === 0 && !r.stopped && !r.truncated ? r.stdout.trim() : undefined;
 }

@@ -81,3 +81,15 @@ export function makeStatusHang(repo: TestRepo, seconds = 10): void {
   chmodSync(hook, 0o755);
   repo.git('config', 'core.fsmonitor', hook);
 }
+
+/**
+ * Gives the repository a `core.fsmonitor` hook (run by `git status`) that starts a sleeping child holding git's
+ * stderr, then sleeps itself or exits; both write their pid to `pidFile`.
+ */
+export function hookWithSleepingChild(r: TestRepo, pidFile: string, then: 'sleep' | 'exit'): void {
+  const hook = join(r.dir, '..', `${r.dir.split('/').at(-1)}-hook.sh`);
+  const last = then === 'sleep' ? 'exec sleep 60 >/dev/null </dev/null' : 'exit 1';
+  writeFileSync(hook, `#!/bin/sh\necho $$ >> ${pidFile}\nsleep 60 >/dev/null </dev/null &\necho $! >> ${pidFile}\n${last}\n`);
+  chmodSync(hook, 0o755);
+  r.git('config', 'core.fsmonitor', hook);
+}

@@ -1,7 +1,11 @@
 import { ProbeError } from '../../errors.js';
 import { maskUrlPasswords } from '../../util/redact.js';
+import { runProcess } from '../../util/run-process.js';
 import type { ProbeContext } from '../types.js';
 import type { Migration } from './scripts.js';
+
+/** Output of one alembic command kept in memory. */
+const MAX_OUTPUT = 4 * 1024 * 1024;
 
 export interface AlembicRun {
   ok: boolean;
@@ -20,31 +24,24 @@ export async function runAlembic(
   args: string[],
   ctx: ProbeContext,
 ): Promise<AlembicRun> {
-  const { execa } = await import('execa');
   const [file, ...pre] = command as [string, ...string[]];
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
   env.PYTHONDONTWRITEBYTECODE = '1';
-  const result = await execa(file, [...pre, '-c', config, ...(section === 'alembic' ? [] : ['-n', section]), ...args], {
-    cwd: ctx.cwd,
-    env,
-    extendEnv: false,
-    reject: false,
-    cancelSignal: ctx.signal,
-    forceKillAfterDelay: 500,
-    stdin: 'ignore',
-    maxBuffer: 4 * 1024 * 1024,
-    stripFinalNewline: true,
+  const argv = [...pre, '-c', config, ...(section === 'alembic' ? [] : ['-n', section]), ...args];
+  const result = await runProcess(file, argv, { cwd: ctx.cwd, env, signal: ctx.signal, maxOutput: MAX_OUTPUT }).catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ProbeError(
+        `${file} not found: install Alembic (apt-get install -y alembic, or pip install alembic in the project's virtualenv) or set command: to run it`,
+      );
+    }
+    if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
+    throw e;
   });
-  const code = (result as { code?: string }).code;
-  if (code === 'ENOENT') {
-    throw new ProbeError(
-      `${file} not found: install Alembic (apt-get install -y alembic, or pip install alembic in the project's virtualenv) or set command: to run it`,
-    );
-  }
-  if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
-  if (result.isCanceled) throw new Error(`alembic ${args[0]} was cancelled`);
-  return { ok: result.exitCode === 0, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
+  if (result.stopped) throw new Error(`alembic ${args[0]} was cancelled`);
+  if (result.truncated) throw new ProbeError(`alembic ${args[0]} printed more than ${MAX_OUTPUT / 1024 / 1024} MiB`);
+  return { ok: result.code === 0, stdout: result.stdout.replace(/\r?\n$/, ''), stderr: result.stderr.replace(/\r?\n$/, '') };
 }
 
 const REVISION_LINE = /^(\S+)((?: \([^()]*\))*)\s*$/;

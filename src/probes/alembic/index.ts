@@ -85,7 +85,6 @@ export default defineProbe({
     graph_errors: 'defects that make alembic refuse the scripts: a down_revision naming no migration, duplicates, cycles',
   },
   defaultCheck: 'the revision graph is sound, there is exactly one head, and the database is at it (nothing pending)',
-  warm: () => import('execa'),
   async run(p, ctx) {
     const layout = await resolveLayout({ config: p.config, section: p.section, scriptLocation: p.script_location }, ctx.cwd);
     const url = p.database_url.trim();

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { OutputCapture } from '../../util/output-capture.js';
-import { signalProcessGroup } from '../../util/process-group.js';
+import { runProcess, type ProcessResult } from '../../util/run-process.js';
 import { defineProbe } from '../types.js';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -49,7 +48,6 @@ export default defineProbe({
   },
   defaultCheck: 'exit_code == 0',
   async run(p, ctx) {
-    const { spawn } = await import('node:child_process');
     const file = p.run ? p.run[0]! : '/bin/sh';
     const args = p.run ? p.run.slice(1) : ['-c', p.shell!];
     const env: Record<string, string> = {};
@@ -62,50 +60,25 @@ export default defineProbe({
     }
     Object.assign(env, p.env ?? {});
     if (ctx.signal.aborted) throw new ProbeError(`${file} was cancelled`);
-    // its own process group: a timeout or an interrupt ends the command and everything it started
-    const child = spawn(file, args, {
-      cwd: resolve(ctx.cwd, p.cwd ?? '.'),
-      env,
-      detached: true,
-      stdio: [p.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-    });
-    const out = new OutputCapture(MAX_OUTPUT);
-    const err = new OutputCapture(MAX_OUTPUT);
-    child.stdout!.on('data', (d: Buffer) => out.add(d));
-    child.stderr!.on('data', (d: Buffer) => err.add(d));
-    if (child.stdin) {
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(p.stdin);
-    }
-    const killGroup = (): void => signalProcessGroup(child.pid, 'SIGKILL');
-    const onAbort = (): void => {
-      killGroup();
-      // a process that left the group may still hold the pipes open
-      child.stdout!.destroy();
-      child.stderr!.destroy();
-    };
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    let exit: { code: number | null; signal: NodeJS.Signals | null };
+    let exit: ProcessResult;
     try {
-      exit = await new Promise((res, rej) => {
-        child.once('error', rej);
-        child.once('exit', (code, signal) => {
-          // what the command left running in its group would hold its output open: it ends with the command
-          killGroup();
-          child.once('close', () => res({ code, signal }));
-        });
+      exit = await runProcess(file, args, {
+        cwd: resolve(ctx.cwd, p.cwd ?? '.'),
+        env,
+        input: p.stdin,
+        signal: ctx.signal,
+        maxOutput: MAX_OUTPUT,
+        redact: ctx.redact,
       });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') throw new ProbeError(`command not found: ${file} (is it installed and on PATH?)`);
       if (code === 'EACCES') throw new ProbeError(`permission denied running ${file}`);
       throw e;
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
     }
-    if (ctx.signal.aborted) throw new ProbeError(`${file} was cancelled`);
-    const stdout = out.text().trim();
-    const stderr = err.text().trim();
+    if (exit.stopped || ctx.signal.aborted) throw new ProbeError(`${file} was cancelled`);
+    const stdout = exit.stdout.trim();
+    const stderr = exit.stderr.trim();
     const problems: string[] = [];
     if (exit.code !== 0) {
       const tail = (stderr || stdout).split('\n').slice(-3).join(' | ');
@@ -121,7 +94,7 @@ export default defineProbe({
         stdout,
         stderr,
         signal: exit.signal,
-        ...(out.truncated || err.truncated ? { truncated: true } : {}),
+        ...(exit.truncated ? { truncated: true } : {}),
       },
       problems,
       summary: `exit ${exit.code}`,

@@ -3,11 +3,15 @@ import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { oneLine } from '../../util/network-error.js';
 import { maskUrlPasswords } from '../../util/redact.js';
+import { runProcess } from '../../util/run-process.js';
 import { defineProbe } from '../types.js';
 
 /** semver.org's regular expression, with an optional leading `v`. */
 const SEMVER =
   /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+/** Output of one git command kept in memory (the status of a large tree); more is an error, not a cut list. */
+const MAX_OUTPUT = 16 * 1024 * 1024;
 
 /** sfdeploy's own run logs and ledger: never a reason to call the tree dirty. */
 const OWN_DIR = /(^|\/)\.sfdeploy(\/|$)/;
@@ -53,9 +57,7 @@ export default defineProbe({
     changelog_mentions_tag: 'true when the changelog mentions the version of the tag at HEAD (v1.2.0 or 1.2.0)',
   },
   defaultCheck: 'clean == true (uncommitted and untracked files are listed)',
-  warm: () => import('execa'),
   async run(p, ctx) {
-    const { execa } = await import('execa');
     const { readFile, stat } = await import('node:fs/promises');
     const dir = resolve(ctx.cwd, p.path);
     const info = await stat(dir).catch(() => undefined);
@@ -66,23 +68,17 @@ export default defineProbe({
     for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
     Object.assign(env, { LC_ALL: 'C', GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0' });
     const git = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-      const r = await execa('git', ['-C', dir, ...args], {
-        env,
-        extendEnv: false,
-        reject: false,
-        cancelSignal: ctx.signal,
-        forceKillAfterDelay: 1000,
-        stdin: 'ignore',
-        stripFinalNewline: false,
-        maxBuffer: 16 * 1024 * 1024,
+      const r = await runProcess('git', ['-C', dir, ...args], { env, signal: ctx.signal, maxOutput: MAX_OUTPUT }).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+          throw new ProbeError('git is not installed (command not found: git); the git probe needs the git CLI on PATH');
+        throw e;
       });
-      if ((r as { code?: string }).code === 'ENOENT')
-        throw new ProbeError('git is not installed (command not found: git); the git probe needs the git CLI on PATH');
-      if (r.isCanceled) {
+      if (r.stopped) {
         const reason = ctx.signal.reason instanceof Error ? ctx.signal.reason.message : 'cancelled';
         throw new Error(`git ${args[0]} in ${p.path} did not finish: ${reason}`);
       }
-      return { code: r.exitCode ?? -1, stdout: String(r.stdout ?? ''), stderr: maskUrlPasswords(String(r.stderr ?? '')) };
+      if (r.truncated) throw new ProbeError(`git ${args[0]} in ${p.path} printed more than ${MAX_OUTPUT / 1024 / 1024} MiB`);
+      return { code: r.code ?? -1, stdout: r.stdout, stderr: maskUrlPasswords(r.stderr) };
     };
 
     const top = await git('rev-parse', '--show-toplevel');

@@ -1,16 +1,17 @@
 import { execFile as execFileCb } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { expand } from '../../../src/checklist/interpolate.js';
 import { ProbeError } from '../../../src/errors.js';
 import alembic from '../../../src/probes/alembic/index.js';
 import type { ProbeContext, ProbeOutcome } from '../../../src/probes/types.js';
 import type { RunLog } from '../../../src/runner/types.js';
 import { runCli } from '../../support/cli.js';
+import { pidLog, type PidLog } from '../../support/orphans.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
@@ -342,6 +343,54 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
     const error = await failure(linear('', { mode: 'cli', command: ['/nonexistent/bin/alembic'] }));
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toMatch(/^\/nonexistent\/bin\/alembic not found: install Alembic \(apt-get install -y alembic/);
+  });
+});
+
+describe('alembic probe, cli mode: what env.py starts ends with alembic', () => {
+  const started: PidLog[] = [];
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  afterEach(() => {
+    started.splice(0).forEach((p) => p.kill());
+    dirs.splice(0).forEach((d) => d.remove());
+  });
+
+  /** The linear-history project whose env.py starts a sleeping child holding alembic's output, then hangs or goes on. */
+  function projectWithSleepingChild(then: 'hang' | 'go-on'): { config: string; pids: PidLog } {
+    const dir = tempDir();
+    dirs.push(dir);
+    cpSync(fixture('linear-history'), dir.dir, { recursive: true });
+    const pids = pidLog(dir.dir);
+    started.push(pids);
+    const envPy = dir.path('migrations/env.py');
+    const spawnChild = [
+      'import os, subprocess, time',
+      'child = subprocess.Popen(["sleep", "60"], stdin=subprocess.DEVNULL)',
+      `with open(${JSON.stringify(pids.file)}, "a") as f:`,
+      '    f.write(f"{os.getpid()}\\n{child.pid}\\n")',
+      ...(then === 'hang' ? ['time.sleep(60)'] : []),
+      '',
+    ].join('\n');
+    writeFileSync(envPy, `${spawnChild}${readFileSync(envPy, 'utf8')}`);
+    return { config: dir.path('alembic.ini'), pids };
+  }
+
+  it('env.py hangs with a sleeping child: the item ends at its timeout and no process survives', async () => {
+    const { config, pids } = projectWithSleepingChild('hang');
+    const log = await runChecklistText(
+      `id: db\ntitle: Database\nsections:\n  - id: m\n    title: M\n    items:\n      - id: cli\n        title: cli\n        timeout: 2s\n        probe: { kind: alembic, mode: cli, config: ${JSON.stringify(config)} }\n`,
+      { DATABASE_URL: await database([LINEAR[3]]), PATH: process.env.PATH, HOME: process.env.HOME },
+    );
+    expect(log.items.map((i) => [i.id, i.status, i.message])).toEqual([['cli', 'fail', 'timed out after 2s']]);
+    await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
+  });
+
+  it('env.py leaves a sleeping child holding the output: the probe answers and the child ends', async () => {
+    const { config, pids } = projectWithSleepingChild('go-on');
+    const url = await database([LINEAR[3]]);
+    const outcome = await probe({ config, mode: 'cli' }, { env: { DATABASE_URL: url }, timeoutMs: 10_000 });
+    expect(outcome.problems).toEqual([]);
+    expect(outcome.observations).toMatchObject({ mode: 'cli', at_head: true });
+    await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
   });
 });
 

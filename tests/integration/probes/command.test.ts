@@ -79,4 +79,17 @@ describe('command probe', () => {
       t.remove();
     }
   });
+
+  it('masks a secret before its output is cut to its first and last 32 KiB: no part of it is kept', async () => {
+    const token = 'tok_live_9f8e7d6c5b4a39281706';
+    // the token starts 8 bytes before the end of the first 32 KiB and 8 bytes before the start of the last 32 KiB
+    const shell = `printf '%32760s' '' | tr ' ' a; printf '%s' "$DEPLOY_TOKEN"; printf '%40000s' '' | tr ' ' b; printf '%s' "$DEPLOY_TOKEN"; printf '%32760s' '' | tr ' ' c`;
+    const out = await commandProbe.run(commandProbe.params.parse({ shell }), {
+      ...ctx(process.cwd(), { DEPLOY_TOKEN: token }),
+      redact: createRedactor({ DEPLOY_TOKEN: token }),
+    });
+    expect(out.observations).toMatchObject({ exit_code: 0, truncated: true });
+    const stdout = String(out.observations.stdout);
+    expect(stdout).toMatch(/^[ab*]+\n… \(\d+ bytes not kept\) …\n[bc*]+$/);
+  });
 });

@@ -1,11 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import git from '../../../src/probes/git/index.js';
-import { GIT_ENV, gitSandbox, makeStatusHang } from '../../support/git-repo.js';
+import { GIT_ENV, gitSandbox, hookWithSleepingChild, makeStatusHang } from '../../support/git-repo.js';
 import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { pidLog, type PidLog } from '../../support/orphans.js';
 import { runItems } from '../../support/run-checklist.js';
 
 const sandbox = gitSandbox();
@@ -131,6 +132,31 @@ describe('git probe: what blocks a release', () => {
     const r = sandbox.repo('nested', { 'svc/api/app.py': 'x\n' });
     const out = await runProbe(git, { path: 'nested/svc/api' }, { cwd: sandbox.root, env });
     expect(out.observations).toMatchObject({ clean: true, branch: 'main', head_sha: r.git('rev-parse', 'HEAD') });
+  });
+});
+
+describe('git probe: what git starts ends with it', () => {
+  const started: PidLog[] = [];
+  afterEach(() => started.splice(0).forEach((p) => p.kill()));
+
+  it('a hook that hangs with a sleeping child: the probe ends at its timeout and no process survives', async () => {
+    const r = sandbox.repo('hook-hangs', { 'a.txt': '1\n' });
+    const pids = pidLog(sandbox.root, 'hook-hangs.pids');
+    started.push(pids);
+    hookWithSleepingChild(r, pids.file, 'sleep');
+    const { error } = await runProbeError(git, {}, { cwd: r.dir, env, timeoutMs: 1000 });
+    expect(error.message).toBe('git status in . did not finish: timed out after 1000ms');
+    await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
+  });
+
+  it('a hook that exits but leaves a sleeping child holding the output: the probe answers and the child ends', async () => {
+    const r = sandbox.repo('hook-leaves-child', { 'a.txt': '1\n' });
+    const pids = pidLog(sandbox.root, 'hook-leaves-child.pids');
+    started.push(pids);
+    hookWithSleepingChild(r, pids.file, 'exit');
+    const out = await runProbe(git, {}, { cwd: r.dir, env, timeoutMs: 3000 });
+    expect(out.observations).toMatchObject({ clean: true, branch: 'main' });
+    await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
   });
 });
 
