@@ -28,6 +28,9 @@ export interface ProbeContext {
 /** Named values a probe observed; `expect:` conditions read them by dotted path. */
 export type Observations = Record<string, unknown>;
 
+/** What an observation means (said beside a failing condition), or why it has no value (said in place of it). */
+export type ObservationReason = string | { absent: string };
+
 export interface ProbeOutcome {
   observations: Observations;
   /**
@@ -38,15 +41,11 @@ export interface ProbeOutcome {
   /** One line describing what was seen when all is well ("200 in 12ms"). */
   summary?: string;
   /**
-   * Why an observation has no value, by path (`value`: "the vector has 3 samples, …"): a failing condition on that
-   * path says so instead of a bare "got null".
+   * The probe's own words for its observations, by path, for a failing `expect:` condition on that path: a string is
+   * said beside the condition (`tag`: "HEAD has no tag: tag exists (got null)"); `{ absent }` says why the observation
+   * has no value, in place of a bare "got null" (`value`: "value >= 1 (got null: the vector has 3 samples, …)").
    */
-  unobserved?: Record<string, string>;
-  /**
-   * The probe's own words for what an observation means, by observation path (`tag`: "HEAD has no tag",
-   * `type`: ".github/workflows does not exist"): a failing `expect:` on that path says it beside the condition.
-   */
-  reasons?: Record<string, string>;
+  reasons?: Record<string, ObservationReason>;
 }
 
 /**

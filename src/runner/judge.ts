@@ -77,13 +77,14 @@ export function judge(item: PlannedItem, outcome: ProbeOutcome, redact?: Redacto
       .map((c) => ({ c, r: evaluateCondition(c, observations, redact) }))
       .filter(({ r }) => !r.ok)
       .map(({ c, r }) => {
-        const unobserved = !c.or && (r.actual === null || r.actual === undefined) ? outcome.unobserved?.[c.path] : undefined;
-        const message = unobserved ? `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${unobserved})` : r.message;
+        const own = reasons[c.path];
+        const absent = !c.or && (r.actual === null || r.actual === undefined) && typeof own === 'object' ? own.absent : undefined;
+        const message = absent ? `${c.source.trim()} (got ${r.actual === null ? 'null' : 'nothing'}: ${absent})` : r.message;
         const why = [
           ...new Set(
             conditionPaths(c)
               .map((path) => reasons[path])
-              .filter((w): w is string => w !== undefined),
+              .filter((w): w is string => typeof w === 'string'),
           ),
         ];
         return why.length ? `${why.join('; ')}: ${message}` : message;

@@ -123,17 +123,20 @@ export default defineProbe({
         break;
     }
     const observations = { value, samples, result_type: resultType, warnings: doc.warnings ?? [] };
-    const unobserved: Record<string, string> = {};
-    if (resultType === 'vector' && samples.length > 1)
-      unobserved.value = `the vector has ${samples.length} samples, so there is no single value: aggregate them in the query (sum, max by) or read samples.0.value`;
-    if (resultType === 'vector' && samples.length === 0) unobserved.value = 'the vector is empty: no series matched the query';
-    if (resultType === 'matrix') unobserved.value = 'a range vector has no single value: read samples.0.values';
+    const absent =
+      resultType === 'matrix'
+        ? 'a range vector has no single value: read samples.0.values'
+        : resultType === 'vector' && samples.length === 0
+          ? 'the vector is empty: no series matched the query'
+          : resultType === 'vector' && samples.length > 1
+            ? `the vector has ${samples.length} samples, so there is no single value: aggregate them in the query (sum, max by) or read samples.0.value`
+            : undefined;
     const problems: string[] = [];
     if (resultType === 'vector' && samples.length === 0) problems.push(`the query returned no samples: ${p.query}`);
     if (resultType === 'matrix' && samples.length === 0) problems.push(`the query returned no series: ${p.query}`);
     const summary =
       value !== null ? `${resultType} ${value}` : `${resultType} with ${samples.length} ${resultType === 'matrix' ? 'series' : 'samples'}`;
-    return { observations, problems, summary, unobserved };
+    return { observations, problems, summary, ...(absent ? { reasons: { value: { absent } } } : {}) };
   },
 });
 
