@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { expand } from '../../../src/checklist/interpolate.js';
 import { ProbeError } from '../../../src/errors.js';
 import alembic from '../../../src/probes/alembic/index.js';
-import type { ProbeContext, ProbeOutcome } from '../../../src/probes/types.js';
+import type { ProbeOutcome } from '../../../src/probes/types.js';
 import type { RunLog } from '../../../src/runner/types.js';
 import { runCli } from '../../support/cli.js';
 import { pidLog, type PidLog } from '../../support/orphans.js';
+import { probeError, runProbe, type ProbeCall } from '../../support/probe-run.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
@@ -43,27 +43,15 @@ async function database(versions?: string[]): Promise<string> {
   return server.urlFor({ user: 'app', password: APP_PASSWORD, database: name });
 }
 
-function context(o: Partial<ProbeContext> & { env?: Record<string, string | undefined> } = {}): ProbeContext {
-  const env: Record<string, string | undefined> = { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env };
-  return { signal: new AbortController().signal, timeoutMs: 20_000, lookup: (name) => env[name], cwd: process.cwd(), ...o, env };
+/** The probe as the runner calls it (`${VAR}` defaults expanded), with PATH and HOME, on its own timers. */
+async function probe(params: Record<string, unknown>, o: ProbeCall = {}): Promise<ProbeOutcome> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env };
+  return runProbe(alembic, params, { timeoutMs: 20_000, abortAtTimeout: false, ...o, env });
 }
 
-/** Parameters as the checklist loader makes them: `${VAR}` defaults expanded from the environment. */
-async function probe(params: Record<string, unknown>, ctx: Partial<ProbeContext> = {}): Promise<ProbeOutcome> {
-  const c = context(ctx);
-  const parsed = alembic.params.parse(params);
-  parsed.config = expand(parsed.config, c.env).value;
-  parsed.database_url = expand(parsed.database_url, c.env).value;
-  return alembic.run(parsed, c);
-}
-
-async function failure(params: Record<string, unknown>, ctx: Partial<ProbeContext> = {}): Promise<Error> {
-  const error = await probe(params, ctx).then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the probe to throw');
-  return error;
+async function failure(params: Record<string, unknown>, o: ProbeCall = {}): Promise<Error> {
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...o.env };
+  return (await probeError(alembic, params, { timeoutMs: 20_000, abortAtTimeout: false, ...o, env })).error;
 }
 
 /** The real Alembic CLI, in a fixture project, writing nothing into it. */

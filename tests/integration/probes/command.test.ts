@@ -7,30 +7,26 @@ import commandProbe from '../../../src/probes/command/index.js';
 import { runChecklist } from '../../../src/runner/run.js';
 import { createPendingProvider } from '../../support/pending-signoff.js';
 import { createRedactor } from '../../../src/util/redact.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { tempDir } from '../../support/tmp.js';
 
-const ctx = (cwd = process.cwd(), env: Record<string, string> = {}, signal = new AbortController().signal) => ({
-  signal,
-  timeoutMs: 5000,
-  env: { PATH: process.env.PATH!, ...env },
-  lookup: (n: string) => env[n],
-  cwd,
-});
+const env = (extra: Record<string, string> = {}) => ({ PATH: process.env.PATH!, ...extra });
 
 describe('command probe', () => {
   it('observes exit code, stdout and stderr', async () => {
-    const out = await commandProbe.run(
-      commandProbe.params.parse({ run: ['node', '-e', 'console.log("out"); console.error("err"); process.exit(4)'] }),
-      ctx(),
+    const out = await runProbe(
+      commandProbe,
+      { run: ['node', '-e', 'console.log("out"); console.error("err"); process.exit(4)'] },
+      { env: env() },
     );
     expect(out.observations).toMatchObject({ exit_code: 4, stdout: 'out', stderr: 'err' });
     expect(out.problems).toEqual(['node exited with 4: err']);
   });
 
   it('reports a missing executable as an error that names it', async () => {
-    await expect(commandProbe.run(commandProbe.params.parse({ run: ['no-such-tool-xyz', 'status'] }), ctx())).rejects.toThrow(
-      new ProbeError('command not found: no-such-tool-xyz (is it installed and on PATH?)'),
-    );
+    const { error } = await probeError(commandProbe, { run: ['no-such-tool-xyz', 'status'] }, { env: env() });
+    expect(error).toEqual(new ProbeError('command not found: no-such-tool-xyz (is it installed and on PATH?)'));
+    expect(error).toBeInstanceOf(ProbeError);
   });
 
   it('requires exactly one of run and shell', () => {
@@ -41,12 +37,16 @@ describe('command probe', () => {
   it('kills the command when the item is aborted', async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    await expect(
-      commandProbe.run(
-        commandProbe.params.parse({ run: ['node', '-e', 'setTimeout(() => {}, 30000)'] }),
-        ctx(process.cwd(), {}, controller.signal),
-      ),
-    ).rejects.toThrow();
+    const { error } = await probeError(
+      commandProbe,
+      { run: ['node', '-e', 'setTimeout(() => {}, 30000)'] },
+      {
+        env: env(),
+        signal: controller.signal,
+        timeoutMs: 60_000,
+      },
+    );
+    expect(error.message).toBe('node was cancelled');
   });
 
   it('never lets an interpolated value reach a shell: $(...) and ; stay literal text', async () => {
@@ -84,10 +84,11 @@ describe('command probe', () => {
     const token = 'tok_live_9f8e7d6c5b4a39281706';
     // the token starts 8 bytes before the end of the first 32 KiB and 8 bytes before the start of the last 32 KiB
     const shell = `printf '%32760s' '' | tr ' ' a; printf '%s' "$DEPLOY_TOKEN"; printf '%40000s' '' | tr ' ' b; printf '%s' "$DEPLOY_TOKEN"; printf '%32760s' '' | tr ' ' c`;
-    const out = await commandProbe.run(commandProbe.params.parse({ shell }), {
-      ...ctx(process.cwd(), { DEPLOY_TOKEN: token }),
-      redact: createRedactor({ DEPLOY_TOKEN: token }),
-    });
+    const out = await runProbe(
+      commandProbe,
+      { shell },
+      { env: env({ DEPLOY_TOKEN: token }), redact: createRedactor({ DEPLOY_TOKEN: token }) },
+    );
     expect(out.observations).toMatchObject({ exit_code: 0, truncated: true });
     const stdout = String(out.observations.stdout);
     expect(stdout).toMatch(/^[ab*]+\n… \(\d+ bytes not kept\) …\n[bc*]+$/);

@@ -3,7 +3,7 @@ import { ProbeError } from '../../../src/errors.js';
 import dns from '../../../src/probes/dns/index.js';
 import { closedPort } from '../../support/ports.js';
 import { startDnsServer, startSilentUdp, type TestDnsServer } from '../../support/dns-server.js';
-import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runItems } from '../../support/run-checklist.js';
 
 const LONG_TXT = `google-site-verification=${'x'.repeat(300)}`;
@@ -83,7 +83,7 @@ describe('dns probe', () => {
       ['api.socialflow.test', deadServer.address],
     ];
     for (const [name, address] of cases) {
-      const { error, ms } = await runProbeError(dns, { name, server: address }, { timeoutMs: 600 });
+      const { error, ms } = await probeError(dns, { name, server: address }, { timeoutMs: 600 });
       expect([
         `resolving ${name} A (asking ${address}) did not finish: timed out after 600ms`,
         `DNS server ${address} did not answer for ${name} A (timed out)`,
@@ -94,17 +94,17 @@ describe('dns probe', () => {
 
   it('says when nothing listens on the DNS server port', async () => {
     const port = await closedPort();
-    const { error } = await runProbeError(dns, { name: 'api.socialflow.test', server: `127.0.0.1:${port}` });
+    const { error } = await probeError(dns, { name: 'api.socialflow.test', server: `127.0.0.1:${port}` });
     expect(error.message).toBe(`DNS server 127.0.0.1:${port} refused the connection (is a DNS server listening?)`);
   });
 
   it('reports a server failure in one line', async () => {
-    const { error } = await runProbeError(dns, { name: 'broken.socialflow.test', server: server.address });
+    const { error } = await probeError(dns, { name: 'broken.socialflow.test', server: server.address });
     expect(error.message).toBe(`DNS server ${server.address} failed to resolve broken.socialflow.test A (SERVFAIL)`);
   });
 
   it('refuses a server that is not an IP address, and an unknown record type', async () => {
-    const { error } = await runProbeError(dns, { name: 'api.socialflow.test', server: 'ns1.example.com' });
+    const { error } = await probeError(dns, { name: 'api.socialflow.test', server: 'ns1.example.com' });
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toBe(
       'server must be an IP address with an optional port (10.0.0.2, 127.0.0.1:5353, [::1]:53), got "ns1.example.com"',

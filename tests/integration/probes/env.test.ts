@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import envProbe from '../../../src/probes/env/index.js';
+import { runProbe } from '../../support/probe-run.js';
 
-const ctx = (env: Record<string, string>) => ({
-  signal: new AbortController().signal,
-  timeoutMs: 1000,
-  env,
-  lookup: (n: string) => env[n],
-  cwd: process.cwd(),
-});
-const run = (params: unknown, env: Record<string, string>) => envProbe.run(envProbe.params.parse(params), ctx(env));
+const run = (params: Record<string, unknown>, env: Record<string, string>) => runProbe(envProbe, params, { env, timeoutMs: 1000 });
 
 describe('env probe', () => {
   it('passes when every variable is set to a real-looking value', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chmodSync } from 'node:fs';
 import fileProbe from '../../../src/probes/file/index.js';
+import { runProbe } from '../../support/probe-run.js';
 import { runItems } from '../../support/run-checklist.js';
 import { tempDir } from '../../support/tmp.js';
 
@@ -9,8 +10,7 @@ describe('file probe', () => {
     const t = tempDir({ 'CHANGELOG.md': '# Changelog\n\n## v1.2.0\n' });
     try {
       chmodSync(t.path('CHANGELOG.md'), 0o640);
-      const ctx = { signal: new AbortController().signal, timeoutMs: 1000, env: {}, lookup: () => undefined, cwd: t.dir };
-      const out = await fileProbe.run({ path: 'CHANGELOG.md' }, ctx);
+      const out = await runProbe(fileProbe, { path: 'CHANGELOG.md' }, { cwd: t.dir, timeoutMs: 1000 });
       expect(out.observations).toEqual({
         exists: true,
         type: 'file',
@@ -19,7 +19,7 @@ describe('file probe', () => {
         content: '# Changelog\n\n## v1.2.0\n',
         lines: 3,
       });
-      const missing = await fileProbe.run({ path: 'RELEASE_NOTES.md' }, ctx);
+      const missing = await runProbe(fileProbe, { path: 'RELEASE_NOTES.md' }, { cwd: t.dir, timeoutMs: 1000 });
       expect(missing).toMatchObject({ observations: { exists: false }, problems: ['RELEASE_NOTES.md does not exist'] });
     } finally {
       t.remove();

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ProbeError } from '../../../src/errors.js';
 import git from '../../../src/probes/git/index.js';
 import { GIT_ENV, gitSandbox, hookWithSleepingChild, makeStatusHang } from '../../support/git-repo.js';
-import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { pidLog, type PidLog } from '../../support/orphans.js';
 import { runItems } from '../../support/run-checklist.js';
 
@@ -144,7 +144,7 @@ describe('git probe: what git starts ends with it', () => {
     const pids = pidLog(sandbox.root, 'hook-hangs.pids');
     started.push(pids);
     hookWithSleepingChild(r, pids.file, 'sleep');
-    const { error } = await runProbeError(git, {}, { cwd: r.dir, env, timeoutMs: 1000 });
+    const { error } = await probeError(git, {}, { cwd: r.dir, env, timeoutMs: 1000 });
     expect(error.message).toBe('git status in . did not finish: timed out after 1000ms');
     await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
   });
@@ -169,17 +169,17 @@ describe('git probe: errors', () => {
   afterAll(() => rmSync(plain, { recursive: true, force: true }));
 
   it('says clearly when the folder is not a git repository or does not exist', async () => {
-    const notRepo = await runProbeError(git, { path: 'src' }, { cwd: plain, env: { ...env, GIT_CEILING_DIRECTORIES: plain } });
+    const notRepo = await probeError(git, { path: 'src' }, { cwd: plain, env: { ...env, GIT_CEILING_DIRECTORIES: plain } });
     expect(notRepo.error).toBeInstanceOf(ProbeError);
     expect(notRepo.error.message).toBe('src is not a git repository (nor is any parent folder)');
-    const missing = await runProbeError(git, { path: 'nowhere' }, { cwd: plain, env });
+    const missing = await probeError(git, { path: 'nowhere' }, { cwd: plain, env });
     expect(missing.error).toBeInstanceOf(ProbeError);
     expect(missing.error.message).toBe('nowhere does not exist');
   });
 
   it('names git when it is not installed', async () => {
     const r = sandbox.repo('no-git', { 'a.txt': '1\n' });
-    const { error } = await runProbeError(git, {}, { cwd: r.dir, env: { ...env, PATH: join(plain, 'empty-bin') } });
+    const { error } = await probeError(git, {}, { cwd: r.dir, env: { ...env, PATH: join(plain, 'empty-bin') } });
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toBe('git is not installed (command not found: git); the git probe needs the git CLI on PATH');
   });
@@ -187,7 +187,7 @@ describe('git probe: errors', () => {
   it('stops a git command that hangs when the timeout passes', async () => {
     const r = sandbox.repo('hangs', { 'a.txt': '1\n' });
     makeStatusHang(r, 10);
-    const { error, ms } = await runProbeError(git, {}, { cwd: r.dir, env, timeoutMs: 400 });
+    const { error, ms } = await probeError(git, {}, { cwd: r.dir, env, timeoutMs: 400 });
     expect(error.message).toBe('git status in . did not finish: timed out after 400ms');
     expect(ms).toBeLessThan(5000);
   });

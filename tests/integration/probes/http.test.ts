@@ -6,7 +6,7 @@ import { fastApiHealth } from '../../support/fastapi-health.js';
 import { makeTestCertificates, type TestCertificates } from '../../support/certs.js';
 import { closedPort } from '../../support/ports.js';
 import { readBody, sendJson, startHttpServer, type TestHttpServer } from '../../support/http-server.js';
-import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runItems } from '../../support/run-checklist.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
@@ -341,7 +341,7 @@ describe('http probe: credentials', () => {
 
   it('masks the URL password in network errors and in the run log', async () => {
     const port = await closedPort();
-    const { error } = await runProbeError(http, { url: `http://admin:Sup3r-s3cret@127.0.0.1:${port}/health` });
+    const { error } = await probeError(http, { url: `http://admin:Sup3r-s3cret@127.0.0.1:${port}/health` });
     expect(error.message).toBe(`connection refused at 127.0.0.1:${port}`);
     const { item: result } = await runItems(
       item('down', `kind: http\nurl: http://admin:Sup3r-s3cret@127.0.0.1:${port}/missing\nauth:\n  bearer: literal-Token-123456`),
@@ -383,7 +383,7 @@ describe('http probe: https', () => {
       [wrongHost, /^certificate of 127\.0\.0\.1:\d+ does not match the host name/],
     ];
     for (const [server, message] of cases) {
-      const { error } = await runProbeError(
+      const { error } = await probeError(
         http,
         { url: `${server.url}/api/v1/health`, ca_file: server === secure ? undefined : 'ca.pem' },
         { cwd: dir.dir },
@@ -406,7 +406,7 @@ describe('http probe: https', () => {
   });
 
   it('names a missing ca_file as a configuration error', async () => {
-    const { error } = await runProbeError(http, { url: `${secure.url}/`, ca_file: 'nope.pem' }, { cwd: dir.dir });
+    const { error } = await probeError(http, { url: `${secure.url}/`, ca_file: 'nope.pem' }, { cwd: dir.dir });
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toBe('cannot read ca_file nope.pem: no such file');
   });
@@ -414,7 +414,7 @@ describe('http probe: https', () => {
 
 describe('http probe: failures and timeouts', () => {
   it('gives up on a server that accepts and never answers when its timeout passes', async () => {
-    const { error, ms } = await runProbeError(http, { url: `http://127.0.0.1:${silent.port}/health` }, { timeoutMs: 300 });
+    const { error, ms } = await probeError(http, { url: `http://127.0.0.1:${silent.port}/health` }, { timeoutMs: 300 });
     expect(error.message).toBe(`127.0.0.1:${silent.port} did not answer: timed out after 300ms`);
     expect(ms).toBeLessThan(5000);
   });
@@ -434,13 +434,13 @@ describe('http probe: failures and timeouts', () => {
     const port = await closedPort();
     const { item: result } = await runItems(item('refused', `kind: http\nurl: http://127.0.0.1:${port}/`));
     expect(result('refused')).toMatchObject({ status: 'fail', message: `connection refused at 127.0.0.1:${port}` });
-    const bad = await runProbeError(http, { url: 'ftp://files.example/x' });
+    const bad = await probeError(http, { url: 'ftp://files.example/x' });
     expect(bad.error).toBeInstanceOf(ProbeError);
     expect(bad.error.message).toBe('unsupported URL scheme ftp: in ftp://files.example/x; expected http:// or https://');
   });
 
   it('reports a plain-HTTP server behind an https URL as not speaking TLS', async () => {
-    const { error } = await runProbeError(http, { url: `${api.url.replace('http:', 'https:')}/` });
+    const { error } = await probeError(http, { url: `${api.url.replace('http:', 'https:')}/` });
     expect(error.message).toBe(`127.0.0.1:${api.port} did not answer with TLS (is it a plain-text port?)`);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import postgres from '../../../src/probes/postgres/index.js';
-import type { ProbeContext } from '../../../src/probes/types.js';
 import type { RunLog } from '../../../src/runner/types.js';
 import { runCli } from '../../support/cli.js';
+import { probeError, runProbe, type ProbeCall } from '../../support/probe-run.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
@@ -15,23 +15,10 @@ const WRONG_PASSWORD = 'wr0ng-Hunter2-pw';
 let server: PostgresServer;
 let appUrl: string;
 
-function context(o: Partial<ProbeContext> = {}): ProbeContext {
-  const env = o.env ?? {};
-  return { signal: new AbortController().signal, timeoutMs: 5000, env, lookup: (name) => env[name], cwd: process.cwd(), ...o };
-}
-
-async function probe(params: Record<string, unknown>, ctx: Partial<ProbeContext> = {}) {
-  return postgres.run(postgres.params.parse(params), context(ctx));
-}
-
-async function failure(params: Record<string, unknown>, ctx: Partial<ProbeContext> = {}): Promise<Error> {
-  const error = await probe(params, ctx).then(
-    () => undefined,
-    (e: unknown) => e as Error,
-  );
-  if (!error) throw new Error('expected the probe to throw');
-  return error;
-}
+/** The probe with its own timers: its timeout messages are what these tests read. */
+const probe = (params: Record<string, unknown>, o: ProbeCall = {}) => runProbe(postgres, params, { abortAtTimeout: false, ...o });
+const failure = async (params: Record<string, unknown>, o: ProbeCall = {}): Promise<Error> =>
+  (await probeError(postgres, params, { abortAtTimeout: false, ...o })).error;
 
 beforeAll(async () => {
   server = await startPostgres();

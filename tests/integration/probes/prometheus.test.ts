@@ -3,7 +3,7 @@ import { ProbeError } from '../../../src/errors.js';
 import prometheus from '../../../src/probes/prometheus/index.js';
 import { closedPort } from '../../support/ports.js';
 import { startPrometheus, type FakePrometheus } from '../../support/prometheus-server.js';
-import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runItems } from '../../support/run-checklist.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 
@@ -163,12 +163,12 @@ describe('prometheus probe', () => {
   });
 
   it('turns a Prometheus error into one line: a bad query is a configuration error', async () => {
-    const bad = await runProbeError(prometheus, { url: prom.url, query: 'sum(' });
+    const bad = await probeError(prometheus, { url: prom.url, query: 'sum(' });
     expect(bad.error).toBeInstanceOf(ProbeError);
     expect(bad.error.message).toBe(
       `Prometheus at ${prom.url} rejected the query: bad_data: invalid parameter "query": 1:5: parse error: unclosed left parenthesis`,
     );
-    const heavy = await runProbeError(prometheus, { url: prom.url, query: 'count(huge_series)' });
+    const heavy = await probeError(prometheus, { url: prom.url, query: 'count(huge_series)' });
     expect(heavy.error).not.toBeInstanceOf(ProbeError);
     expect(heavy.error.message).toBe(
       `Prometheus at ${prom.url} rejected the query: execution: query processing would load too many samples into memory in query execution`,
@@ -176,7 +176,7 @@ describe('prometheus probe', () => {
   });
 
   it('says when the URL is not a Prometheus API', async () => {
-    const { error } = await runProbeError(prometheus, { url: `${prom.url}/grafana`, query: 'up' });
+    const { error } = await probeError(prometheus, { url: `${prom.url}/grafana`, query: 'up' });
     expect(error.message).toBe(`${prom.url}/grafana answered 404 without a Prometheus API response (is this the Prometheus base URL?)`);
   });
 
@@ -196,7 +196,7 @@ describe('prometheus probe', () => {
 
   it('never shows the password when credentials are refused or the server is down', async () => {
     const wrong = 'wrong-Pa55word-abc';
-    const { error } = await runProbeError(prometheus, {
+    const { error } = await probeError(prometheus, {
       url: `${proxied.url.replace('http://', `http://grafana:${wrong}@`)}/prometheus`,
       query: 'up',
     });
@@ -204,7 +204,7 @@ describe('prometheus probe', () => {
       `${proxied.url.replace('http://', 'http://grafana:***@')}/prometheus answered 401 without a Prometheus API response (are credentials needed?)`,
     );
     const port = await closedPort();
-    const down = await runProbeError(prometheus, { url: `http://grafana:${wrong}@127.0.0.1:${port}`, query: 'up' });
+    const down = await probeError(prometheus, { url: `http://grafana:${wrong}@127.0.0.1:${port}`, query: 'up' });
     expect(down.error.message).toBe(`connection refused at 127.0.0.1:${port}`);
     const { item: result } = await runItems(
       item('proxied', `kind: prometheus\nurl: ${proxied.url}/prometheus\nquery: up\nauth:\n  user: grafana\n  password: ${wrong}`),
@@ -214,7 +214,7 @@ describe('prometheus probe', () => {
   });
 
   it('gives up on a Prometheus that accepts and never answers when the timeout passes', async () => {
-    const { error, ms } = await runProbeError(prometheus, { url: `http://127.0.0.1:${silent.port}`, query: 'up' }, { timeoutMs: 300 });
+    const { error, ms } = await probeError(prometheus, { url: `http://127.0.0.1:${silent.port}`, query: 'up' }, { timeoutMs: 300 });
     expect(error.message).toBe(`127.0.0.1:${silent.port} did not answer: timed out after 300ms`);
     expect(ms).toBeLessThan(5000);
   });

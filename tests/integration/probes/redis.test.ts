@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import redisProbe from '../../../src/probes/redis/index.js';
 import { parseInfo } from '../../../src/probes/redis/info.js';
 import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
-import { failureOf, runProbe } from '../../support/probe-run.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runChecklistText } from '../../support/run-checklist.js';
 import { createTestCertificates, startLoadingRedis, startRedis, type RedisServer, type TestCertificates } from '../../support/redis.js';
 
@@ -52,7 +52,7 @@ describe('redis probe against a plain redis-server', () => {
 
   it('fails with "connection refused at host:port" when nothing listens', async () => {
     const port = await freePort();
-    const message = await failureOf(runProbe('redis', { url: `redis://127.0.0.1:${port}` }));
+    const message = (await probeError('redis', { url: `redis://127.0.0.1:${port}` })).error.message;
     expect(message).toBe(`connection refused at 127.0.0.1:${port}`);
   });
 
@@ -80,13 +80,13 @@ describe('redis probe against a redis-server with requirepass and appendonly', (
   });
 
   it('fails with NOAUTH when the URL has no password', async () => {
-    const message = await failureOf(runProbe('redis', { url: `redis://127.0.0.1:${secured.port}` }));
+    const message = (await probeError('redis', { url: `redis://127.0.0.1:${secured.port}` })).error.message;
     expect(message).toBe(`NOAUTH: redis at 127.0.0.1:${secured.port} requires authentication and the URL has no password`);
   });
 
   it('fails with WRONGPASS and never shows the wrong password', async () => {
     const wrong = 'Wr0ng-pass-e1f4a9';
-    const message = await failureOf(runProbe('redis', { url: `redis://:${wrong}@127.0.0.1:${secured.port}` }));
+    const message = (await probeError('redis', { url: `redis://:${wrong}@127.0.0.1:${secured.port}` })).error.message;
     expect(message).toBe(`WRONGPASS invalid username-password pair for user default at 127.0.0.1:${secured.port}`);
     expect(message).not.toContain(wrong);
   });
@@ -138,7 +138,7 @@ describe('redis probe over TLS (rediss://)', () => {
   });
 
   it('fails with a certificate message when the CA is not trusted, and passes with insecure: true', async () => {
-    const message = await failureOf(runProbe('redis', { url: tls.url }));
+    const message = (await probeError('redis', { url: tls.url })).error.message;
     expect(message).toMatch(
       new RegExp(`^certificate of 127\\.0\\.0\\.1:${tls.port} is (self-signed and not trusted|not signed by a trusted CA)$`),
     );
@@ -147,7 +147,9 @@ describe('redis probe over TLS (rediss://)', () => {
   });
 
   it('hints at TLS when rediss:// meets a plain-text port', async () => {
-    const message = await failureOf(runProbe('redis', { url: `rediss://127.0.0.1:${plain.port}`, insecure: true }, { timeoutMs: 500 }));
+    const message = (
+      await probeError('redis', { url: `rediss://127.0.0.1:${plain.port}`, insecure: true }, { timeoutMs: 500, abortAtTimeout: false })
+    ).error.message;
     expect(message).toBe(
       `connection to redis at 127.0.0.1:${plain.port} timed out after 500ms (with rediss://, check that this port serves TLS)`,
     );
@@ -157,7 +159,9 @@ describe('redis probe over TLS (rediss://)', () => {
 describe('redis probe timeouts and server states', () => {
   it('gives up on a server that accepts and never answers, with a "timed out" message', async () => {
     const started = Date.now();
-    const message = await failureOf(runProbe('redis', { url: `redis://:${PASSWORD}@127.0.0.1:${silent.port}` }, { timeoutMs: 300 }));
+    const message = (
+      await probeError('redis', { url: `redis://:${PASSWORD}@127.0.0.1:${silent.port}` }, { timeoutMs: 300, abortAtTimeout: false })
+    ).error.message;
     expect(message).toBe(`redis at 127.0.0.1:${silent.port} did not answer within 300ms (timed out)`);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(silent.connections).toBeGreaterThan(0);
@@ -167,9 +171,9 @@ describe('redis probe timeouts and server states', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted by test')), 100);
     const started = Date.now();
-    const message = await failureOf(
-      runProbe('redis', { url: `redis://127.0.0.1:${silent.port}` }, { timeoutMs: 60_000, signal: controller.signal }),
-    );
+    const message = (
+      await probeError('redis', { url: `redis://127.0.0.1:${silent.port}` }, { timeoutMs: 60_000, signal: controller.signal })
+    ).error.message;
     expect(message).toBe('interrupted by test');
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -177,7 +181,7 @@ describe('redis probe timeouts and server states', () => {
   it('says the server is still loading its dataset (LOADING)', async () => {
     const loading = await startLoadingRedis();
     try {
-      const message = await failureOf(runProbe('redis', { url: loading.url }));
+      const message = (await probeError('redis', { url: loading.url })).error.message;
       expect(message).toBe(
         `redis at 127.0.0.1:${loading.port} is still loading its dataset into memory (LOADING); retry when loading has finished`,
       );
@@ -187,9 +191,9 @@ describe('redis probe timeouts and server states', () => {
   });
 
   it('rejects a URL that is not redis:// and never echoes its password', async () => {
-    const message = await failureOf(runProbe('redis', { url: `http://user:${PASSWORD}@example.com` }));
+    const message = (await probeError('redis', { url: `http://user:${PASSWORD}@example.com` })).error.message;
     expect(message).toBe('expected a redis:// or rediss:// URL, got http://');
-    const bad = await failureOf(runProbe('redis', { url: `redis://:${PASSWORD}@127.0.0.1:${secured.port}/zero` }));
+    const bad = (await probeError('redis', { url: `redis://:${PASSWORD}@127.0.0.1:${secured.port}/zero` })).error.message;
     expect(bad).toBe(`expected a database number after the host in redis://:***@127.0.0.1:${secured.port}/zero, got "zero"`);
   });
 });

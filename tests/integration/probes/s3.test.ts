@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import s3Probe from '../../../src/probes/s3/index.js';
 import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
-import { failureOf, runProbe } from '../../support/probe-run.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runChecklistText } from '../../support/run-checklist.js';
 import {
   S3RVER_ACCESS_KEY,
@@ -79,8 +79,14 @@ afterAll(async () => {
 });
 
 const onS3rver = (params: Record<string, unknown>, o: { secret?: string; timeoutMs?: number } = {}) =>
-  runProbe('s3', { endpoint: s3rver.endpoint, ...params }, { env: credentials(o.secret), timeoutMs: o.timeoutMs ?? 5000 });
+  runProbe(
+    's3',
+    { endpoint: s3rver.endpoint, ...params },
+    { env: credentials(o.secret), timeoutMs: o.timeoutMs ?? 5000, abortAtTimeout: false },
+  );
 const onFake = (params: Record<string, unknown>) => runProbe('s3', { endpoint: fake.endpoint, ...params }, { env: credentials() });
+const onFakeError = async (params: Record<string, unknown>) =>
+  (await probeError('s3', { endpoint: fake.endpoint, ...params }, { env: credentials() })).error.message;
 
 describe('s3 probe against s3rver', () => {
   it('passes for an existing bucket', async () => {
@@ -145,13 +151,13 @@ describe('s3 probe against s3rver', () => {
   });
 
   it('says the access key is unknown, and never shows the secret key', async () => {
-    const message = await failureOf(
-      runProbe(
+    const message = (
+      await probeError(
         's3',
         { bucket: 'socialflow-media', endpoint: s3rver.endpoint },
         { env: { AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNKEY000000', AWS_SECRET_ACCESS_KEY: SECRET_KEY } },
-      ),
-    );
+      )
+    ).error.message;
     expect(message).toBe(`the AWS access key id is not known to 127.0.0.1:${s3rver.port} (InvalidAccessKeyId)`);
   });
 
@@ -164,15 +170,19 @@ describe('s3 probe against s3rver', () => {
 
   it('fails with "connection refused at host:port" when nothing listens', async () => {
     const port = await freePort();
-    const message = await failureOf(runProbe('s3', { bucket: 'b', endpoint: `http://127.0.0.1:${port}` }, { env: credentials() }));
+    const message = (await probeError('s3', { bucket: 'b', endpoint: `http://127.0.0.1:${port}` }, { env: credentials() })).error.message;
     expect(message).toBe(`connection refused at 127.0.0.1:${port}`);
   });
 
   it('gives up on an endpoint that accepts and never answers, with a "timed out" message', async () => {
     const started = Date.now();
-    const message = await failureOf(
-      runProbe('s3', { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` }, { env: credentials(), timeoutMs: 300 }),
-    );
+    const message = (
+      await probeError(
+        's3',
+        { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` },
+        { env: credentials(), timeoutMs: 300, abortAtTimeout: false },
+      )
+    ).error.message;
     expect(message).toBe(`127.0.0.1:${silent.port} did not answer within 300ms (timed out)`);
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -181,13 +191,13 @@ describe('s3 probe against s3rver', () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('interrupted by test')), 100);
     const started = Date.now();
-    const message = await failureOf(
-      runProbe(
+    const message = (
+      await probeError(
         's3',
         { bucket: 'b', endpoint: `http://127.0.0.1:${silent.port}` },
         { env: credentials(), timeoutMs: 60_000, signal: controller.signal },
-      ),
-    );
+      )
+    ).error.message;
     expect(message).toBe('interrupted by test');
     expect(Date.now() - started).toBeLessThan(5000);
   });
@@ -280,11 +290,11 @@ describe('s3 probe on AWS bucket-configuration documents', () => {
   });
 
   it('fails with "access denied to bucket" when S3 answers 403', async () => {
-    expect(await failureOf(onFake({ bucket: 'locked-bucket' }))).toBe('access denied to bucket locked-bucket (HeadBucket)');
+    expect(await onFakeError({ bucket: 'locked-bucket' })).toBe('access denied to bucket locked-bucket (HeadBucket)');
   });
 
   it('names a wrong secret key without showing it', async () => {
-    const message = await failureOf(onFake({ bucket: 'bad-signature' }));
+    const message = await onFakeError({ bucket: 'bad-signature' });
     expect(message).toBe(
       `the AWS secret access key does not match the access key id (SignatureDoesNotMatch at ${new URL(fake.endpoint).host})`,
     );

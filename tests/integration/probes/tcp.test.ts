@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import tcp from '../../../src/probes/tcp/index.js';
 import { startBlackholeServer, type BlackholeServer } from '../../support/blackhole-server.js';
 import { closedPort } from '../../support/ports.js';
-import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runItems } from '../../support/run-checklist.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 
@@ -50,7 +50,7 @@ describe('tcp probe', () => {
   });
 
   it('gives up on a host that never answers the connect when the timeout passes', async () => {
-    const { error, ms } = await runProbeError(tcp, { host: '127.0.0.1', port: blackhole.port }, { timeoutMs: 300 });
+    const { error, ms } = await probeError(tcp, { host: '127.0.0.1', port: blackhole.port }, { timeoutMs: 300 });
     expect(error.message).toBe(`no answer from 127.0.0.1:${blackhole.port}: timed out after 300ms`);
     expect(ms).toBeLessThan(5000);
   });

@@ -3,7 +3,7 @@ import tls from '../../../src/probes/tls/index.js';
 import { makeTestCertificates } from '../../support/certs.js';
 import { closedPort } from '../../support/ports.js';
 import { startHttpServer, type TestHttpServer } from '../../support/http-server.js';
-import { runProbe, runProbeError } from '../../support/probe-context.js';
+import { probeError, runProbe } from '../../support/probe-run.js';
 import { runItems } from '../../support/run-checklist.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
@@ -117,15 +117,15 @@ describe('tls probe', () => {
   });
 
   it('gives up on a server that accepts and never completes the handshake', async () => {
-    const { error, ms } = await runProbeError(tls, { host: '127.0.0.1', port: silent.port }, { timeoutMs: 300 });
+    const { error, ms } = await probeError(tls, { host: '127.0.0.1', port: silent.port }, { timeoutMs: 300 });
     expect(error.message).toBe(`127.0.0.1:${silent.port} did not complete a TLS handshake: timed out after 300ms`);
     expect(ms).toBeLessThan(5000);
   });
 
   it('says when nothing listens or the port does not speak TLS', async () => {
     const port = await closedPort();
-    expect((await runProbeError(tls, { host: '127.0.0.1', port })).error.message).toBe(`connection refused at 127.0.0.1:${port}`);
-    expect((await runProbeError(tls, { host: '127.0.0.1', port: plain.port })).error.message).toBe(
+    expect((await probeError(tls, { host: '127.0.0.1', port })).error.message).toBe(`connection refused at 127.0.0.1:${port}`);
+    expect((await probeError(tls, { host: '127.0.0.1', port: plain.port })).error.message).toBe(
       `127.0.0.1:${plain.port} did not answer with TLS (is it a plain-text port?)`,
     );
   });
