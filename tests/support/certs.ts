@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generate } from 'selfsigned';
 
 const DAY = 86_400_000;
@@ -81,4 +84,29 @@ export async function makeTestCertificates(now = Date.now()): Promise<TestCertif
     leaf('localhost', undefined, new Date(now - DAY), new Date(now + 90 * DAY)),
   ]);
   return { ca, valid, expired, expiringSoon, wrongHost, selfSigned };
+}
+
+/** PEM files of a CA and a certificate it signed, for servers that read files (redis-server --tls-*-file). */
+export interface CertificateFiles {
+  dir: string;
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  remove(): void;
+}
+
+/** Writes `ca` and `leaf` (from makeTestCertificates) to a fresh temporary folder. */
+export function certificateFiles(ca: KeyAndCert, leaf: KeyAndCert): CertificateFiles {
+  const dir = mkdtempSync(join(tmpdir(), 'sfdeploy-certs-'));
+  const write = (name: string, pem: string): string => {
+    writeFileSync(join(dir, name), pem, { mode: 0o600 });
+    return join(dir, name);
+  };
+  return {
+    dir,
+    caFile: write('ca.crt', ca.cert),
+    certFile: write('server.crt', leaf.cert),
+    keyFile: write('server.key', leaf.key),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -1,5 +1,6 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { CertificateFiles } from './certs.js';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,8 @@ export interface RedisServerOptions {
   args?: string[];
   /** Data directory to use (and not remove); default a fresh temp directory removed on stop. */
   dir?: string;
-  /** Serve TLS only (`--tls-port`, plain port 0) with this certificate; see createTestCertificates. */
-  tls?: TestCertificates;
+  /** Serve TLS only (`--tls-port`, plain port 0) with these files; see certificateFiles in certs.ts. */
+  tls?: CertificateFiles;
   /** `ready`: wait for "Ready to accept connections"; `listening`: only for the port to accept (a server still loading). */
   waitFor?: 'ready' | 'listening';
 }
@@ -160,47 +161,4 @@ export async function startLoadingRedis(keys = 5000): Promise<RedisServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-export interface TestCertificates {
-  dir: string;
-  caFile: string;
-  certFile: string;
-  keyFile: string;
-}
-
-/** A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with the openssl CLI. */
-export function createTestCertificates(): TestCertificates {
-  const dir = mkdtempSync(join(tmpdir(), 'sfdeploy-certs-'));
-  const f = (name: string): string => join(dir, name);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  const openssl = (args: string[]): void => {
-    try {
-      execFileSync('openssl', args, { stdio: 'pipe' });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('openssl is not installed: run `apt-get install -y openssl`');
-      throw e;
-    }
-  };
-  openssl(['req', '-x509', ...ec, '-keyout', f('ca.key'), '-out', f('ca.crt'), '-days', '2', '-subj', '/CN=sfdeploy test CA']);
-  openssl(['req', ...ec, '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost']);
-  openssl([
-    'x509',
-    '-req',
-    '-in',
-    f('server.csr'),
-    '-CA',
-    f('ca.crt'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    f('server.crt'),
-    '-days',
-    '2',
-    '-extfile',
-    f('san.ext'),
-  ]);
-  return { dir, caFile: f('ca.crt'), certFile: f('server.crt'), keyFile: f('server.key') };
 }

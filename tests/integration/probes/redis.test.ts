@@ -1,12 +1,13 @@
 import { Redis } from 'ioredis';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import redisProbe from '../../../src/probes/redis/index.js';
 import { parseInfo } from '../../../src/probes/redis/info.js';
 import { freePort, startSilentServer, type SilentServer } from '../../support/ports.js';
 import { probeError, runProbe } from '../../support/probe-run.js';
 import { runChecklistText } from '../../support/run-checklist.js';
-import { createTestCertificates, startLoadingRedis, startRedis, type RedisServer, type TestCertificates } from '../../support/redis.js';
+import { certificateFiles, makeTestCertificates, type CertificateFiles } from '../../support/certs.js';
+import { startLoadingRedis, startRedis, type RedisServer } from '../../support/redis.js';
 
 const PASSWORD = 'Tr0ub4dor&3-redis-pw-7c1e';
 
@@ -117,17 +118,18 @@ describe('redis probe against a redis-server with requirepass and appendonly', (
 });
 
 describe('redis probe over TLS (rediss://)', () => {
-  let certs: TestCertificates;
+  let certs: CertificateFiles;
   let tls: RedisServer;
 
   beforeAll(async () => {
-    certs = createTestCertificates();
+    const made = await makeTestCertificates();
+    certs = certificateFiles(made.ca, made.valid);
     tls = await startRedis({ tls: certs, password: PASSWORD });
   });
 
   afterAll(async () => {
     await tls?.stop();
-    if (certs) rmSync(certs.dir, { recursive: true, force: true });
+    certs?.remove();
   });
 
   it('connects when ca_file names the CA that signed the server certificate', async () => {
