@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BIN, runCli } from '../support/cli.js';
 import { launchBrowser, type Browser } from '../support/cdp.js';
 import { findChromium } from '../support/chromium.js';
+import { startHttpServer } from '../support/http-server.js';
 import { signoffScenario } from '../support/signoff.js';
 
 const TARGET = ['--release', 'v1.2.0', '--environment', 'production'];
@@ -41,7 +42,7 @@ async function startServe(args: string[]): Promise<{ port: number; child: ChildP
 
 /** The authenticating proxy in front of serve: it sets X-Forwarded-Email to who it says signed in (dropping any the client sent). */
 async function startProxy(upstream: number, email: () => string | undefined): Promise<number> {
-  const server: Server = createServer((req, res) => {
+  const server = await startHttpServer((req, res) => {
     const headers: IncomingHttpHeaders = { ...req.headers };
     delete headers['x-forwarded-email'];
     const who = email();
@@ -53,12 +54,8 @@ async function startProxy(upstream: number, email: () => string | undefined): Pr
     up.on('error', () => res.destroy());
     req.pipe(up);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  cleanups.push(() => {
-    server.closeAllConnections();
-    return new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as { port: number }).port;
+  cleanups.push(() => server.close());
+  return server.port;
 }
 
 /** One plain HTTP request, for what a browser would not send. */
@@ -212,20 +209,16 @@ describe('sfdeploy serve: sign-off in a browser, behind an authenticating proxy'
     const serve = await startServe(['--trusted-proxy', '127.0.0.1']);
     const proxy = await startProxy(serve.port, () => 'ana@example.com');
     const token = /name="token" value="([0-9a-f]{64})"/.exec((await send(proxy)).body)![1]!;
-    const evil = createServer((_req, res) => {
+    const evil = await startHttpServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'text/html' });
       res.end(
         `<form method="post" action="http://127.0.0.1:${proxy}/signoff"><input name="token" value="${token}"><input name="item" value="release-notes"><input name="decision" value="confirm"></form>`,
       );
     });
-    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', () => resolve()));
-    cleanups.push(() => {
-      evil.closeAllConnections();
-      return new Promise<void>((resolve) => evil.close(() => resolve()));
-    });
+    cleanups.push(() => evil.close());
     const browser = await launchBrowser(findChromium());
     cleanups.push(() => browser.close());
-    await browser.goto(`http://127.0.0.1:${(evil.address() as { port: number }).port}/`);
+    await browser.goto(`${evil.url}/`);
     await browser.submit(`document.querySelector('form').submit()`);
     expect(await browser.evaluate<string>('document.body.textContent')).toContain('cross-site form posts are refused');
     expect(await statuses()).toEqual(['pending', 'pending']);

@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
+import { startHttpServer } from './http-server.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
@@ -101,7 +102,7 @@ const EMPTY_VERSIONING =
  */
 export async function startBucketConfigServer(buckets: Record<string, FakeBucket>): Promise<BucketConfigServer> {
   const requests: string[] = [];
-  const server = createServer((req, res) => {
+  const server = await startHttpServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const bucketName = decodeURIComponent(url.pathname.split('/')[1] ?? '');
     const query = [...url.searchParams.keys()].filter((k) => k !== 'x-id').sort();
@@ -109,17 +110,7 @@ export async function startBucketConfigServer(buckets: Record<string, FakeBucket
     req.resume();
     req.on('end', () => answer(req, res, bucketName, url, buckets[bucketName]));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { endpoint: server.url, requests, close: () => server.close() };
 }
 
 function answer(req: IncomingMessage, res: ServerResponse, bucketName: string, url: URL, bucket: FakeBucket | undefined): void {
