@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { XMLParser } from 'fast-xml-parser';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import type { RunLog } from '../../src/runner/types.js';
 
@@ -149,20 +148,10 @@ describe('sfdeploy check', () => {
 
   it('SIGINT stops the run: the log keeps finished items, says interrupted, and the exit code is 130', async () => {
     const ws = workspace();
-    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], {
-      cwd: FIXTURES,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let sent = false;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (!sent && stdout.includes('quick')) {
-        sent = true;
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const run = startCli(['check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], { cwd: FIXTURES });
+    await run.waitFor('quick');
+    run.kill('SIGINT');
+    const { code } = await run.done;
     expect(code).toBe(130);
     const log = onlyLog(ws.dir);
     expect(log.status).toBe('interrupted');
@@ -172,21 +161,11 @@ describe('sfdeploy check', () => {
 
   it('a second SIGINT exits at once and still leaves a valid log that says interrupted', async () => {
     const ws = workspace();
-    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], {
-      cwd: FIXTURES,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stdout = '';
-    let sent = 0;
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-      if (!sent && stdout.includes('quick')) {
-        sent = 1;
-        child.kill('SIGINT');
-        child.kill('SIGINT');
-      }
-    });
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const run = startCli(['check', join(FIXTURES, 'slow-probes.yaml'), '--log-dir', ws.dir, '--ci'], { cwd: FIXTURES });
+    await run.waitFor('quick');
+    run.kill('SIGINT');
+    run.kill('SIGINT');
+    const { code } = await run.done;
     expect(code).toBe(130);
     const log = onlyLog(ws.dir);
     expect(log.status).toBe('interrupted');
@@ -216,14 +195,9 @@ describe('sfdeploy check', () => {
 describe('a reader that goes away', () => {
   it('does not crash the CLI: `sfdeploy check ... | head` still records the run and exits with the gate', async () => {
     const ws = workspace();
-    const child = spawn(process.execPath, [BIN, 'check', join(FIXTURES, 'one-failure.yaml'), '--ci', '--log-dir', ws.dir], {
-      cwd: FIXTURES,
-      env: { ...process.env, NO_COLOR: '1' },
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.once('data', () => child.stdout.destroy());
-    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    const run = startCli(['check', join(FIXTURES, 'one-failure.yaml'), '--ci', '--log-dir', ws.dir], { cwd: FIXTURES });
+    run.child.stdout.once('data', () => run.child.stdout.destroy());
+    const { code, stderr } = await run.done;
     expect(stderr).not.toContain('EPIPE');
     expect(code).toBe(1);
     expect(onlyLog(ws.dir).status).toBe('failed');

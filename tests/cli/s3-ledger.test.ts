@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -6,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunLog } from '../../src/runner/types.js';
-import { BIN, runCli, type CliResult } from '../support/cli.js';
+import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rverInstance } from '../support/s3.js';
 import { signoffScenario } from '../support/signoff.js';
 import { tempDir } from '../support/tmp.js';
@@ -287,20 +286,13 @@ describe('--log-store', () => {
   it('uploads an interrupted run (Ctrl-C); a second Ctrl-C during a hanging upload queues it for sync', async () => {
     const store = 's3://team/logs-interrupted';
     const check = (dir: string, env: Record<string, string>) =>
-      spawn(process.execPath, [BIN, 'check', SLOW, '--ci', '--log-dir', 'runs', '--log-store', store], {
-        cwd: dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...env },
-      });
-    const exited = (child: ReturnType<typeof spawn>): Promise<number | null> => new Promise((resolve) => child.on('close', resolve));
+      startCli(['check', SLOW, '--ci', '--log-dir', 'runs', '--log-store', store], { cwd: dir, env, timeoutMs: 60_000 });
 
     const once = machine();
     const first = check(once.dir, awsEnv());
-    let out = '';
-    first.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (out.includes('quick') && !first.killed) first.kill('SIGINT');
-    });
-    expect(await exited(first)).toBe(130);
+    await first.waitFor('quick');
+    first.kill('SIGINT');
+    expect((await first.done).code).toBe(130);
     const fresh = tempDir();
     cleanups.push(fresh.remove);
     const shown = await runCli(['show', 'latest', '--log-store', store, '--format', 'json'], { cwd: fresh.dir, env: awsEnv() });
@@ -322,13 +314,11 @@ describe('--log-store', () => {
     });
     const twice = machine();
     const second = check(twice.dir, awsEnv(`http://127.0.0.1:${(hanging.address() as { port: number }).port}`));
-    let out2 = '';
-    second.stdout.on('data', (d: Buffer) => {
-      out2 += d.toString();
-      if (out2.includes('quick') && !second.killed) second.kill('SIGINT');
-    });
-    void started.then(() => second.kill('SIGINT'));
-    expect(await exited(second)).toBe(130);
+    await second.waitFor('quick');
+    second.kill('SIGINT');
+    await started;
+    second.kill('SIGINT');
+    expect((await second.done).code).toBe(130);
     const [local] = readdirSync(twice.path('runs'));
     const runId = local!.replace(/\.json$/, '');
     expect(readdirSync(twice.path('.sfdeploy/outbox'))).toEqual([`run-${runId}.json`]);

@@ -1,7 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { launchBrowser, type Browser } from '../support/cdp.js';
 import { findChromium } from '../support/chromium.js';
 import { startHttpServer } from '../support/http-server.js';
@@ -17,27 +16,20 @@ afterEach(async () => {
 });
 
 /** `sfdeploy serve` as a child process; resolves with its port once it says it is serving. */
-async function startServe(args: string[]): Promise<{ port: number; child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', 'checklist.yaml', '--port', '0', '--log-dir', 'runs', ...TARGET, ...args], {
+async function startServe(args: string[]): Promise<{ port: number; output: () => string }> {
+  const serve = startCli(['serve', 'checklist.yaml', '--port', '0', '--log-dir', 'runs', ...TARGET, ...args], {
     cwd: s.dir,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    timeoutMs: 120_000,
   });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
   cleanups.push(async () => {
-    child.kill('SIGTERM');
-    await exited;
+    serve.kill('SIGTERM');
+    await serve.done;
   });
-  for (let i = 0; i < 200; i++) {
-    const m = /on http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-    if (m) return { port: Number(m[1]), child, output: () => out };
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`serve did not start: ${out}`);
+  const serving = /on http:\/\/127\.0\.0\.1:(\d+)\//;
+  await serve.waitFor(serving).catch(() => {
+    throw new Error(`serve did not start: ${serve.stdout()}${serve.stderr()}`);
+  });
+  return { port: Number(serving.exec(serve.stdout())![1]), output: () => serve.stdout() + serve.stderr() };
 }
 
 /** The authenticating proxy in front of serve: it sets X-Forwarded-Email to who it says signed in (dropping any the client sent). */

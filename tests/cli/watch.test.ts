@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, REPO_ROOT, runCli } from '../support/cli.js';
+import { REPO_ROOT, runCli, startCli } from '../support/cli.js';
 import { sendJson, startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -95,25 +94,13 @@ describe('watch mode', () => {
   it('stops cleanly on Ctrl-C with a summary and the interrupted exit code', async () => {
     tmp = tempDir();
     server = await healthUntil(100);
-    const child = spawn(
-      process.execPath,
-      [BIN, 'check', CHECKLIST, '--every', '1s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`],
-      {
-        cwd: tmp.dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' },
-      },
-    );
-    let stdout = '';
-    const firstRun = new Promise<void>((resolve) => {
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        if (stdout.split('\n').some((l) => TIMELINE.test(l))) resolve();
-      });
+    const run = startCli(['check', CHECKLIST, '--every', '1s', '--log-dir', tmp.path('runs'), '--var', `SERVER=${server.url}`], {
+      cwd: tmp.dir,
     });
-    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-    await firstRun;
-    child.kill('SIGINT');
-    expect(await exited).toBe(130);
+    await run.waitFor(new RegExp(TIMELINE.source, 'm'));
+    run.kill('SIGINT');
+    const { code, stdout } = await run.done;
+    expect(code).toBe(130);
     expect(stdout).toMatch(/Stopped \(interrupted\): 1 run in \d+ms, 1 passed\./);
     expect(runs()).toHaveLength(1);
   });

@@ -12,7 +12,7 @@ import { startSilentServer, type SilentServer } from '../support/ports.js';
 import { parseChecklist } from '../../src/checklist/load.js';
 import { ChecklistError } from '../../src/errors.js';
 import type { ItemResult, RunLog } from '../../src/runner/types.js';
-import { BIN, runCli, type CliResult } from '../support/cli.js';
+import { BIN, runCli, startCli, type CliResult } from '../support/cli.js';
 import { mountTmpfs } from '../support/tmpfs.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -427,15 +427,12 @@ describe('a command runs in its own process group, ended with it', () => {
   it.each([1, 2])('%i Ctrl-C (SIGINT) end the run with 130 and leave no sleep running', async (count) => {
     const marker = `25.04${count}8`;
     const t = checklistDir(commandItem('slow', `sleep ${marker}; echo done`).replace(`timeout: ${TIMEOUT_MS}ms`, 'timeout: 60s'));
-    const child = spawn(process.execPath, [BIN, 'check', t.path('c.yaml'), '--ci', '--log-dir', t.path('runs')], {
-      env: { PATH: process.env.PATH, NO_COLOR: '1' },
-      stdio: 'ignore',
-    });
-    const done = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const run = startCli(['check', t.path('c.yaml'), '--ci', '--log-dir', t.path('runs')], { env: { HOME: undefined }, timeoutMs: 60_000 });
+    const done = run.done.then((r) => r.code);
     try {
       await until('the command to start', () => processesWith(`sleep ${marker}`).length > 0);
       for (let i = 0; i < count; i++) {
-        child.kill('SIGINT');
+        run.kill('SIGINT');
         await new Promise((r) => setTimeout(r, 100));
       }
       // ended soon after the signal (here 5 s), not when the sleep of 25 s would have
@@ -443,7 +440,7 @@ describe('a command runs in its own process group, ended with it', () => {
       expect(ended).toBe(130);
       await until('the sleep to end', () => processesWith(`sleep ${marker}`).length === 0, 2000);
     } finally {
-      child.kill('SIGKILL');
+      run.kill('SIGKILL');
       for (const pid of processesWith(`sleep ${marker}`)) process.kill(pid, 'SIGKILL');
     }
   });
@@ -573,21 +570,7 @@ function passing(): string {
 }
 
 /** Starts bin/sfdeploy.js as its shebang does (an executable, not `node <file>`), as users and npm's bin links run it. */
-function runBin(args: string[], cwd: string): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd, env: { PATH: process.env.PATH, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const runBin = (args: string[], cwd: string): Promise<CliResult> => runCli(args, { cwd, asExecutable: true, env: { HOME: undefined } });
 
 describe('a terminal that reports 0 columns (script, some CI wrappers)', () => {
   /** Runs `command` under `script` (a pty of 0 columns), counting what it prints; kills it past 4 MB. */

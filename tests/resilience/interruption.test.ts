@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { BIN, runCli } from '../support/cli.js';
+import { runCli, startCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import type { RunLog } from '../../src/runner/types.js';
 
@@ -13,24 +12,13 @@ const cleanups: (() => void)[] = [];
 afterEach(() => cleanups.splice(0).forEach((f) => f()));
 
 function startRun(logDir: string) {
-  const child = spawn(process.execPath, [BIN, 'check', CHECKLIST, '--ci', '--concurrency', '2', '--log-dir', logDir], {
-    env: { PATH: process.env.PATH, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = startCli(['check', CHECKLIST, '--ci', '--concurrency', '2', '--log-dir', logDir], {
+    env: { HOME: undefined },
+    timeoutMs: 60_000,
   });
-  let stdout = '';
-  let markStarted: () => void = () => undefined;
-  const started = new Promise<void>((resolve) => (markStarted = resolve));
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    markStarted();
-  });
-  const done = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
-      markStarted();
-      resolve(code);
-    }),
-  );
-  return { child, done, started, stdout: () => stdout };
+  // started: the first output, or the end of a run killed before it printed anything
+  const started = Promise.race([run.waitFor(/./s), run.done]).catch(() => undefined);
+  return { child: run.child, done: run.done.then((r) => r.code), started, stdout: run.stdout };
 }
 
 describe('interrupted runs', () => {
