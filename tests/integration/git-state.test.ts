@@ -17,21 +17,15 @@ describe('git state of a run', () => {
     expect((await readGitState(r.dir)).dirty).toBe(true);
   });
 
-  it('a status hook that hangs with a sleeping child: git status gives up after its 3 s, and no process survives', async () => {
-    const r = sandbox.repo('hook-hangs', { 'a.txt': '1\n' });
-    const pids = pidLog(sandbox.root, 'hook-hangs.pids');
+  it.each([
+    ['hangs with a sleeping child: git status gives up after its 3 s', 'sleep', null],
+    ['leaves a sleeping child holding the output: the state is read', 'exit', false],
+  ] as const)('a status hook that %s, and no process survives', async (_, then, dirty) => {
+    const r = sandbox.repo(`hook-${then}`, { 'a.txt': '1\n' });
+    const pids = pidLog(sandbox.root, `hook-${then}.pids`);
     started.push(pids);
-    hookWithSleepingChild(r, pids.file, 'sleep');
-    expect(await readGitState(r.dir)).toEqual({ sha: r.git('rev-parse', 'HEAD'), dirty: null, describe: null });
-    await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
-  });
-
-  it('a status hook that leaves a sleeping child holding the output: the state is read and the child ends', async () => {
-    const r = sandbox.repo('hook-leaves-child', { 'a.txt': '1\n' });
-    const pids = pidLog(sandbox.root, 'hook-leaves-child.pids');
-    started.push(pids);
-    hookWithSleepingChild(r, pids.file, 'exit');
-    expect(await readGitState(r.dir)).toEqual({ sha: r.git('rev-parse', 'HEAD'), dirty: false, describe: null });
+    hookWithSleepingChild(r, pids.file, then);
+    expect(await readGitState(r.dir)).toEqual({ sha: r.git('rev-parse', 'HEAD'), dirty, describe: null });
     await vi.waitFor(() => expect(pids.running()).toEqual([]), { timeout: 1000 });
   });
 });
