@@ -30,6 +30,17 @@ function strictnessProblem(probe: Probe): string | undefined {
   return undefined;
 }
 
+/** What `sfdeploy probes` shows of a probe: its observations, its default check, its summary and its upstream docs. */
+function expectDocumented(probe: Probe): void {
+  expect(Object.keys(probe.observations).length).toBeGreaterThan(1);
+  for (const [name, text] of Object.entries(probe.observations))
+    expect({ name, text }).toEqual({ name, text: expect.stringMatching(/\S/) });
+  expect(probe.defaultCheck.length).toBeGreaterThan(5);
+  expect(probe.summary).not.toBe('');
+  expect(probe.summary).not.toContain('\n');
+  expect(probe.docs).toMatch(/^https:\/\//);
+}
+
 describe('the probe folders and the registry', () => {
   const folders = readdirSync(PROBES, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !e.name.startsWith('_'))
@@ -56,6 +67,8 @@ describe('the contract check', () => {
   it('passes for the template a new probe starts from', () => {
     expect(strictnessProblem(template as unknown as Probe)).toBeUndefined();
     expect(describeParams(template as unknown as Probe).every((p) => p.description !== '')).toBe(true);
+    // what `npm run new-probe` copies passes the registry's checks as it is
+    expectDocumented(template);
   });
 });
 
@@ -85,13 +98,7 @@ describe('probe registry', () => {
       });
 
       it('documents its observations, its default check, its summary and its upstream docs', () => {
-        expect(Object.keys(probe.observations).length).toBeGreaterThan(1);
-        for (const [name, text] of Object.entries(probe.observations))
-          expect({ name, text }).toEqual({ name, text: expect.stringMatching(/\S/) });
-        expect(probe.defaultCheck.length).toBeGreaterThan(5);
-        expect(probe.summary).not.toBe('');
-        expect(probe.summary).not.toContain('\n');
-        expect(probe.docs).toMatch(/^https:\/\//);
+        expectDocumented(probe);
       });
 
       it('has a test file of its own, against a real server under tests/integration/probes/', () => {

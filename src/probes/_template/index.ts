@@ -1,5 +1,5 @@
 /**
- * The starting point of a new probe: `npm run new-probe <kind>` copies this folder to `src/probes/<kind>/`, adds the
+ * The starting point of a new probe: `npm run new-probe -- <kind>` copies this folder to `src/probes/<kind>/`, adds the
  * registry line to `src/probes/index.ts` and a test to `tests/integration/probes/<kind>.test.ts`. The contract it
  * follows is in `../types.ts`. Replace the link below with the upstream documentation of what the probe checks.
  * https://nodejs.org/api/fs.html#fspromisesreaddirpath-options
@@ -23,12 +23,13 @@ const params = z.strictObject({
 
 export default defineProbe({
   kind: '_template',
-  summary: 'Counts the entries of a directory (a template: copy it with `npm run new-probe <kind>`).',
+  summary: 'Counts the entries of a directory (a template: copy it with `npm run new-probe -- <kind>`).',
   docs: 'https://nodejs.org/api/fs.html#fspromisesreaddirpath-options',
   params,
   example: { path: 'migrations/versions' },
   observations: {
     entries: 'the number of entries in the directory',
+    names: 'the names of its entries, sorted',
   },
   defaultCheck: 'the directory has at least `min_entries` entries',
   async run(p, ctx) {
@@ -46,7 +47,7 @@ export default defineProbe({
     }
     const entries = names.length;
     return {
-      observations: { entries },
+      observations: { entries, names: names.sort() },
       problems: entries < p.min_entries ? [`${p.path} has ${entries} entries, fewer than ${p.min_entries}`] : [],
       summary: `${p.path} has ${entries} entries`,
     };
