@@ -48,7 +48,10 @@ describe('${kind} probe', () => {
   it('observes the entries of a directory and fails below min_entries', async () => {
     const t = tempDir({ 'versions/a.py': '', 'versions/b.py': '' });
     try {
-      expect(await runProbe('${kind}', { path: 'versions' }, { cwd: t.dir })).toMatchObject({ observations: { entries: 2, names: ['a.py', 'b.py'] }, problems: [] });
+      expect(await runProbe('${kind}', { path: 'versions' }, { cwd: t.dir })).toMatchObject({
+        observations: { entries: 2, names: ['a.py', 'b.py'] },
+        problems: [],
+      });
       const few = await runProbe('${kind}', { path: 'versions', min_entries: 3 }, { cwd: t.dir });
       expect(few.problems).toEqual(['versions has 2 entries, fewer than 3']);
     } finally {
