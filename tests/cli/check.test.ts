@@ -205,7 +205,7 @@ describe('a reader that goes away', () => {
 });
 
 describe('sfdeploy start-up', () => {
-  it('--version loads no package at all, --help no probe client (pg, ioredis, the AWS SDK, execa)', async () => {
+  it('--version loads no package at all, --help no probe client (pg, ioredis, the AWS SDK)', async () => {
     const ws = workspace();
     for (const args of [['--version'], ['--help'], ['check', '--help']]) {
       const trace = join(ws.dir, `${args.join('')}.txt`);
