@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:net';
 import { parseChecklist } from '../../src/checklist/load.js';
 import { runChecklist, type SignoffProvider } from '../../src/runner/run.js';
 import type { ItemResult, RunListener, RunLog } from '../../src/runner/types.js';
@@ -10,12 +9,13 @@ import { RunLogWriter } from '../../src/runlog/write.js';
 import { createPendingProvider } from '../support/pending-signoff.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
+import { startSilentServer, type SilentServer } from '../support/ports.js';
 
 let http: TestHttpServer;
 let inFlight = 0;
 let maxInFlight = 0;
 let flakyCalls = 0;
-let silent: Server;
+let silent: SilentServer;
 let silentPort = 0;
 
 beforeAll(async () => {
@@ -47,14 +47,13 @@ beforeAll(async () => {
     res.statusCode = 404;
     res.end();
   });
-  silent = createServer(() => undefined);
-  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
-  silentPort = (silent.address() as { port: number }).port;
+  silent = await startSilentServer();
+  silentPort = silent.port;
 });
 
 afterAll(async () => {
   await http.close();
-  silent.close();
+  await silent.close();
 });
 
 const checklistOf = (items: string, env: Record<string, string> = {}) =>
