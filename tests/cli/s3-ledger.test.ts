@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunLog } from '../../src/runner/types.js';
+import { closedPort } from '../support/ports.js';
 import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rverInstance } from '../support/s3.js';
 import { signoffScenario } from '../support/signoff.js';
@@ -82,15 +83,6 @@ async function keys(prefix: string): Promise<string[]> {
 const body = async (key: string): Promise<string> =>
   (await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }))).Body!.transformToString();
 const record = async (key: string) => JSON.parse(await body(key)) as { hash: string; item: string; note: string | null; seen: string[] };
-
-/** A loopback port nobody listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('the team ledger on S3', () => {
   it('keeps the sign-offs of four approvers signing at once, one object each, and a fifth machine sees all four', async () => {
