@@ -12,7 +12,7 @@ import { startSilentServer, type SilentServer } from '../support/ports.js';
 import { parseChecklist } from '../../src/checklist/load.js';
 import { ChecklistError } from '../../src/errors.js';
 import type { ItemResult, RunLog } from '../../src/runner/types.js';
-import { BIN, runCli, startCli, type CliResult } from '../support/cli.js';
+import { cliCommand, runCli, startCli, type CliResult } from '../support/cli.js';
 import { mountTmpfs } from '../support/tmpfs.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -603,7 +603,7 @@ describe('a terminal that reports 0 columns (script, some CI wrappers)', () => {
 
   it('the spinner does not flood the terminal, and SIGTERM ends the run', async () => {
     const t = checklistDir(commandItem('slow', 'sleep 3').replace(`timeout: ${TIMEOUT_MS}ms`, 'timeout: 30s'));
-    const cmd = `cd ${t.dir} && ${process.execPath} ${BIN} check c.yaml --ci --log-dir runs & echo "pid:$!"; wait $!; echo "rc:$?"`;
+    const cmd = `cd ${t.dir} && ${cliCommand(['check', 'c.yaml', '--ci', '--log-dir', 'runs']).join(' ')} & echo "pid:$!"; wait $!; echo "rc:$?"`;
     let sent = false;
     const r = await underScript(`sh -c '${cmd}'`, {
       onOutput: (text) => {

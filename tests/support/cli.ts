@@ -1,8 +1,11 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/sfdeploy.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bin/sfdeploy.js', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The command line of the built binary, for a terminal that runs it itself (a tmux session, `script`'s pty). */
+export const cliCommand = (args: string[]): string[] => [process.execPath, BIN, ...args];
 
 export interface CliResult {
   code: number | null;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN } from './cli.js';
+import { cliCommand } from './cli.js';
 
 /**
  * A command running in a real pseudo-terminal: a private tmux server, one detached 120x50 window, the pane
@@ -30,7 +30,7 @@ export class TmuxSession {
     const session = new TmuxSession(join(home, 'tmux.sock'), home);
     // The exit status is printed by the shell: tmux's #{pane_dead_status} is not always filled in.
     const prefix = Object.entries(o.env ?? {}).flatMap(([k, v]) => (v === null ? ['-u', k] : [`${k}=${v}`]));
-    const argv = [...(prefix.length ? ['env', ...prefix] : []), process.execPath, BIN, ...args];
+    const argv = [...(prefix.length ? ['env', ...prefix] : []), ...cliCommand(args)];
     const sfdeploy = `${argv.map(shellQuote).join(' ')}${o.stderrTo ? ` 2>${shellQuote(o.stderrTo)}` : ''}`;
     const command = o.stdoutTo
       ? `{ ${sfdeploy}; echo "${EXIT_MARKER}$?" >&2; } | cat > ${shellQuote(o.stdoutTo)}`
