@@ -14,6 +14,8 @@ const CLIENTS = {
   prompts: /^(?:@inquirer\/.*|mute-stream|wrap-ansi|yoctocolors-cjs|cli-width|chardet|iconv-lite|safer-buffer|@types\/.*)$/,
   zod: /^zod$/,
   yaml: /^yaml$/,
+  execa:
+    /^(?:execa|cross-spawn|figures|get-stream|human-signals|is-plain-obj|is-stream|npm-run-path|pretty-ms|parse-ms|signal-exit|strip-final-newline|unicorn-magic|yoctocolors|@sindresorhus\/merge-streams|path-key|shebang-command|shebang-regex|which|isexe)$/,
   mdast:
     /^(?:micromark.*|mdast-.*|unist-.*|decode-named-character-reference|character-entities.*|devlop|ccount|markdown-table|longest-streak|zwitch|escape-string-regexp|fault|format)$/,
 };

@@ -220,7 +220,7 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
     if (Object.keys(failures).length) log(`runs with a failed check: ${JSON.stringify(failures)}\n`);
 
     log(`### Where sfdeploy's time goes (${o.runs} interleaved runs each)\n`);
-    const clients = ['pg', 'ioredis', '@aws-sdk/client-s3'];
+    const clients = ['pg', 'ioredis', '@aws-sdk/client-s3', 'execa'];
     const parts = await interleave(
       {
         'node -e 0': { command: process.execPath, args: ['-e', '0'] },

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { OutputCapture } from './output-capture.js';
 import { signalProcessGroup } from './process-group.js';
 
@@ -39,24 +38,23 @@ export interface ProcessResult {
 export async function runProcess(file: string, args: readonly string[], o: RunProcessOptions): Promise<ProcessResult> {
   const empty = { code: null, signal: null, stdout: '', stderr: '', truncated: false };
   if (o.signal?.aborted) return { ...empty, stopped: 'aborted' };
+  const { execa } = await import('execa');
   const env = o.env && Object.fromEntries(Object.entries(o.env).filter((e): e is [string, string] => e[1] !== undefined));
-  const child = spawn(file, args, {
+  const child = execa(file, args, {
     cwd: o.cwd,
-    env,
+    ...(env ? { env, extendEnv: false } : {}),
+    ...(o.input === undefined ? { stdin: 'ignore' as const } : { input: o.input }),
     detached: true,
     windowsHide: true,
-    stdio: [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    buffer: false,
+    reject: false,
   });
   const out = new OutputCapture(o.maxOutput);
   const err = new OutputCapture(o.maxOutput);
-  const stdout = child.stdout!;
-  const stderr = child.stderr!;
+  const stdout = child.stdout;
+  const stderr = child.stderr;
   stdout.on('data', (d: Buffer) => out.add(d));
   stderr.on('data', (d: Buffer) => err.add(d));
-  if (child.stdin) {
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(o.input);
-  }
   let stopped: ProcessResult['stopped'];
   const stop = (why: NonNullable<ProcessResult['stopped']>): void => {
     stopped ??= why;
@@ -68,15 +66,17 @@ export async function runProcess(file: string, args: readonly string[], o: RunPr
   const onAbort = (): void => stop('aborted');
   o.signal?.addEventListener('abort', onAbort, { once: true });
   const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => stop('timed out'), o.timeoutMs);
+  let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let spawnError: Error | undefined;
+  child.once('error', (e) => (spawnError ??= e));
+  child.once('exit', (code, signal) => {
+    exit = { code, signal };
+    // what the program left running in its group would hold its output open: it ends with the program
+    signalProcessGroup(child.pid, 'SIGKILL');
+  });
   try {
-    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) => {
-        // what the program left running in its group would hold its output open: it ends with the program
-        signalProcessGroup(child.pid, 'SIGKILL');
-        child.once('close', () => resolve({ code, signal }));
-      });
-    });
+    await child;
+    if (!exit) throw spawnError ?? new Error(`${file} did not start`);
     return {
       ...exit,
       stdout: out.text(o.redact),
@@ -88,4 +88,9 @@ export async function runProcess(file: string, args: readonly string[], o: RunPr
     clearTimeout(timer);
     o.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Starts loading the process library, for `Probe.warm` of the probes that run programs. */
+export function warmProcessRunner(): Promise<unknown> {
+  return import('execa');
 }

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { runProcess, type ProcessResult } from '../../util/run-process.js';
+import { runProcess, warmProcessRunner, type ProcessResult } from '../../util/run-process.js';
 import { defineProbe } from '../types.js';
 
 const MAX_OUTPUT = 64 * 1024;
@@ -36,6 +36,7 @@ export default defineProbe({
   kind: 'command',
   summary: 'Runs a command (argument list, or an explicit shell line) and checks its exit code and output.',
   docs: 'https://nodejs.org/api/child_process.html#child_processspawncommand-args-options',
+  warm: warmProcessRunner,
   params,
   example: { run: ['alembic', 'heads'] },
   verbatim: ['shell'],

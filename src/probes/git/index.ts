@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { oneLine } from '../../util/network-error.js';
 import { maskUrlPasswords } from '../../util/redact.js';
-import { runProcess } from '../../util/run-process.js';
+import { runProcess, warmProcessRunner } from '../../util/run-process.js';
 import { defineProbe } from '../types.js';
 
 /** semver.org's regular expression, with an optional leading `v`. */
@@ -38,6 +38,7 @@ export default defineProbe({
   kind: 'git',
   summary: 'Checks the git repository: clean tree, branch, tag at HEAD, upstream, changelog, tracked/ignored files.',
   docs: 'https://git-scm.com/docs/git-status',
+  warm: warmProcessRunner,
   params,
   example: {},
   observations: {
