@@ -33,6 +33,25 @@ export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclar
 }
 
 /**
+ * Why a variable is unset when an unresolved reference left it (or the first of its `from:` aliases) so:
+ * "SECRET_KEY (read as JWT_SECRET_KEY) holds the unresolved reference ${OTHER}"; undefined when it is simply unset.
+ */
+export function unsetBecause(
+  name: string,
+  references: Readonly<Record<string, string>>,
+  vars: Record<string, VarDeclaration> = {},
+): string | undefined {
+  for (const source of [name, ...(vars[name]?.from ?? [])]) {
+    const refs = references[source];
+    if (refs !== undefined) {
+      const label = source === name ? name : `${source} (read as ${name})`;
+      return `${label} holds the unresolved reference${refs.includes(',') ? 's' : ''} ${refs}`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Every value a variable has under its names: the variable itself and each `from:` alias that is set, in that
  * order; the default only when none is. A check that reads a variable must hold for each, since the application
  * may read any of them.

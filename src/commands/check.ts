@@ -280,6 +280,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     signoff,
     signal: io.signal,
     env,
+    unresolved: loaded.references,
     cwd: io.cwd,
     ownPaths: [
       logDir,
