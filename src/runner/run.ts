@@ -91,7 +91,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
   const lookup = (name: string) => lookupVar(name, o.env, o.checklist.vars);
   const lookupAll = (name: string) => lookupVarAll(name, o.env, o.checklist.vars);
-  const why = (name: string) => unsetBecause(name, o.unresolved ?? {}, o.checklist.vars);
+  const why = (name: string) => unsetBecause(name, o.unresolved ?? {}, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
