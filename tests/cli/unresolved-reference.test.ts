@@ -26,11 +26,19 @@ sections:
       - id: jwt-secret
         title: JWT secret
         probe: { kind: env, vars: [JWT_SECRET_KEY] }
+      - id: migrations
+        title: Migrations at head
+        probe: { kind: alembic, mode: native, script_location: migrations }
+      - id: k8s-rollout
+        title: Rollout done
+        when: \${K8S_NAMESPACE}
+        probe: { kind: command, run: [kubectl, rollout, status, deploy/api] }
       - id: api
         title: API up
         probe: { kind: http, url: "\${API_URL}/health" }
 `,
-  'prod.env': 'DATABASE_URL=${DB_PARTS_URL}\nSECRET_KEY="${VAULT_SECRET}"\n',
+  'prod.env': 'DATABASE_URL=${DB_PARTS_URL}\nSECRET_KEY="${VAULT_SECRET}"\nK8S_NAMESPACE=${NS}\n',
+  'migrations/versions/.keep': '',
 });
 afterAll(() => dir.remove());
 
@@ -59,6 +67,8 @@ describe('an unresolved ${} reference', () => {
       'db-connect': 'fail: DATABASE_URL holds the unresolved reference ${DB_PARTS_URL}',
       'db-url-explicit': 'fail: DATABASE_URL holds the unresolved reference ${DB_PARTS_URL}',
       'jwt-secret': 'fail: SECRET_KEY (read as JWT_SECRET_KEY) holds the unresolved reference ${VAULT_SECRET}',
+      migrations: 'fail: native mode reads the database from database_url, and DATABASE_URL holds the unresolved reference ${DB_PARTS_URL}',
+      'k8s-rollout': 'skip: K8S_NAMESPACE holds the unresolved reference ${NS}',
       api: 'fail: API_URL holds the unresolved reference ${API_BASE}',
     });
     expect(r.stderr).toContain('warning: --var API_URL refers to ${API_BASE}, which is not set: API_URL is left unset');

@@ -97,7 +97,7 @@ export default defineProbe({
   async run(p, ctx) {
     const layout = await resolveLayout({ config: p.config, section: p.section, scriptLocation: p.script_location }, ctx.cwd);
     const url = p.database_url.trim();
-    const mode = chooseMode(p, layout, url);
+    const mode = chooseMode(p, layout, url, ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
     const show = (path: string): string => {
       const rel = relative(ctx.cwd, path);
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
@@ -141,11 +141,11 @@ export default defineProbe({
   },
 });
 
-function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string): 'native' | 'cli' {
+function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string, unset: string): 'native' | 'cli' {
   const configHint = `no alembic config at ${layout.configShown} for the alembic CLI`;
   if (p.mode === 'native' || (p.mode === 'auto' && !layout.unreadable && isPostgresUrl(url))) {
     if (layout.unreadable) throw new ProbeError(`cannot read the migration scripts: ${layout.unreadable}`);
-    if (url === '') throw new Error('native mode reads the database from database_url, and DATABASE_URL is not set');
+    if (url === '') throw new Error(`native mode reads the database from database_url, and ${unset}`);
     if (!isPostgresUrl(url)) throw new ProbeError(`native mode reads PostgreSQL only, not ${maskUrlPasswords(url)}: use mode: cli`);
     return 'native';
   }
@@ -157,7 +157,7 @@ function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string): 'nati
   const why = layout.unreadable
     ? `cannot read the migration scripts (${layout.unreadable})`
     : url === ''
-      ? 'DATABASE_URL is not set'
+      ? unset
       : `${maskUrlPasswords(url)} is not a PostgreSQL URL`;
   throw new ProbeError(`cannot check migrations: ${why}, and there is ${configHint}`);
 }

@@ -11,8 +11,6 @@ import { maskUrlPasswords } from '../../util/redact.js';
 import type { ProbeContext } from '../types.js';
 import { readHomeFiles, resolveLibpq, type LibpqOptions, type SslMode } from './libpq.js';
 
-export { isPostgresUrl } from './libpq.js';
-
 /** What one connection may read from the server: far above the answers of a check's queries (rows are cut at 100). */
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 
