@@ -96,7 +96,7 @@ async function connectOnce(
   if (ctx.signal.aborted) throw new Error(`connection to ${target.where} was aborted`);
   const pg = (await import('pg')).default;
   const client = new pg.Client({
-    host: target.host,
+    host: target.hostaddr ?? target.host,
     port: target.port,
     user: target.user,
     password: target.password,

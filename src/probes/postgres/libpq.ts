@@ -40,7 +40,10 @@ export interface HomeFiles {
 
 /** Where and how to connect, before any file named by the options (sslrootcert, sslcert, sslkey) is read. */
 export interface LibpqOptions {
+  /** The host name (or socket directory): TLS host name checks and the password file use it. */
   host: string;
+  /** hostaddr / PGHOSTADDR: the IP address to connect to instead of resolving `host`. */
+  hostaddr: string | undefined;
   port: number;
   user: string;
   password: string | undefined;
@@ -112,7 +115,7 @@ function decode(s: string): string {
 
 /**
  * Resolves a PostgreSQL URL like libpq: what the URL leaves out comes from PGHOST (a host name or a socket
- * directory), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
+ * directory), PGHOSTADDR (the address to connect to, PGHOST still naming the server), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
  * PGCONNECT_TIMEOUT, PGAPPNAME and PGOPTIONS; a password given nowhere comes from the password file; for
  * sslmode verify-ca/verify-full (and require, as libpq does) ~/.postgresql/root.crt is the CA when no sslrootcert
  * is given. An empty URL connects with those alone. SQLAlchemy driver suffixes are stripped. No I/O: the files
@@ -134,7 +137,8 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   const q = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
   const e = (name: string): string | undefined => value(env, name);
   const hostname = parsed?.hostname.replace(/^\[|\]$/g, '');
-  const host = (hostname ? decode(hostname) : undefined) ?? q('host') ?? e('PGHOST') ?? 'localhost';
+  const hostaddr = q('hostaddr') ?? e('PGHOSTADDR');
+  const host = (hostname ? decode(hostname) : undefined) ?? q('host') ?? e('PGHOST') ?? hostaddr ?? 'localhost';
   const portText = (parsed?.port || undefined) ?? q('port') ?? e('PGPORT') ?? '5432';
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
@@ -147,7 +151,8 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   }
   const socket = host.startsWith('/');
   const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
-  const where = socket ? `${host}/.s.PGSQL.${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const address = hostaddr ?? host;
+  const where = socket ? `${host}/.s.PGSQL.${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
   const display = `postgresql://${encodeURIComponent(user)}@${socket ? encodeURIComponent(host) : where}/${encodeURIComponent(database)}`;
   const notes: string[] = [];
 
@@ -179,6 +184,7 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   }
   return {
     host,
+    hostaddr: socket ? undefined : hostaddr,
     port,
     user,
     password,

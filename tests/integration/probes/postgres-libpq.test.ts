@@ -11,6 +11,8 @@ import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
 
 const APP_PASSWORD = 'pa:ss\\w0rd-app';
+/** APP_PASSWORD as a password file writes it: `:` and `\\` escaped. */
+const escaped = APP_PASSWORD.replace(/[:\\]/g, (c) => `\\${c}`);
 
 let server: PostgresServer;
 let tlsServer: PostgresServer;
@@ -79,6 +81,20 @@ describe('postgres probe with DATABASE_URL unset: the libpq environment', () => 
     expect(out.summary).toContain(`from postgresql://app@127.0.0.1:${server.port}/socialflow`);
   });
 
+  it('connects to PGHOSTADDR, PGHOST still naming the server (the password file matches it)', async () => {
+    const base = { PGPORT: String(server.port), PGUSER: 'app', PGPASSWORD: APP_PASSWORD, PGDATABASE: 'socialflow' };
+    expect((await probe({ ...base, PGHOSTADDR: '127.0.0.1' })).summary).toContain(`127.0.0.1:${server.port}`);
+      const { PGPASSWORD: _, ...noPassword } = base;
+    const out = await probe({
+      ...noPassword,
+      PGHOST: 'db.internal.invalid',
+      PGHOSTADDR: '127.0.0.1',
+      HOME: home({ pgpass: `db.internal.invalid:*:*:app:${escaped}\n` }),
+    });
+    expect(out.observations.connected).toBe(true);
+    expect(out.summary).toContain('postgresql://app@127.0.0.1:');
+  });
+
   it('connects through a socket directory in PGHOST', async () => {
     const out = await probe({ PGHOST: server.socketDir, PGPORT: String(server.port), PGUSER: 'postgres' });
     expect(out.observations.connected).toBe(true);
@@ -103,7 +119,6 @@ describe('postgres probe with DATABASE_URL unset: the libpq environment', () => 
 
 describe('the password file', () => {
   const tcp = (): Record<string, string> => ({ PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'app', PGDATABASE: 'socialflow' });
-  const escaped = APP_PASSWORD.replace(/[:\\]/g, (c) => `\\${c}`);
 
   it('takes the password of the first matching line: literal fields, * wildcards, \\: and \\\\ escapes, # comments', async () => {
     const pgpass = [
