@@ -35,8 +35,12 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function checkPre(env: Record<string, string>): Promise<{ code: number | null; items: Record<string, string>; all: string }> {
-  const r = await runCli(['check', 'pre', '--ci', '--format', 'json', '--only', ITEMS.join(','), '--log-dir', dir.path('runs')], {
+async function runCheck(
+  env: Record<string, string>,
+  checklist = 'pre',
+  only = ITEMS,
+): Promise<{ code: number | null; items: Record<string, string>; all: string }> {
+  const r = await runCli(['check', checklist, '--ci', '--format', 'json', '--only', only.join(','), '--log-dir', dir.path('runs')], {
     cwd: dir.dir,
     env,
   });
@@ -61,7 +65,7 @@ const parts = (): Record<string, string> => ({
 
 describe('check pre with only the parts of the URLs set, as the app reads them', () => {
   it('builds DATABASE_URL and REDIS_URL from them and passes on the real servers, never showing the passwords', async () => {
-    const r = await checkPre(parts());
+    const r = await runCheck(parts());
     expect(Object.entries(r.items).filter(([, v]) => !v.startsWith('pass'))).toEqual([]);
     expect(r.items['db-created']).toContain(`postgresql://social_app@127.0.0.1:${pg.port}/social_flow`);
     expect(r.code).toBe(0);
@@ -71,7 +75,7 @@ describe('check pre with only the parts of the URLs set, as the app reads them',
 
   it('a part missing fails the URL items naming it, not only "is not set"', async () => {
     const { POSTGRES_PASSWORD: _, ...rest } = parts();
-    const r = await checkPre(rest);
+    const r = await runCheck(rest);
     expect(r.items['env-database-url']).toBe(
       'fail: DATABASE_URL is not set, nor every part its default is built from: POSTGRES_PASSWORD is not set',
     );
@@ -79,8 +83,24 @@ describe('check pre with only the parts of the URLs set, as the app reads them',
     expect(r.code).toBe(1);
   });
 
+  it('deploy and post map the parts the same way', async () => {
+    const deploy = await runCheck(parts(), 'deploy', [
+      'env-database-url',
+      'env-redis-url',
+      'success-database-healthy',
+      'success-redis-healthy',
+    ]);
+    expect(Object.values(deploy.items).filter((v) => !v.startsWith('pass'))).toEqual([]);
+    expect(Object.keys(deploy.items)).toHaveLength(4);
+    const post = await runCheck(parts(), 'post', ['env-database-url', 'env-redis-url']);
+    expect(post.items).toMatchObject({
+      'env-database-url': expect.stringMatching(/^pass/),
+      'env-redis-url': expect.stringMatching(/^pass/),
+    });
+  });
+
   it('DATABASE_URL, when set, wins over the parts, as in the app', async () => {
-    const r = await checkPre({
+    const r = await runCheck({
       ...parts(),
       POSTGRES_DB: 'no_such_db',
       DATABASE_URL: pg.urlFor({ user: 'social_app', password: DB_PASSWORD, database: 'social_flow' }),
