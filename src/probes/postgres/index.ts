@@ -62,9 +62,13 @@ export default defineProbe({
       throw new Error(ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
     }
     const target = await resolveTarget(p.url, ctx);
+    const fromEnv =
+      p.url.trim() === ''
+        ? [`server from the libpq variables ${LIBPQ_TARGET_VARS.filter((name) => ctx.env[name]).join(', ')} (DATABASE_URL is unset)`]
+        : [];
     const said = (message: string): string => {
       const at = message.includes(target.host) ? message : `${target.display}: ${message}`;
-      return [at, ...target.notes].join('; ');
+      return [at, ...fromEnv, ...target.notes].join('; ');
     };
     await import('pg'); // loading the driver is not the database's latency
     const started = performance.now();

@@ -84,7 +84,7 @@ describe('postgres probe with DATABASE_URL unset: the libpq environment', () => 
   it('connects to PGHOSTADDR, PGHOST still naming the server (the password file matches it)', async () => {
     const base = { PGPORT: String(server.port), PGUSER: 'app', PGPASSWORD: APP_PASSWORD, PGDATABASE: 'socialflow' };
     expect((await probe({ ...base, PGHOSTADDR: '127.0.0.1' })).summary).toContain(`127.0.0.1:${server.port}`);
-      const { PGPASSWORD: _, ...noPassword } = base;
+    const { PGPASSWORD: _, ...noPassword } = base;
     const out = await probe({
       ...noPassword,
       PGHOST: 'db.internal.invalid',
@@ -110,7 +110,9 @@ describe('postgres probe with DATABASE_URL unset: the libpq environment', () => 
   it('bounds the connection by PGCONNECT_TIMEOUT (at least 2s, as libpq) within the item timeout', async () => {
     const [host, port] = silent.address.split(':');
     const error = await failure({ PGHOST: host!, PGPORT: port!, PGUSER: 'app', PGCONNECT_TIMEOUT: '1' }, '', 20_000);
-    expect(error.message).toBe(`connection to ${silent.address} timed out after 2s`);
+    expect(error.message).toBe(
+      `connection to ${silent.address} timed out after 2s; server from the libpq variables PGHOST, PGPORT, PGUSER (DATABASE_URL is unset)`,
+    );
     expect((await failure({ PGHOST: '127.0.0.1', PGCONNECT_TIMEOUT: 'soon' })).message).toBe(
       'invalid connect_timeout "soon": expected whole seconds',
     );
@@ -143,7 +145,8 @@ describe('the password file', () => {
     const h = home({ pgpass: `*:*:*:app:not-it\n` });
     const error = await failure({ ...tcp(), HOME: h });
     expect(error.message).toBe(
-      `postgresql://app@127.0.0.1:${server.port}/socialflow: password authentication failed for user app (password from ${h}/.pgpass:1)`,
+      `postgresql://app@127.0.0.1:${server.port}/socialflow: password authentication failed for user app (password from ${h}/.pgpass:1); ` +
+        'server from the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE (DATABASE_URL is unset)',
     );
     expect(error.message).not.toContain('not-it');
   });
@@ -153,7 +156,7 @@ describe('the password file', () => {
     const error = await failure({ ...tcp(), HOME: h });
     expect(error.message).toBe(
       `postgresql://app@127.0.0.1:${server.port}/socialflow: the server asks a password for user app but none was given ` +
-        `(put it in the URL, PGPASSWORD or the password file ~/.pgpass); ` +
+        `(put it in the URL, PGPASSWORD or the password file ~/.pgpass); server from the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE (DATABASE_URL is unset); ` +
         `password file ${h}/.pgpass has group or world access (mode 0644): ignored, as libpq does; chmod 600 it`,
     );
   });
