@@ -29,6 +29,7 @@ describe('the password file, read as libpq reads it', () => {
       passwordFrom: '/home/ana/.pgpass:1',
       sslMode: 'disable',
       where: '/var/run/postgresql/.s.PGSQL.5432',
+      display: 'postgresql://ana@%2Fvar%2Frun%2Fpostgresql:5432/app',
     });
   });
 });

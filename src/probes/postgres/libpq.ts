@@ -153,7 +153,7 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
   const address = hostaddr ?? host;
   const where = socket ? `${host}/.s.PGSQL.${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
-  const display = `postgresql://${encodeURIComponent(user)}@${socket ? encodeURIComponent(host) : where}/${encodeURIComponent(database)}`;
+  const display = `postgresql://${encodeURIComponent(user)}@${socket ? `${encodeURIComponent(host)}:${port}` : where}/${encodeURIComponent(database)}`;
   const notes: string[] = [];
 
   let password: string | undefined;
