@@ -20,8 +20,18 @@ export interface Expansion {
 
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-/** Resolves one variable by name, following the checklist's declarations. */
-export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclaration> = {}): string | undefined {
+/**
+ * Resolves one variable by name, following the checklist's declarations: the variable, then its `from:` aliases,
+ * then its `default`, whose own `${...}` references are expanded (a URL built from its parts:
+ * `postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_SERVER}/${POSTGRES_DB}`). A default that refers to
+ * an unset variable leaves the variable unset.
+ */
+export function lookupVar(
+  name: string,
+  env: Env,
+  vars: Record<string, VarDeclaration> = {},
+  seen: ReadonlySet<string> = new Set(),
+): string | undefined {
   const direct = env[name];
   if (direct !== undefined && direct !== '') return direct;
   const decl = vars[name];
@@ -29,7 +39,63 @@ export function lookupVar(name: string, env: Env, vars: Record<string, VarDeclar
     const v = env[alias];
     if (v !== undefined && v !== '') return v;
   }
-  return decl?.default;
+  return decl?.default === undefined ? undefined : expandDefault(name, decl.default, env, vars, seen).value;
+}
+
+/** A declaration's default with its references expanded (a reference back to a variable being resolved is unset). */
+function expandDefault(
+  name: string,
+  text: string,
+  env: Env,
+  vars: Record<string, VarDeclaration>,
+  seen: ReadonlySet<string>,
+): { value: string | undefined; missing: string[] } {
+  if (!text.includes('${')) return { value: text, missing: [] };
+  const inner = new Set([...seen, name]);
+  const missing: string[] = [];
+  const value = text.replace(REFERENCE, (whole, ref: string | undefined, fallback: string | undefined) => {
+    if (whole === '$${') return '${';
+    const found = inner.has(ref!) ? undefined : lookupVar(ref!, env, vars, inner);
+    if (found !== undefined) return found;
+    if (fallback !== undefined) return fallback;
+    missing.push(ref!);
+    return '';
+  });
+  return { value: missing.length ? undefined : value, missing };
+}
+
+/** The variables a default is built from that are unset, when some of its parts are set in the environment ([] otherwise). */
+function missingParts(name: string, env: Env, vars: Record<string, VarDeclaration>): string[] {
+  const text = vars[name]?.default;
+  if (text === undefined) return [];
+  const { value, missing } = expandDefault(name, text, env, vars, new Set());
+  const someSet = referencedVars(text).some((part) => !!env[part]);
+  return value === undefined && someSet ? missing : [];
+}
+
+/**
+ * Why a variable is unset when an unresolved reference left it (or the first of its `from:` aliases) so:
+ * "SECRET_KEY (read as JWT_SECRET_KEY) holds the unresolved reference ${OTHER}", or when its default is built from
+ * parts of which some are unset; undefined when it is simply unset.
+ */
+export function unsetBecause(
+  name: string,
+  references: Readonly<Record<string, string>>,
+  env: Env,
+  vars: Record<string, VarDeclaration> = {},
+): string | undefined {
+  for (const source of [name, ...(vars[name]?.from ?? [])]) {
+    const refs = references[source];
+    if (refs !== undefined) {
+      const label = source === name ? name : `${source} (read as ${name})`;
+      return `${label} holds the unresolved reference${refs.includes(',') ? 's' : ''} ${refs}`;
+    }
+  }
+  const parts = missingParts(name, env, vars);
+  if (parts.length) {
+    return `${name} is not set, nor every part its default is built from: ${parts.join(', ')} ${parts.length === 1 ? 'is' : 'are'} not set`;
+  }
+  return undefined;
 }
 
 /**
@@ -44,7 +110,8 @@ export function lookupVarAll(name: string, env: Env, vars: Record<string, VarDec
     const v = env[source];
     if (v !== undefined && v !== '' && !out.some((r) => r.source === source)) out.push({ source, value: v });
   }
-  if (!out.length && decl?.default !== undefined) out.push({ source: name, value: decl.default, isDefault: true });
+  const fallback = !out.length && decl?.default !== undefined ? expandDefault(name, decl.default, env, vars, new Set()).value : undefined;
+  if (fallback !== undefined) out.push({ source: name, value: fallback, isDefault: true });
   return out;
 }
 

@@ -17,6 +17,8 @@ export interface LoadOptions {
   environment?: string | null | undefined;
   /** More names to read a variable from (sfdeploy.config.yaml `vars:`), after the checklist's own `from`. */
   aliases?: Record<string, string[]> | undefined;
+  /** Variables an unresolved `${OTHER}` left unset, with the references (see commands/env-files.ts). */
+  references?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Reads, parses and validates a checklist file. Throws ChecklistError with every problem located. */
@@ -69,7 +71,17 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
     at(tooMany, `more than ${MAX_ITEMS.toLocaleString('en-US')} items; a checklist is limited to that`);
     fail();
   }
-  const { items, seen } = planItems(rawSections, { doc, lines, file, definition, env: options.env, at, where, trail: composition?.trail });
+  const { items, seen } = planItems(rawSections, {
+    doc,
+    lines,
+    file,
+    definition,
+    env: options.env,
+    references: options.references,
+    at,
+    where,
+    trail: composition?.trail,
+  });
 
   checkDependencies(items, seen, at, composition?.dropped);
   if (problems.length) fail();

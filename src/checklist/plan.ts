@@ -7,7 +7,7 @@ import type { Env } from '../util/env.js';
 import { declaredDefaults } from '../util/zod-defaults.js';
 import { ConditionSyntaxError, conditionPaths, isKnownObservation, parseCondition, type Condition } from './condition.js';
 import { describeValue, issueMessage, knownKeysAt, suggest, valueAt } from './describe.js';
-import { expand, expandDeep, isTruthy, referencedVars, type VarDeclaration } from './interpolate.js';
+import { expand, expandDeep, isTruthy, referencedVars, unsetBecause, type VarDeclaration } from './interpolate.js';
 import type { SourcePlace } from './compose.js';
 import { locate, type ModelPath } from './locate.js';
 import type { PlannedItem, ProbePlan } from './model.js';
@@ -24,6 +24,8 @@ export interface PlanItemsOptions {
   file: string;
   definition: ChecklistDefinition;
   env: Env;
+  /** Variables an unresolved `${OTHER}` left unset, with the references: a `when:` on one says so. */
+  references?: Readonly<Record<string, string>> | undefined;
   at: At;
   /** Where a model path was written, when the checklist is composed from several files (default: this file). */
   where?: ((path: ModelPath, key?: string) => SourcePlace) | undefined;
@@ -67,6 +69,7 @@ export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items:
           index: items.length,
           path,
           env,
+          references: o.references ?? {},
           vars,
           at,
           location: `${pos.file}:${pos.line}:${pos.col}`,
@@ -85,6 +88,7 @@ interface PlanContext {
   index: number;
   path: ModelPath;
   env: Env;
+  references: Readonly<Record<string, string>>;
   vars: Record<string, VarDeclaration>;
   at: At;
   location: string;
@@ -102,7 +106,7 @@ function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: Pla
       const names = referencedVars(item.when);
       whenReason =
         names.length === 1 && e.missing.length === 1
-          ? `${names[0]} not set`
+          ? (unsetBecause(names[0]!, c.references, c.env, c.vars) ?? `${names[0]} not set`)
           : `when: ${item.when} is ${e.value.trim() === '' ? 'empty' : `"${e.value.trim()}"`}`;
     }
   }

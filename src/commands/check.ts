@@ -116,6 +116,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
     aliases: io.config?.vars,
+    references: loaded.references,
   });
   skipForEnvironment(checklist, opts.environment ?? env.SFDEPLOY_ENVIRONMENT);
   const selected = selectItems(checklist.items, opts.only, opts.skip);
@@ -280,6 +281,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     signoff,
     signal: io.signal,
     env,
+    unresolved: loaded.references,
     cwd: io.cwd,
     ownPaths: [
       logDir,

@@ -12,20 +12,23 @@ export interface LoadedEnv {
   defaultFile: boolean;
   /** One line per variable left unset because it referred to a variable that is not set. */
   unresolved: string[];
+  /** Each variable left unset that way, with the references that were not set (`${B}`): the items reading it say so. */
+  references: Record<string, string>;
 }
 
 /**
  * The environment a run sees: `--env-file` files in order (or `.env` in the working directory when present),
  * then the process environment, then `--var NAME=VALUE`: later wins. Files are read as dotenv reads them;
  * `${NAME}` in a file value or a `--var` value is expanded (dotenv-expand convention) from the process
- * environment, then the files read so far. A file variable whose reference is not set is left unset and reported;
- * a `--var` whose reference is not set is a usage error.
+ * environment, then the files read so far. A variable (of a file or a `--var`) whose reference is not set is left
+ * unset and reported, here and by every item that reads it.
  */
 export function loadEnv(processEnv: Env, cwd: string, envFiles: string[], vars: string[]): LoadedEnv {
   const defaultFile = !envFiles.length && existsSync(resolve(cwd, '.env'));
   const files = envFiles.length ? envFiles : defaultFile ? ['.env'] : [];
   const fromFiles: Env = {};
   const unresolved: string[] = [];
+  const references: Record<string, string> = {};
   for (const f of files) {
     let text: string;
     try {
@@ -43,8 +46,10 @@ export function loadEnv(processEnv: Env, cwd: string, envFiles: string[], vars: 
         delete fromFiles[entry.key];
         const refs = e.unresolved.map((n) => `\${${n}}`).join(', ');
         unresolved.push(`${entry.key} (${f}:${entry.line}) refers to ${refs}, which is not set: ${entry.key} is left unset`);
+        references[entry.key] = refs;
         continue;
       }
+      delete references[entry.key];
       fromFiles[entry.key] = e.value;
     }
   }
@@ -55,13 +60,17 @@ export function loadEnv(processEnv: Env, cwd: string, envFiles: string[], vars: 
     const name = v.slice(0, eq);
     const e = expandReferences(v.slice(eq + 1), (n) => merged[n]);
     if (e.unresolved.length) {
-      throw new UsageError(
-        `--var ${name}: ${e.unresolved.map((n) => `\${${n}}`).join(', ')} is not set (an unresolved reference is not a value)`,
-      );
+      const refs = e.unresolved.map((n) => `\${${n}}`).join(', ');
+      unresolved.push(`--var ${name} refers to ${refs}, which is not set: ${name} is left unset`);
+      references[name] = refs;
+      delete merged[name];
+      continue;
     }
+    delete references[name];
     merged[name] = e.value;
   }
-  return { env: merged, files, defaultFile, unresolved };
+  for (const name of Object.keys(references)) if (merged[name] !== undefined) delete references[name];
+  return { env: merged, files, defaultFile, unresolved, references };
 }
 
 /** The environment only; see loadEnv. */

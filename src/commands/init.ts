@@ -180,7 +180,10 @@ export function envExample(checklists: LoadedChecklist[], folder: string): strin
       .filter(Boolean)
       .join('; ');
     if (v.description || notes) out.push(`# ${v.description ?? v.name}${notes ? ` (${notes})` : ''}`);
-    out.push(v.default !== undefined ? `# ${v.name}=${v.default}` : `${v.name}=`);
+    // a default built from other variables (DATABASE_URL from POSTGRES_*) is said, the line left to fill in
+    const built = v.default?.includes('${') === true;
+    if (built) out.push(`# unset or empty, it is ${v.default!}`);
+    out.push(v.default !== undefined && !built ? `# ${v.name}=${v.default}` : `${v.name}=`);
   }
   return `${out.join('\n')}\n`;
 }

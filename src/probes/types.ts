@@ -12,6 +12,11 @@ export interface ProbeContext {
   lookup: (name: string) => string | undefined;
   /** Every value of a variable under its names (itself, then its `from:` aliases that are set); see lookupVarAll. */
   lookupAll?: (name: string) => VarReading[];
+  /**
+   * Why a variable is unset when an unresolved reference left it so (an env file's or a `--var`'s value referred to
+   * an unset variable): the sentence an item says instead of "is not set", "DATABASE_URL holds the unresolved reference ${OTHER}".
+   */
+  unsetBecause?: ((name: string) => string | undefined) | undefined;
   /** Working directory: where the user's repository is. */
   cwd: string;
   /**

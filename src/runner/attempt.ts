@@ -27,6 +27,7 @@ export interface AttemptOptions {
   lookup: (name: string) => string | undefined;
   /** Every value of a variable under its names (see lookupVarAll). */
   lookupAll: (name: string) => VarReading[];
+  unsetBecause?: ((name: string) => string | undefined) | undefined;
   now: () => Date;
 }
 
@@ -92,6 +93,7 @@ async function attemptProbe(item: PlannedItem, timeoutMs: number, o: AttemptOpti
         env: o.env,
         lookup: o.lookup,
         lookupAll: o.lookupAll,
+        unsetBecause: o.unsetBecause,
         cwd: o.cwd,
         redact: o.redact,
         ownPaths: o.ownPaths,

@@ -37,6 +37,7 @@ export function immediateResult(
   wanted: ReadonlySet<string>,
   results: Map<string, ItemResult>,
   now: () => Date,
+  unsetBecause: (name: string) => string | undefined = () => undefined,
 ): ItemResult | undefined {
   if (!wanted.has(item.id)) return { ...settled(item, 'skip', 'not selected (--only/--skip)', now), filtered: true };
   if (!item.enabled) return settled(item, 'skip', item.whenReason ?? 'when: is false', now);
@@ -48,7 +49,12 @@ export function immediateResult(
   }
   if (item.missingVars.length && item.needs.every((d) => results.has(d))) {
     const names = item.missingVars;
-    const message = names.length === 1 ? `${names[0]} is not set` : `${names.join(', ')} are not set`;
+    const why = names.map(unsetBecause);
+    const message = why.some(Boolean)
+      ? names.map((n, i) => why[i] ?? `${n} is not set`).join('; ')
+      : names.length === 1
+        ? `${names[0]} is not set`
+        : `${names.join(', ')} are not set`;
     return settled(item, item.optional ? 'warn' : 'fail', message, now);
   }
   return undefined;

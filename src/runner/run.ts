@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
-import { lookupVar, lookupVarAll } from '../checklist/interpolate.js';
+import { lookupVar, lookupVarAll, unsetBecause } from '../checklist/interpolate.js';
 import type { Env } from '../util/env.js';
 import { InterruptedError } from '../errors.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
@@ -42,6 +42,8 @@ export interface RunOptions {
   redact: Redactor;
   listeners: RunListener[];
   now?: () => Date;
+  /** Variables an unresolved `${OTHER}` left unset, with the references (`${OTHER}`): items reading them say so. */
+  unresolved?: Readonly<Record<string, string>> | undefined;
   /** Applies waivers to the results of automated items (see signoff/waivers.ts); results are unchanged without it. */
   waive?: ((item: PlannedItem, result: ItemResult) => ItemResult) | undefined;
 }
@@ -89,6 +91,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
   const lookup = (name: string) => lookupVar(name, o.env, o.checklist.vars);
   const lookupAll = (name: string) => lookupVarAll(name, o.env, o.checklist.vars);
+  const why = (name: string) => unsetBecause(name, o.unresolved ?? {}, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
@@ -116,7 +119,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         }
         return;
       }
-      schedule.decide((item) => immediateResult(item, wanted, results, now), finish);
+      schedule.decide((item) => immediateResult(item, wanted, results, now, why), finish);
       let item: PlannedItem | undefined;
       while (probesRunning < o.concurrency && (item = schedule.nextProbe())) {
         const started = item;
@@ -155,6 +158,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         redact: o.redact,
         lookup,
         lookupAll,
+        unsetBecause: why,
         now,
       });
       if (result === 'interrupted') return;

@@ -181,6 +181,9 @@ describe('the npm tarball in a fresh application repository', () => {
     expect(parse(files['sfdeploy.config.yaml']!)).toMatchObject({ checklists: 'deploy/checklists', environment: 'production' });
     expect(files['.gitignore']).toBe('node_modules/\n# sfdeploy: run logs, local ledger, secrets\n.sfdeploy/\n.env\n');
     expect(files['.env.example']).toMatch(/^DATABASE_URL=$/m);
+    expect(files['.env.example']).toContain(
+      '# unset or empty, it is postgresql://${POSTGRES_USER}:${POSTGRES_PASSWORD}@${POSTGRES_SERVER}:${POSTGRES_PORT}/${POSTGRES_DB}\nDATABASE_URL=\n',
+    );
     expect(files['.env.example']).toMatch(/^# API_V1_PREFIX=\/api\/v1$/m);
   });
 

@@ -575,7 +575,7 @@ describe('sfdeploy check pre against a local production stack', () => {
       'db-migrations-at-head': 'fail',
       'db-migrations-current': 'skip',
     });
-    expect(item(run.log, 'db-migrations-at-head').message).toBe(`1 pending: ${LAST_REVISION}`);
+    expect(item(run.log, 'db-migrations-at-head').message).toBe(`1 pending on ${databaseUrl.replace(/:[^:@/]*@/, '@')}: ${LAST_REVISION}`);
     expect(item(run.log, 'db-migrations-current').message).toBe('needs db-migrations-at-head, which is failing');
     expect(run.result.code).toBe(1);
   }, 60_000);

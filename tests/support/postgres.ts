@@ -159,6 +159,8 @@ let clusters = 0;
 export interface PostgresOptions {
   /** postgresql.conf settings for this cluster only, such as `{ max_connections: 3 }` (a server at its connection limit). */
   settings?: Record<string, string | number>;
+  /** Serve TLS with this key and certificate (ssl = on); plain connections are still accepted. */
+  tls?: { key: string; cert: string };
 }
 
 /**
@@ -177,6 +179,16 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresSe
   const settings = Object.entries(o.settings ?? {}).map(
     ([name, value]) => `${name} = ${typeof value === 'number' ? value : `'${value}'`}\n`,
   );
+  if (o.tls) {
+    for (const [name, text] of [
+      ['server.key', o.tls.key],
+      ['server.crt', o.tls.cert],
+    ] as const) {
+      writeFileSync(join(dir, name), text, { mode: 0o600 });
+      own(join(dir, name), owner);
+    }
+    settings.push("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+  }
   if (settings.length) appendFileSync(join(dir, 'postgresql.conf'), settings.join(''));
   own(socketDir, owner);
   let port = 0;

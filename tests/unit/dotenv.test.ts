@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { buildEnv, loadEnv } from '../../src/commands/env-files.js';
-import { UsageError } from '../../src/errors.js';
 import { tempDir } from '../support/tmp.js';
 
 const files = tempDir();
@@ -64,11 +63,16 @@ describe('${VAR} expansion in env files and --var', () => {
     expect(unresolved).toEqual(['JWT_SECRET_KEY (b.env:2) refers to ${MISSING_SECRET}, which is not set: JWT_SECRET_KEY is left unset']);
   });
 
-  it("--var A='${B}' expands from the environment; an unresolved one is a usage error", () => {
+  it("--var A='${B}' expands from the environment; an unresolved one leaves A unset and is reported like a file's", () => {
     expect(load({ 'c.env': 'STRIPE_SECRET_KEY=sk\n' }, { vars: ['STRIPE_API_KEY=${STRIPE_SECRET_KEY}'] }).env.STRIPE_API_KEY).toBe('sk');
-    expect(() => load({ 'c.env': '' }, { vars: ['STRIPE_API_KEY=${NOPE}'] })).toThrow(UsageError);
-    expect(() => load({ 'c.env': '' }, { vars: ['STRIPE_API_KEY=${NOPE}'] })).toThrow(
-      '--var STRIPE_API_KEY: ${NOPE} is not set (an unresolved reference is not a value)',
-    );
+    const { env, unresolved, references } = load({ 'c.env': 'STRIPE_API_KEY=from-file\n' }, { vars: ['STRIPE_API_KEY=${NOPE}'] });
+    expect(env.STRIPE_API_KEY).toBeUndefined();
+    expect(unresolved).toEqual(['--var STRIPE_API_KEY refers to ${NOPE}, which is not set: STRIPE_API_KEY is left unset']);
+    expect(references).toEqual({ STRIPE_API_KEY: '${NOPE}' });
+  });
+
+  it('keeps the unresolved references of the variables left unset only', () => {
+    const { references } = load({ 'd.env': 'A=${NOPE}\nB=${NOPE}, ${NADA}\nA=later\n' }, { env: { C: 'set' }, vars: ['C=${NOPE}'] });
+    expect(references).toEqual({ B: '${NOPE}, ${NADA}', C: '${NOPE}' });
   });
 });

@@ -57,6 +57,27 @@ export function parseRevisionLines(stdout: string): string[] {
 }
 
 /**
+ * `alembic current --verbose`: the database the project's env.py connected to (`Current revision(s) for <url>:`, its
+ * password hidden by alembic, removed here) and the revisions (`Rev: <id> (head)` lines).
+ */
+export function parseVerboseCurrent(stdout: string): { database: string | undefined; revisions: string[] } {
+  let database: string | undefined;
+  const revisions: string[] = [];
+  for (const line of stdout.split(/\r?\n/)) {
+    const db = /^Current revision\(s\) for (.+):\s*$/.exec(line.trim());
+    if (db) database ??= withoutPassword(db[1]!);
+    const rev = /^Rev: (\S+)/.exec(line.trim());
+    if (rev && !revisions.includes(rev[1]!)) revisions.push(rev[1]!);
+  }
+  return { database, revisions };
+}
+
+/** A database URL for messages: `postgresql://app@db:5432/app`, whatever stood for its password removed. */
+export function withoutPassword(url: string): string {
+  return url.replace(/^([a-z][\w+.-]*:\/\/[^/@:]*):[^/@]*@/i, '$1@');
+}
+
+/**
  * Migrations from `alembic history` lines: `a1b2, c3d4 (dep) -> e5f6 (label) (head) (mergepoint), message`.
  * Alembic validated this graph already; labels (inherited along branches) and dependencies on labels are left out.
  */

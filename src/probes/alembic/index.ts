@@ -5,10 +5,18 @@
 import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { isPostgresUrl } from '../postgres/connect.js';
+import { isPostgresUrl } from '../postgres/libpq.js';
 import { maskUrlPasswords } from '../../util/redact.js';
 import { defineProbe, type ProbeContext } from '../types.js';
-import { describeAlembicFailure, parseHistory, parseRevisionLines, runAlembic, unknownRevisionIn } from './cli.js';
+import {
+  describeAlembicFailure,
+  parseHistory,
+  parseRevisionLines,
+  parseVerboseCurrent,
+  runAlembic,
+  unknownRevisionIn,
+  withoutPassword,
+} from './cli.js';
 import { resolveLayout, type AlembicLayout } from './config.js';
 import { readVersionTable } from './database.js';
 import { buildGraph, pendingRevisions, type RevisionGraph } from './graph.js';
@@ -88,7 +96,7 @@ export default defineProbe({
   async run(p, ctx) {
     const layout = await resolveLayout({ config: p.config, section: p.section, scriptLocation: p.script_location }, ctx.cwd);
     const url = p.database_url.trim();
-    const mode = chooseMode(p, layout, url);
+    const mode = chooseMode(p, layout, url, ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
     const show = (path: string): string => {
       const rel = relative(ctx.cwd, path);
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
@@ -100,9 +108,12 @@ export default defineProbe({
     }
     let heads: string[];
     let state: DatabaseState;
+    let database: string | undefined;
+    let elsewhere: string | undefined;
     if (mode === 'native') {
       const table = await readVersionTable(url, p.version_table, p.version_table_schema, ctx);
-      const where = `database ${table.database}`;
+      database = table.database;
+      const where = table.database;
       state =
         table.state === 'missing'
           ? {
@@ -118,16 +129,22 @@ export default defineProbe({
       graph ??= cli.graph;
       heads = cli.heads;
       state = cli.state;
+      database = cli.database;
+      if (database && url !== '' && !sameDatabase(database, url)) {
+        elsewhere =
+          `${layout.configShown} (through its env.py) points alembic at ${database}, not at DATABASE_URL (${withoutPassword(maskUrlPasswords(url))}): ` +
+          "this judges another database than the application's";
+      }
     }
-    return judge(mode, graph!, heads, state);
+    return judge(mode, graph!, heads, state, database, elsewhere);
   },
 });
 
-function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string): 'native' | 'cli' {
+function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string, unset: string): 'native' | 'cli' {
   const configHint = `no alembic config at ${layout.configShown} for the alembic CLI`;
   if (p.mode === 'native' || (p.mode === 'auto' && !layout.unreadable && isPostgresUrl(url))) {
     if (layout.unreadable) throw new ProbeError(`cannot read the migration scripts: ${layout.unreadable}`);
-    if (url === '') throw new Error('native mode reads the database from database_url, and DATABASE_URL is not set');
+    if (url === '') throw new Error(`native mode reads the database from database_url, and ${unset}`);
     if (!isPostgresUrl(url)) throw new ProbeError(`native mode reads PostgreSQL only, not ${maskUrlPasswords(url)}: use mode: cli`);
     return 'native';
   }
@@ -139,7 +156,7 @@ function chooseMode(p: AlembicParams, layout: AlembicLayout, url: string): 'nati
   const why = layout.unreadable
     ? `cannot read the migration scripts (${layout.unreadable})`
     : url === ''
-      ? 'DATABASE_URL is not set'
+      ? unset
       : `${maskUrlPasswords(url)} is not a PostgreSQL URL`;
   throw new ProbeError(`cannot check migrations: ${why}, and there is ${configHint}`);
 }
@@ -149,10 +166,10 @@ async function readWithCli(
   layout: AlembicLayout,
   graph: RevisionGraph | undefined,
   ctx: ProbeContext,
-): Promise<{ heads: string[]; state: DatabaseState; graph: RevisionGraph }> {
+): Promise<{ heads: string[]; state: DatabaseState; graph: RevisionGraph; database: string | undefined }> {
   const config = layout.configPath!;
   const [current, heads, history] = await Promise.all([
-    runAlembic(p.command, config, p.section, ['current'], ctx),
+    runAlembic(p.command, config, p.section, ['current', '--verbose'], ctx),
     runAlembic(p.command, config, p.section, ['heads'], ctx),
     graph ? undefined : runAlembic(p.command, config, p.section, ['history'], ctx),
   ]);
@@ -167,13 +184,13 @@ async function readWithCli(
   else if (broken || graph.errors.length) headList = graph.heads;
   else throw new Error(`alembic heads failed: ${describeAlembicFailure(heads.stderr, heads.stdout, ctx.redact)}`);
   let state: DatabaseState;
+  const { database, revisions } = parseVerboseCurrent(current.stdout);
   if (current.ok) {
-    const revisions = parseRevisionLines(current.stdout);
     state = revisions.length
       ? { kind: 'versions', current: revisions }
       : {
           kind: 'unstamped',
-          problem: `alembic current shows no revision: ${p.version_table} is missing or empty, migrations were never run here (${UPGRADE_HINT})`,
+          problem: `alembic current shows no revision${database ? ` on ${database}` : ''}: ${p.version_table} is missing or empty, migrations were never run here (${UPGRADE_HINT})`,
         };
   } else {
     const unknown = unknownRevisionIn(current);
@@ -181,11 +198,34 @@ async function readWithCli(
     else if (broken || graph.errors.length) state = { kind: 'unknown' };
     else throw new Error(`alembic current failed: ${describeAlembicFailure(current.stderr, current.stdout, ctx.redact)}`);
   }
-  return { heads: headList, state, graph };
+  return { heads: headList, state, graph, database };
 }
 
-function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], state: DatabaseState) {
+/** Same server and database: the scheme without its driver (`+asyncpg`), user, host, port and name. */
+function sameDatabase(a: string, b: string): boolean {
+  const key = (url: string): string => {
+    try {
+      const u = new URL(url.replace(/^postgres(?:ql)?(?:\+[\w-]+)?:/i, 'postgresql:').replace(/^(\w+)\+[\w-]+:/, '$1:'));
+      const port = u.port || (u.protocol === 'postgresql:' ? '5432' : '');
+      return `${u.protocol}//${decodeURIComponent(u.username)}@${u.hostname.toLowerCase()}:${port}${decodeURIComponent(u.pathname)}`;
+    } catch {
+      return url;
+    }
+  };
+  return key(a) === key(b);
+}
+
+function judge(
+  mode: 'native' | 'cli',
+  graph: RevisionGraph,
+  heads: string[],
+  state: DatabaseState,
+  database: string | undefined,
+  elsewhere: string | undefined,
+) {
   const problems = [...graph.errors];
+  const on = database ? ` on ${database}` : '';
+  if (elsewhere) problems.push(elsewhere);
   const label = (rev: string): string => {
     const m = graph.byRevision.get(rev);
     return m?.slug ? `${rev} ${m.slug}` : rev;
@@ -208,14 +248,20 @@ function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], st
       current = state.current;
       const unknown = current.filter((r) => !graph.byRevision.has(r));
       for (const rev of unknown) {
-        problems.push(`database is at ${rev}, which these migrations do not know: deployed code older than the database?`);
+        problems.push(`${database ?? 'database'} is at ${rev}, which these migrations do not know: deployed code older than the database?`);
       }
       if (unknown.length < current.length || current.length === 0) pending = pendingRevisions(graph, current);
-      atHead = unknown.length === 0 && pending !== undefined && pending.length === 0 && graph.errors.length === 0 && heads.length > 0;
+      atHead =
+        !elsewhere &&
+        unknown.length === 0 &&
+        pending !== undefined &&
+        pending.length === 0 &&
+        graph.errors.length === 0 &&
+        heads.length > 0;
       if (sound && pending?.length && unknown.length === 0) {
         const listed = pending.slice(0, LISTED).map((m) => label(m.revision));
         problems.push(
-          `${pending.length} pending: ${listed.join(', ')}${pending.length > LISTED ? `, and ${pending.length - LISTED} more` : ''}`,
+          `${pending.length} pending${on}: ${listed.join(', ')}${pending.length > LISTED ? `, and ${pending.length - LISTED} more` : ''}`,
         );
       }
       break;
@@ -226,7 +272,7 @@ function judge(mode: 'native' | 'cli', graph: RevisionGraph, heads: string[], st
   if (state.kind !== 'unknown') observations.current = current;
   observations.at_head = atHead;
   if (pending) observations.pending = pending.map((m) => ({ revision: m.revision, slug: m.slug, message: m.message }));
-  const summary = atHead ? `at head ${heads.map(label).join(', ')} (${graph.byRevision.size} migrations, ${mode})` : undefined;
+  const summary = atHead ? `at head ${heads.map(label).join(', ')} (${graph.byRevision.size} migrations, ${mode})${on}` : undefined;
   const reasons = !atHead && problems.length ? { at_head: problems.join('; ') } : undefined;
   return { observations, problems, ...(reasons ? { reasons } : {}), ...(summary ? { summary } : {}) };
 }

@@ -26,6 +26,13 @@ const params = z
       .optional()
       .describe('Extra environment variables for the command.'),
     stdin: z.string().optional().describe("Text written to the command's standard input."),
+    reason: z
+      .enum(['exit', 'stdout'])
+      .default('exit')
+      .describe(
+        'What a failure says: `exit` (default) "<command> exited with N: <last lines>"; `stdout` the lines the command printed on standard output, ' +
+          'for a script that explains its own failure (the exit code is said only when it printed nothing).',
+      ),
   })
   .refine((p) => (p.run === undefined) !== (p.shell === undefined), {
     message: 'give exactly one of run: [argv...] or shell: "..."',
@@ -81,7 +88,14 @@ export default defineProbe({
     const stdout = exit.stdout.trim();
     const stderr = exit.stderr.trim();
     const problems: string[] = [];
-    if (exit.code !== 0) {
+    if (exit.code !== 0 && p.reason === 'stdout' && stdout !== '') {
+      problems.push(
+        ...stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean),
+      );
+    } else if (exit.code !== 0) {
       const tail = (stderr || stdout).split('\n').slice(-3).join(' | ');
       problems.push(
         exit.code === null

@@ -85,7 +85,7 @@ export default defineProbe({
         : [{ source: name, value: ctx.lookup(name) ?? '' }].filter((r) => r.value !== '');
       if (!readings.length) {
         missing.push(name);
-        problems.push(`${name} is not set`);
+        problems.push(ctx.unsetBecause?.(name) ?? `${name} is not set`);
         continue;
       }
       set.push(name);

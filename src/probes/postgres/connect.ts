@@ -9,100 +9,19 @@ import { describeNetworkError } from '../../util/network-error.js';
 import { limitReads, ReadLimitError } from '../../util/read-limit.js';
 import { maskUrlPasswords } from '../../util/redact.js';
 import type { ProbeContext } from '../types.js';
-
-/** libpq `sslmode` values; `prefer` (libpq's default) tries TLS and falls back to plain when the server has none. */
-export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
-export type SslMode = (typeof SSL_MODES)[number];
+import { readHomeFiles, resolveLibpq, type LibpqOptions, type SslMode } from './libpq.js';
 
 /** What one connection may read from the server: far above the answers of a check's queries (rows are cut at 100). */
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 
-/** Where and how to connect, resolved from a URL and the libpq `PG*` variables. */
-export interface PgTarget {
-  host: string;
-  port: number;
-  user: string;
-  password: string | undefined;
-  database: string;
-  sslMode: SslMode;
-  /** TLS options for every mode but disable/allow. */
-  tls: ConnectionOptions;
-  applicationName: string;
-  options: string | undefined;
-  /** `host:port` (or the socket path) for messages. */
-  where: string;
-}
+/** Where and how to connect (libpq.ts resolves it), with the TLS options for every mode but disable/allow. */
+export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey'> & { tls: ConnectionOptions };
 
-const SCHEME = /^(postgres(?:ql)?)(?:\+[\w-]+)?:\/\//i;
-
-/** True for `postgres://`, `postgresql://` and SQLAlchemy-style `postgresql+asyncpg://` / `+psycopg2://` URLs. */
-export function isPostgresUrl(url: string): boolean {
-  return SCHEME.test(url.trim());
-}
-
-/**
- * Resolves a PostgreSQL URL like libpq: parts missing from the URL come from PGHOST, PGPORT, PGUSER,
- * PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY, PGAPPNAME and PGOPTIONS.
- * An empty URL connects with those variables alone. SQLAlchemy driver suffixes are stripped.
- */
+/** Resolves a URL and the libpq environment and files (see resolveLibpq), and reads the certificate files it names. */
 export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd'>): Promise<PgTarget> {
-  const env = (name: string): string | undefined => {
-    const v = ctx.env[name];
-    return v === undefined || v === '' ? undefined : v;
-  };
-  const text = url.trim();
-  let parsed: URL | undefined;
-  if (text !== '') {
-    if (!SCHEME.test(text)) {
-      throw new ProbeError(`not a PostgreSQL URL: ${maskUrlPasswords(text)} (expected postgresql://user:password@host:5432/database)`);
-    }
-    try {
-      parsed = new URL(text.replace(SCHEME, 'postgresql://'));
-    } catch {
-      throw new ProbeError(`not a valid PostgreSQL URL: ${maskUrlPasswords(text)}`);
-    }
-  }
-  const q = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
-  const decode = (s: string): string => {
-    try {
-      return decodeURIComponent(s);
-    } catch {
-      return s;
-    }
-  };
-  const hostname = parsed?.hostname.replace(/^\[|\]$/g, '');
-  const host = (hostname ? decode(hostname) : undefined) ?? q('host') ?? env('PGHOST') ?? 'localhost';
-  const portText = (parsed?.port || undefined) ?? q('port') ?? env('PGPORT') ?? '5432';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
-  const user = (parsed?.username ? decode(parsed.username) : undefined) ?? q('user') ?? env('PGUSER') ?? env('USER') ?? 'postgres';
-  const password = (parsed?.password ? decode(parsed.password) : undefined) ?? q('password') ?? env('PGPASSWORD');
-  const path = parsed ? decode(parsed.pathname.replace(/^\//, '')) : '';
-  const database = (path || undefined) ?? q('dbname') ?? env('PGDATABASE') ?? user;
-  const modeText = (q('sslmode') ?? env('PGSSLMODE') ?? 'prefer').toLowerCase();
-  if (!(SSL_MODES as readonly string[]).includes(modeText)) {
-    throw new ProbeError(`unknown sslmode "${modeText}"; expected one of ${SSL_MODES.join(', ')}`);
-  }
-  const socket = host.startsWith('/');
-  const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
-  const tls = await tlsOptions(sslMode, host, {
-    rootCert: q('sslrootcert') ?? env('PGSSLROOTCERT'),
-    cert: q('sslcert') ?? env('PGSSLCERT'),
-    key: q('sslkey') ?? env('PGSSLKEY'),
-    cwd: ctx.cwd,
-  });
-  return {
-    host,
-    port,
-    user,
-    password,
-    database,
-    sslMode,
-    tls,
-    applicationName: q('application_name') ?? env('PGAPPNAME') ?? 'sfdeploy',
-    options: q('options') ?? env('PGOPTIONS'),
-    where: socket ? `${host}/.s.PGSQL.${port}` : `${host.includes(':') ? `[${host}]` : host}:${port}`,
-  };
+  const { sslRootCert, sslCert, sslKey, ...options } = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
+  const tls = await tlsOptions(options.sslMode, options.host, { rootCert: sslRootCert, cert: sslCert, key: sslKey, cwd: ctx.cwd });
+  return { ...options, tls };
 }
 
 async function tlsOptions(
@@ -156,12 +75,13 @@ async function typeParsers(): Promise<NonNullable<ClientConfig['types']>> {
  */
 export async function connectPostgres(target: PgTarget, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>): Promise<Client> {
   const started = Date.now();
+  const budget = Math.min(ctx.timeoutMs, target.connectTimeoutMs ?? Infinity);
   const first = target.sslMode === 'disable' || target.sslMode === 'allow' ? false : target.tls;
   try {
-    return await connectOnce(target, first, ctx, ctx.timeoutMs);
+    return await connectOnce(target, first, ctx, budget);
   } catch (e) {
     if (target.sslMode === 'prefer' && first && isNoSsl(e) && !ctx.signal.aborted) {
-      return connectOnce(target, false, ctx, Math.max(1, ctx.timeoutMs - (Date.now() - started)));
+      return connectOnce(target, false, ctx, Math.max(1, budget - (Date.now() - started)));
     }
     throw e;
   }
@@ -176,7 +96,7 @@ async function connectOnce(
   if (ctx.signal.aborted) throw new Error(`connection to ${target.where} was aborted`);
   const pg = (await import('pg')).default;
   const client = new pg.Client({
-    host: target.host,
+    host: target.hostaddr ?? target.host,
     port: target.port,
     user: target.user,
     password: target.password,
@@ -238,7 +158,7 @@ export function describePostgresError(error: unknown, target: PgTarget, timeoutM
   if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.severity !== undefined) {
     switch (e.code) {
       case '28P01':
-        return `password authentication failed for user ${target.user}`;
+        return `password authentication failed for user ${target.user}${target.passwordFrom && target.passwordFrom !== 'URL' ? ` (password from ${target.passwordFrom})` : ''}`;
       case '53300':
         return `too many connections at ${target.where}: ${firstLine(message)}`;
       case '57014':
@@ -255,7 +175,7 @@ export function describePostgresError(error: unknown, target: PgTarget, timeoutM
   if (/does not support SSL/i.test(message)) return `${target.where} does not accept SSL connections (sslmode=${target.sslMode})`;
   if (/Connection terminated unexpectedly/i.test(message)) return `${target.where} closed the connection unexpectedly`;
   if (/client password must be a string|password authentication|no password/i.test(message)) {
-    return `the server asks a password for user ${target.user} but none was given (put it in the URL or PGPASSWORD)`;
+    return `the server asks a password for user ${target.user} but none was given (put it in the URL, PGPASSWORD or the password file ~/.pgpass)`;
   }
   if (/Query read timeout/i.test(message)) return `query got no answer within ${formatDuration(timeoutMs)}`;
   return `${target.where}: ${firstLine(maskUrlPasswords(message))}`;

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
 import { closePostgres, connectPostgres, describePostgresError, resolveTarget } from './connect.js';
+import { LIBPQ_TARGET_VARS } from './libpq.js';
 
 /** Rows kept in the `rows` observation. */
 export const MAX_ROWS = 100;
@@ -14,10 +15,12 @@ const params = z
   .strictObject({
     url: z
       .string()
-      .default('${DATABASE_URL}')
+      .default('${DATABASE_URL:-}')
       .describe(
         'PostgreSQL URL such as `postgresql://app:secret@db:5432/socialflow?sslmode=require`; SQLAlchemy-style `postgresql+asyncpg://` and `+psycopg2://` are accepted. ' +
-          'Parts it leaves out come from the libpq variables PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT; `sslmode` defaults to prefer, as in libpq. Default `${DATABASE_URL}`.',
+          'Parts it leaves out come from the libpq variables PGHOST (a host or a socket directory), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ' +
+          'PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt; ' +
+          '`sslmode` defaults to prefer. Default `${DATABASE_URL}`; with it unset or empty the PG* variables alone say where to connect.',
       ),
     query: z
       .string()
@@ -55,10 +58,23 @@ export default defineProbe({
   defaultCheck: 'connects and the query (default `select 1`) runs without error; give `expect:` to judge its result',
   warm: () => import('pg'),
   async run(p, ctx) {
+    if (p.url.trim() === '' && !LIBPQ_TARGET_VARS.some((name) => ctx.env[name])) {
+      throw new Error(ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
+    }
     const target = await resolveTarget(p.url, ctx);
+    const fromEnv =
+      p.url.trim() === ''
+        ? [`server from the libpq variables ${LIBPQ_TARGET_VARS.filter((name) => ctx.env[name]).join(', ')} (DATABASE_URL is unset)`]
+        : [];
+    const said = (message: string): string => {
+      const at = message.includes(target.host) ? message : `${target.display}: ${message}`;
+      return [at, ...fromEnv, ...target.notes].join('; ');
+    };
     await import('pg'); // loading the driver is not the database's latency
     const started = performance.now();
-    const client = await connectPostgres(target, ctx);
+    const client = await connectPostgres(target, ctx).catch((e: unknown) => {
+      throw e instanceof Error && !ctx.signal.aborted ? new Error(said(e.message)) : e;
+    });
     try {
       const version = await client.query<{ version: string; num: number }>(
         "select current_setting('server_version') as version, current_setting('server_version_num')::int as num",
@@ -71,7 +87,7 @@ export default defineProbe({
         if (ctx.signal.aborted) throw e;
         const message = describePostgresError(e, target, ctx.timeoutMs);
         if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
-        throw new Error(`query failed: ${message}`);
+        throw new Error(`query failed on ${target.display}: ${message}`);
       }
       const latency = Math.round(performance.now() - started);
       const last = Array.isArray(result) ? (result.at(-1) as typeof result) : result;
@@ -93,13 +109,15 @@ export default defineProbe({
         },
         problems: [],
         summary: p.query
-          ? `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.where} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`
-          : `connected to PostgreSQL ${serverVersion} at ${target.where} in ${latency}ms`,
+          ? said(
+              `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.display} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`,
+            )
+          : said(`connected to PostgreSQL ${serverVersion} at ${target.display} in ${latency}ms`),
       };
     } catch (e) {
       if (e instanceof ProbeError || (e instanceof Error && /^query /.test(e.message))) throw e;
       if (ctx.signal.aborted) throw new Error(`query to ${target.where} was aborted`);
-      throw new Error(describePostgresError(e, target, ctx.timeoutMs));
+      throw new Error(said(describePostgresError(e, target, ctx.timeoutMs)));
     } finally {
       closePostgres(client);
     }

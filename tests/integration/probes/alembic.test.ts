@@ -27,6 +27,9 @@ const LINEAR = ['1a2b3c4d5e6f', '2b3c4d5e6f7a', '3c4d5e6f7a8b', '4d5e6f7a8b9c'] 
 
 let server: PostgresServer;
 let databases = 0;
+/** The last database() as messages name it: its URL without the password. */
+let shownDb = '';
+const shown = (url: string): string => url.replace(/:[^:@/]*@/, '@');
 
 /** A fresh database owned by the app role, with alembic_version holding `versions` (no table when undefined). */
 async function database(versions?: string[]): Promise<string> {
@@ -40,7 +43,9 @@ async function database(versions?: string[]): Promise<string> {
     );
     for (const v of versions) await server.sql('insert into alembic_version values ($1)', [v], name);
   }
-  return server.urlFor({ user: 'app', password: APP_PASSWORD, database: name });
+  const url = server.urlFor({ user: 'app', password: APP_PASSWORD, database: name });
+  shownDb = shown(url);
+  return url;
 }
 
 /** The probe as the runner calls it (`${VAR}` defaults expanded), with PATH and HOME, on its own timers. */
@@ -103,12 +108,12 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
       pending: [],
       graph_errors: [],
     });
-    expect(outcome.summary).toBe('at head 4d5e6f7a8b9c add_indexes (4 migrations, native)');
+    expect(outcome.summary).toBe(`at head 4d5e6f7a8b9c add_indexes (4 migrations, native) on ${shownDb}`);
   });
 
   it('lists pending revisions in upgrade order with slug and message', async () => {
     const outcome = await probe(linear(await database([LINEAR[1]])));
-    expect(outcome.problems).toEqual(['2 pending: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes']);
+    expect(outcome.problems).toEqual([`2 pending on ${shownDb}: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes`]);
     expect(outcome.observations).toMatchObject({
       at_head: false,
       current: [LINEAR[1]],
@@ -131,7 +136,7 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
     const url = await database();
     const outcome = await probe(linear(url));
     expect(outcome.problems).toEqual([
-      `alembic_version table does not exist in database app_${databases}: migrations were never run here (run \`alembic upgrade head\`, or \`alembic stamp head\` if the schema is already there)`,
+      `alembic_version table does not exist in ${shownDb}: migrations were never run here (run \`alembic upgrade head\`, or \`alembic stamp head\` if the schema is already there)`,
     ]);
     expect(outcome.observations).toMatchObject({ current: [], at_head: false });
     expect((outcome.observations.pending as { revision: string }[]).map((p) => p.revision)).toEqual([...LINEAR]);
@@ -140,14 +145,14 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
   it('says when alembic_version is empty', async () => {
     const outcome = await probe(linear(await database([])));
     expect(outcome.problems).toEqual([
-      `alembic_version is empty in database app_${databases}: no revision is recorded (run \`alembic upgrade head\`, or \`alembic stamp head\` if the schema is already there)`,
+      `alembic_version is empty in ${shownDb}: no revision is recorded (run \`alembic upgrade head\`, or \`alembic stamp head\` if the schema is already there)`,
     ]);
   });
 
   it('flags a database revision the scripts do not know (code older than the database)', async () => {
     const outcome = await probe(linear(await database(['ffff00000000'])));
     expect(outcome.problems).toEqual([
-      'database is at ffff00000000, which these migrations do not know: deployed code older than the database?',
+      `${shownDb} is at ffff00000000, which these migrations do not know: deployed code older than the database?`,
     ]);
     expect(outcome.observations).toMatchObject({ current: ['ffff00000000'], at_head: false });
     expect(outcome.observations).not.toHaveProperty('pending');
@@ -156,7 +161,9 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
   it('reads what the real alembic upgrade writes', async () => {
     const url = await database();
     await realAlembic('linear-history', ['upgrade', LINEAR[1]], url);
-    expect((await probe(linear(url))).problems).toEqual(['2 pending: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes']);
+    expect((await probe(linear(url))).problems).toEqual([
+      `2 pending on ${shownDb}: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes`,
+    ]);
     await realAlembic('linear-history', ['upgrade', 'head'], url);
     expect((await probe(linear(url))).observations).toMatchObject({ at_head: true, current: [LINEAR[3]] });
     expect(readdirSync(join(fixture('linear-history'), 'migrations', 'versions')).filter((f) => !f.endsWith('.py'))).toEqual([]);
@@ -164,9 +171,10 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
 
   it('follows a branch and its merge: pending in upgrade order, two rows while both branches are applied', async () => {
     const cwd = fixture('branch-and-merge');
-    const onBilling = await probe({ database_url: await database(['b1a000000001']) }, { cwd });
+    const onBillingUrl = await database(['b1a000000001']);
+    const onBilling = await probe({ database_url: onBillingUrl }, { cwd });
     expect(onBilling.problems).toEqual([
-      '3 pending: b2c000000001 add_media, e0e000000001 merge_billing_and_media, f00000000001 add_invoices',
+      `3 pending on ${shown(onBillingUrl)}: b2c000000001 add_media, e0e000000001 merge_billing_and_media, f00000000001 add_invoices`,
     ]);
     const onBoth = await probe({ database_url: await database(['b1a000000001', 'b2c000000001']) }, { cwd });
     expect(onBoth.observations).toMatchObject({
@@ -197,7 +205,7 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
     const base = await probe({ config, database_url: await database(['5ba5e0000001']) });
     expect(base.problems).toEqual([
       '2 heads: 5a1000000002 add_likes, 5a2000000003 add_comments; merge them with `alembic merge heads`',
-      '2 pending: 5a1000000002 add_likes, 5a2000000003 add_comments',
+      `2 pending on ${shownDb}: 5a1000000002 add_likes, 5a2000000003 add_comments`,
     ]);
   });
 
@@ -214,7 +222,7 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
     const outcome = await probe({ config, database_url: await database() });
     expect(outcome.problems).toHaveLength(2);
     expect(outcome.problems![1]).toMatch(
-      /^alembic_version table does not exist in database .*: migrations were never run here \(fix the revision graph first\)$/,
+      /^alembic_version table does not exist in postgresql:\/\/app@127\.0\.0\.1:\d+\/app_\d+: migrations were never run here \(fix the revision graph first\)$/,
     );
     expect(JSON.stringify(outcome.problems)).not.toContain('alembic upgrade head');
     expect(outcome.reasons?.at_head).toBe(outcome.problems!.join('; '));
@@ -222,7 +230,7 @@ describe('alembic probe, native mode (scripts read as files, alembic_version thr
 
   it('fails on a wrong password without showing it', async () => {
     const error = await failure(linear(server.urlFor({ user: 'app', password: WRONG_PASSWORD, database: 'postgres' })));
-    expect(error.message).toBe('password authentication failed for user app');
+    expect(error.message).toBe(`postgresql://app@127.0.0.1:${server.port}/postgres: password authentication failed for user app`);
     expect(JSON.stringify({ message: error.message, stack: error.stack })).not.toContain(WRONG_PASSWORD);
   });
 
@@ -263,17 +271,60 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
     expect(existsSync(join(fixture('linear-history'), 'migrations', 'versions', '__pycache__'))).toBe(false);
   });
 
+  it('names the database alembic looked at, as env.py chose it, without the password', async () => {
+    const url = await database([LINEAR[3]]);
+    const outcome = await probe(linear(url, { mode: 'cli' }), { env: { DATABASE_URL: url } });
+    expect(outcome.summary).toBe(`at head 4d5e6f7a8b9c add_indexes (4 migrations, cli) on ${shownDb}`);
+    expect(JSON.stringify(outcome)).not.toContain(APP_PASSWORD);
+  });
+
+  it('fails when alembic.ini points alembic at another database than DATABASE_URL (a SQLite file), naming both', async () => {
+    const project = tempDir();
+    try {
+      cpSync(join(fixture('linear-history'), 'migrations'), project.path('migrations'), { recursive: true });
+      project.write(
+        'migrations/env.py',
+        [
+          'from alembic import context',
+          'from sqlalchemy import engine_from_config, pool',
+          'config = context.config',
+          'engine = engine_from_config(config.get_section(config.config_ini_section), prefix="sqlalchemy.", poolclass=pool.NullPool)',
+          'with engine.connect() as connection:',
+          '    context.configure(connection=connection)',
+          '    with context.begin_transaction():',
+          '        context.run_migrations()',
+          '',
+        ].join('\n'),
+      );
+      project.write('alembic.ini', '[alembic]\nscript_location = %(here)s/migrations\nsqlalchemy.url = sqlite:///./dev.db\n');
+      await execFile('alembic', ['stamp', 'head'], { cwd: project.dir, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+      const url = await database([LINEAR[1]]);
+      const config = project.path('alembic.ini');
+      const cli = await probe({ config, mode: 'cli', database_url: url }, { cwd: project.dir, env: { DATABASE_URL: url } });
+      const elsewhere =
+        `alembic.ini (through its env.py) points alembic at sqlite:///./dev.db, not at DATABASE_URL (${shownDb}): ` +
+        "this judges another database than the application's";
+      expect(cli.problems).toEqual([elsewhere]);
+      expect(cli.observations).toMatchObject({ mode: 'cli', current: [LINEAR[3]], at_head: false });
+      expect(cli.reasons).toEqual({ at_head: elsewhere });
+      const native = await probe({ config, mode: 'native', database_url: url }, { cwd: project.dir });
+      expect(native.problems).toEqual([`2 pending on ${shownDb}: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes`]);
+    } finally {
+      project.remove();
+    }
+  });
+
   it('gives the same pending message as native mode', async () => {
     const url = await database([LINEAR[1]]);
     const outcome = await probe(linear('', { mode: 'cli' }), { env: { DATABASE_URL: url } });
-    expect(outcome.problems).toEqual(['2 pending: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes']);
+    expect(outcome.problems).toEqual([`2 pending on ${shownDb}: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes`]);
   });
 
   it("turns alembic's failure on an unknown database revision into the same message", async () => {
     const url = await database(['ffff00000000']);
     const outcome = await probe(linear('', { mode: 'cli' }), { env: { DATABASE_URL: url } });
     expect(outcome.problems).toEqual([
-      'database is at ffff00000000, which these migrations do not know: deployed code older than the database?',
+      `${shownDb} is at ffff00000000, which these migrations do not know: deployed code older than the database?`,
     ]);
   });
 
@@ -281,7 +332,7 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
     const url = await database();
     const outcome = await probe(linear('', { mode: 'cli' }), { env: { DATABASE_URL: url } });
     expect(outcome.problems).toEqual([
-      'alembic current shows no revision: alembic_version is missing or empty, migrations were never run here (run `alembic upgrade head`, or `alembic stamp head` if the schema is already there)',
+      `alembic current shows no revision on ${shownDb}: alembic_version is missing or empty, migrations were never run here (run \`alembic upgrade head\`, or \`alembic stamp head\` if the schema is already there)`,
     ]);
   });
 
@@ -302,7 +353,7 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
       await realAlembic('linear-history', ['stamp', LINEAR[2]], url);
       const outcome = await probe(linear(url), { env: { DATABASE_URL: url } });
       expect(outcome.observations).toMatchObject({ mode: 'cli', current: [LINEAR[2]], pending: [{ revision: LINEAR[3] }] });
-      expect(outcome.problems).toEqual(['1 pending: 4d5e6f7a8b9c add_indexes']);
+      expect(outcome.problems).toEqual([`1 pending on ${url}: 4d5e6f7a8b9c add_indexes`]);
     } finally {
       dir.remove();
     }
@@ -317,7 +368,7 @@ describe('alembic probe, cli mode (the real alembic current and heads)', () => {
       heads: ['5a1000000002'],
       pending: [{ revision: '5a1000000002', slug: 'add_likes', message: 'add likes' }],
     });
-    expect(outcome.problems).toEqual(['1 pending: 5a1000000002 add_likes']);
+    expect(outcome.problems).toEqual([`1 pending on ${shownDb}: 5a1000000002 add_likes`]);
   });
 
   it('fails on a wrong password in one line, without a traceback or the password', async () => {
@@ -430,7 +481,7 @@ describe('alembic items in a checklist', () => {
       { ALEMBIC_CONFIG: join(fixture('linear-history'), 'alembic.ini'), DATABASE_URL: behind, PATH: process.env.PATH },
     );
     expect(log.items.map((i) => [i.id, i.status, i.message])).toEqual([
-      ['migrations-head', 'fail', '2 pending: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes'],
+      ['migrations-head', 'fail', `2 pending on ${shown(behind)}: 3c4d5e6f7a8b add_search_index, 4d5e6f7a8b9c add_indexes`],
       ['migrations-count', 'pass', expect.any(String)],
     ]);
   });
@@ -475,7 +526,7 @@ describe('alembic items in a checklist', () => {
         cwd: dir.dir,
         env: { DATABASE_URL: url },
       });
-      expect(result.stdout).toContain('1 pending: 4d5e6f7a8b9c add_indexes');
+      expect(result.stdout).toContain(`1 pending on ${shown(url)}: 4d5e6f7a8b9c add_indexes`);
       expect(result.stdout + result.stderr).not.toContain(APP_PASSWORD);
       expect(result.code).toBe(1);
     } finally {

@@ -23,6 +23,17 @@ describe('command probe', () => {
     expect(out.problems).toEqual(['node exited with 4: err']);
   });
 
+  it('reason: stdout fails with the lines the command printed, and with its exit code when it printed nothing', async () => {
+    const run = async (script: string) =>
+      (await commandProbe.run(commandProbe.params.parse({ shell: script, reason: 'stdout' }), ctx())).problems;
+    expect(await run('echo "AWS access key in a.py b.py"; echo; echo "private key in k.pem"; echo noise >&2; exit 1')).toEqual([
+      'AWS access key in a.py b.py',
+      'private key in k.pem',
+    ]);
+    expect(await run('echo oops >&2; exit 2')).toEqual(['/bin/sh exited with 2: oops']);
+    expect(await run('echo all good')).toEqual([]);
+  });
+
   it('reports a missing executable as an error that names it', async () => {
     const { error } = await probeError(commandProbe, { run: ['no-such-tool-xyz', 'status'] }, { env: env() });
     expect(error).toEqual(new ProbeError('command not found: no-such-tool-xyz (is it installed and on PATH?)'));

@@ -47,7 +47,7 @@ describe('postgres probe against a real server', () => {
     expect(outcome.observations.server_version).toMatch(/^\d+\.\d+/);
     expect(outcome.observations.server_version_num).toBeGreaterThanOrEqual(100000);
     expect(outcome.observations.latency_ms).toBeTypeOf('number');
-    expect(outcome.summary).toMatch(/^connected to PostgreSQL \d+\.\d+ at 127\.0\.0\.1:\d+ in \d+ms$/);
+    expect(outcome.summary).toMatch(/^connected to PostgreSQL \d+\.\d+ at postgresql:\/\/app@127\.0\.0\.1:\d+\/socialflow in \d+ms$/);
   });
 
   it('accepts SQLAlchemy-style driver suffixes (+asyncpg, +psycopg2)', async () => {
@@ -115,14 +115,14 @@ describe('postgres probe against a real server', () => {
   it('fails on a wrong password with one line that never contains the password', async () => {
     const url = server.urlFor({ user: 'app', password: WRONG_PASSWORD, database: 'socialflow' });
     const error = await failure({ url });
-    expect(error.message).toBe('password authentication failed for user app');
+    expect(error.message).toBe(`postgresql://app@127.0.0.1:${server.port}/socialflow: password authentication failed for user app`);
     expect(error).not.toBeInstanceOf(ProbeError);
     expect(JSON.stringify({ message: error.message, stack: error.stack })).not.toContain(WRONG_PASSWORD);
   });
 
   it('names a database that does not exist', async () => {
     const error = await failure({ url: server.urlFor({ user: 'app', password: APP_PASSWORD, database: 'no_such_db' }) });
-    expect(error.message).toBe('database "no_such_db" does not exist');
+    expect(error.message).toBe(`postgresql://app@127.0.0.1:${server.port}/no_such_db: database "no_such_db" does not exist`);
   });
 
   it('says the connection was refused, with host and port', async () => {
@@ -138,7 +138,9 @@ describe('postgres probe against a real server', () => {
 
   it('fails a query on a missing table, and errors on SQL with a syntax error', async () => {
     const missing = await failure({ url: appUrl, query: 'select count(*) from no_such_table' });
-    expect(missing.message).toBe('query failed: relation "no_such_table" does not exist');
+    expect(missing.message).toBe(
+      `query failed on postgresql://app@127.0.0.1:${server.port}/socialflow: relation "no_such_table" does not exist`,
+    );
     expect(missing).not.toBeInstanceOf(ProbeError);
     const syntax = await failure({ url: appUrl, query: 'selec 1' });
     expect(syntax).toBeInstanceOf(ProbeError);
@@ -147,7 +149,9 @@ describe('postgres probe against a real server', () => {
 
   it('cancels a slow query through statement_timeout', async () => {
     const error = await failure({ url: appUrl, query: 'select pg_sleep(10)' }, { timeoutMs: 1500 });
-    expect(error.message).toBe('query failed: query cancelled by statement_timeout after 1.5s');
+    expect(error.message).toBe(
+      `query failed on postgresql://app@127.0.0.1:${server.port}/socialflow: query cancelled by statement_timeout after 1.5s`,
+    );
   });
 
   it('refuses URLs that are not PostgreSQL, masking their password', async () => {

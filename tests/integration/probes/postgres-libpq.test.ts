@@ -1,0 +1,206 @@
+/** The postgres probe with DATABASE_URL unset: libpq's PG* variables, password file and root.crt, against real clusters. */
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProbeError } from '../../../src/errors.js';
+import postgres from '../../../src/probes/postgres/index.js';
+import type { ProbeContext } from '../../../src/probes/types.js';
+import { makeTestCertificates, type TestCertificates } from '../../support/certs.js';
+import { startPostgres, type PostgresServer } from '../../support/postgres.js';
+import { startSilentServer, type SilentServer } from '../../support/ports.js';
+import { tempDir } from '../../support/tmp.js';
+
+const APP_PASSWORD = 'pa:ss\\w0rd-app';
+/** APP_PASSWORD as a password file writes it: `:` and `\\` escaped. */
+const escaped = APP_PASSWORD.replace(/[:\\]/g, (c) => `\\${c}`);
+
+let server: PostgresServer;
+let tlsServer: PostgresServer;
+let certs: TestCertificates;
+let silent: SilentServer;
+const homes: ReturnType<typeof tempDir>[] = [];
+
+/** A HOME with these files (`.pgpass` gets mode 0600 unless another mode is given). */
+function home(files: { pgpass?: string; pgpassMode?: number; rootCrt?: string } = {}): string {
+  const dir = tempDir();
+  homes.push(dir);
+  if (files.pgpass !== undefined) {
+    writeFileSync(dir.path('.pgpass'), files.pgpass);
+    chmodSync(dir.path('.pgpass'), files.pgpassMode ?? 0o600);
+  }
+  if (files.rootCrt !== undefined) {
+    mkdirSync(dir.path('.postgresql'));
+    writeFileSync(join(dir.path('.postgresql'), 'root.crt'), files.rootCrt);
+  }
+  return dir.dir;
+}
+
+function context(env: Record<string, string>, timeoutMs = 5000): ProbeContext {
+  return { signal: new AbortController().signal, timeoutMs, env, lookup: (name) => env[name], cwd: process.cwd() };
+}
+
+async function probe(env: Record<string, string>, query?: string, url = '', timeoutMs?: number) {
+  return postgres.run(postgres.params.parse({ url, ...(query ? { query } : {}) }), context(env, timeoutMs));
+}
+
+async function failure(env: Record<string, string>, url = '', timeoutMs?: number): Promise<Error> {
+  const error = await probe(env, undefined, url, timeoutMs).then(
+    () => undefined,
+    (e: unknown) => e as Error,
+  );
+  if (!error) throw new Error('expected the probe to throw');
+  return error;
+}
+
+beforeAll(async () => {
+  certs = await makeTestCertificates();
+  [server, tlsServer, silent] = await Promise.all([startPostgres(), startPostgres({ tls: certs.valid }), startSilentServer()]);
+  for (const s of [server, tlsServer]) {
+    await s.createRole('app', APP_PASSWORD);
+    await s.createDatabase('socialflow', 'app');
+  }
+});
+
+afterAll(async () => {
+  await Promise.all([server?.stop(), tlsServer?.stop(), silent?.close()]);
+  for (const h of homes) h.remove();
+});
+
+describe('postgres probe with DATABASE_URL unset: the libpq environment', () => {
+  it('connects with PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE and PGAPPNAME, naming the server it looked at', async () => {
+    const env = {
+      PGHOST: '127.0.0.1',
+      PGPORT: String(server.port),
+      PGUSER: 'app',
+      PGPASSWORD: APP_PASSWORD,
+      PGDATABASE: 'socialflow',
+      PGAPPNAME: 'release-gate',
+    };
+    const out = await probe(env, "select current_database() || ' ' || current_user || ' ' || current_setting('application_name')");
+    expect(out.observations.value).toBe('socialflow app release-gate');
+    expect(out.summary).toContain(`from postgresql://app@127.0.0.1:${server.port}/socialflow`);
+  });
+
+  it('connects to PGHOSTADDR, PGHOST still naming the server (the password file matches it)', async () => {
+    const base = { PGPORT: String(server.port), PGUSER: 'app', PGPASSWORD: APP_PASSWORD, PGDATABASE: 'socialflow' };
+    expect((await probe({ ...base, PGHOSTADDR: '127.0.0.1' })).summary).toContain(`127.0.0.1:${server.port}`);
+    const { PGPASSWORD: _, ...noPassword } = base;
+    const out = await probe({
+      ...noPassword,
+      PGHOST: 'db.internal.invalid',
+      PGHOSTADDR: '127.0.0.1',
+      HOME: home({ pgpass: `db.internal.invalid:*:*:app:${escaped}\n` }),
+    });
+    expect(out.observations.connected).toBe(true);
+    expect(out.summary).toContain('postgresql://app@127.0.0.1:');
+  });
+
+  it('connects through a socket directory in PGHOST', async () => {
+    const out = await probe({ PGHOST: server.socketDir, PGPORT: String(server.port), PGUSER: 'postgres' });
+    expect(out.observations.connected).toBe(true);
+    expect(out.summary).toContain(encodeURIComponent(server.socketDir));
+  });
+
+  it('fails "DATABASE_URL is not set" when neither it nor any PG* variable says where to connect', async () => {
+    const error = await failure({ PGPASSWORD: 'x' });
+    expect(error.message).toBe('DATABASE_URL is not set');
+    expect(error).not.toBeInstanceOf(ProbeError);
+  });
+
+  it('bounds the connection by PGCONNECT_TIMEOUT (at least 2s, as libpq) within the item timeout', async () => {
+    const [host, port] = silent.address.split(':');
+    const error = await failure({ PGHOST: host!, PGPORT: port!, PGUSER: 'app', PGCONNECT_TIMEOUT: '1' }, '', 20_000);
+    expect(error.message).toBe(
+      `connection to ${silent.address} timed out after 2s; server from the libpq variables PGHOST, PGPORT, PGUSER (DATABASE_URL is unset)`,
+    );
+    expect((await failure({ PGHOST: '127.0.0.1', PGCONNECT_TIMEOUT: 'soon' })).message).toBe(
+      'invalid connect_timeout "soon": expected whole seconds',
+    );
+  });
+});
+
+describe('the password file', () => {
+  const tcp = (): Record<string, string> => ({ PGHOST: '127.0.0.1', PGPORT: String(server.port), PGUSER: 'app', PGDATABASE: 'socialflow' });
+
+  it('takes the password of the first matching line: literal fields, * wildcards, \\: and \\\\ escapes, # comments', async () => {
+    const pgpass = [
+      '# host:port:db:user:password',
+      `127.0.0.1:${server.port}:otherdb:app:wrong-one`,
+      `127.0.0.1:*:socialflow:app:${escaped}`,
+      `*:*:*:app:wrong-two`,
+    ].join('\n');
+    const out = await probe({ ...tcp(), HOME: home({ pgpass }) }, 'select current_user');
+    expect(out.observations.value).toBe('app');
+  });
+
+  it('looks up a password missing from the URL, and PGPASSFILE names another file', async () => {
+    const file = join(home(), 'pass');
+    writeFileSync(file, `*:${server.port}:*:app:${escaped}\n`, { mode: 0o600 });
+    const url = server.urlFor({ user: 'app', database: 'socialflow' });
+    expect((await probe({ HOME: home(), PGPASSFILE: file }, undefined, url)).observations.connected).toBe(true);
+    expect((await probe({ HOME: home({ pgpass: `*:*:*:*:${escaped}\n` }) }, undefined, url)).observations.connected).toBe(true);
+  });
+
+  it('says which line of the file gave a wrong password', async () => {
+    const h = home({ pgpass: `*:*:*:app:not-it\n` });
+    const error = await failure({ ...tcp(), HOME: h });
+    expect(error.message).toBe(
+      `postgresql://app@127.0.0.1:${server.port}/socialflow: password authentication failed for user app (password from ${h}/.pgpass:1); ` +
+        'server from the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE (DATABASE_URL is unset)',
+    );
+    expect(error.message).not.toContain('not-it');
+  });
+
+  it('ignores a file group or others can read, saying so, as libpq does', async () => {
+    const h = home({ pgpass: `*:*:*:app:${escaped}\n`, pgpassMode: 0o644 });
+    const error = await failure({ ...tcp(), HOME: h });
+    expect(error.message).toBe(
+      `postgresql://app@127.0.0.1:${server.port}/socialflow: the server asks a password for user app but none was given ` +
+        `(put it in the URL, PGPASSWORD or the password file ~/.pgpass); server from the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE (DATABASE_URL is unset); ` +
+        `password file ${h}/.pgpass has group or world access (mode 0644): ignored, as libpq does; chmod 600 it`,
+    );
+  });
+
+  it('PGPASSWORD wins over the file', async () => {
+    const out = await probe({ ...tcp(), PGPASSWORD: APP_PASSWORD, HOME: home({ pgpass: '*:*:*:*:wrong\n' }) });
+    expect(out.observations.connected).toBe(true);
+  });
+});
+
+describe('~/.postgresql/root.crt', () => {
+  const tls = (mode: string): Record<string, string> => ({
+    PGHOST: '127.0.0.1',
+    PGPORT: String(tlsServer.port),
+    PGUSER: 'app',
+    PGPASSWORD: APP_PASSWORD,
+    PGDATABASE: 'socialflow',
+    PGSSLMODE: mode,
+  });
+  const ssl = 'select ssl from pg_stat_ssl where pid = pg_backend_pid()';
+
+  it('is the CA for verify-full and verify-ca when no sslrootcert is given', async () => {
+    const h = home({ rootCrt: certs.ca.cert });
+    expect((await probe({ ...tls('verify-full'), HOME: h }, ssl)).observations.value).toBe(true);
+    expect((await probe({ ...tls('verify-ca'), HOME: h }, ssl)).observations.value).toBe(true);
+  });
+
+  it('refuses a server its CA did not sign, naming the server', async () => {
+    const h = home({ rootCrt: certs.selfSigned.cert });
+    const error = await failure({ ...tls('verify-full'), HOME: h });
+    expect(error.message).toContain(`127.0.0.1:${tlsServer.port}`);
+    expect(error.message).toMatch(/certificate/i);
+    // sslmode=require verifies the CA too once root.crt exists, as libpq does
+    expect((await failure({ ...tls('require'), HOME: h })).message).toMatch(/certificate/i);
+    expect((await probe({ ...tls('require'), HOME: home() }, ssl)).observations.value).toBe(true);
+  });
+
+  it('verify-full without root.crt or sslrootcert is an error naming the file it looked for', async () => {
+    const h = home();
+    const error = await failure({ ...tls('verify-full'), HOME: h });
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error.message).toBe(
+      `sslmode=verify-full needs a root certificate to check 127.0.0.1:${tlsServer.port} against, and ${h}/.postgresql/root.crt does not exist: ` +
+        'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
+    );
+  });
+});
