@@ -24,8 +24,7 @@ describe('command probe', () => {
   });
 
   it('reason: stdout fails with the lines the command printed, and with its exit code when it printed nothing', async () => {
-    const run = async (script: string) =>
-      (await commandProbe.run(commandProbe.params.parse({ shell: script, reason: 'stdout' }), ctx())).problems;
+    const run = async (script: string) => (await runProbe(commandProbe, { shell: script, reason: 'stdout' }, { env: env() })).problems;
     expect(await run('echo "AWS access key in a.py b.py"; echo; echo "private key in k.pem"; echo noise >&2; exit 1')).toEqual([
       'AWS access key in a.py b.py',
       'private key in k.pem',
