@@ -69,7 +69,17 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
     at(tooMany, `more than ${MAX_ITEMS.toLocaleString('en-US')} items; a checklist is limited to that`);
     fail();
   }
-  const { items, seen } = planItems(rawSections, { doc, lines, file, definition, env: options.env, at, where, trail: composition?.trail });
+  const { items, seen } = planItems(rawSections, {
+    doc,
+    lines,
+    file,
+    definition,
+    env: options.env,
+    at,
+    where,
+    trail: composition?.trail,
+    parsedSections: parsed.success ? parsed.data.sections : undefined,
+  });
 
   checkDependencies(items, seen, at, composition?.dropped);
   if (problems.length) fail();
