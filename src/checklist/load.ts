@@ -81,6 +81,7 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
     at,
     where,
     trail: composition?.trail,
+    parsedSections: parsed.success ? parsed.data.sections : undefined,
   });
 
   checkDependencies(items, seen, at, composition?.dropped);

@@ -31,6 +31,8 @@ export interface PlanItemsOptions {
   where?: ((path: ModelPath, key?: string) => SourcePlace) | undefined;
   /** The `extends:`/`include:` entries that brought `sections[s].items[i]` in, innermost first. */
   trail?: ((section: number, item: number) => string[]) | undefined;
+  /** `rawSections` as the checklist schema parsed them, when the whole checklist parsed: its items are not parsed again. */
+  parsedSections?: ChecklistDefinition['sections'] | undefined;
 }
 
 /**
@@ -43,12 +45,14 @@ export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items:
   const vars = definition.vars;
   const items: PlannedItem[] = [];
   const seen = new Map<string, ModelPath>();
+  const defaults = new Map<z.ZodType, Record<string, unknown>>();
   rawSections.forEach((rawSection, s) => {
-    const sec = sectionHeaderSchema.safeParse(rawSection);
+    const parsedSection = o.parsedSections?.[s];
+    const sec = parsedSection ? { success: true as const, data: parsedSection } : sectionHeaderSchema.safeParse(rawSection);
     const rawItems = (rawSection as { items?: unknown })?.items;
     if (!Array.isArray(rawItems)) return;
     rawItems.forEach((rawItem, i) => {
-      const parsedItem = itemSchema.safeParse(rawItem);
+      const parsedItem = parsedSection ? { success: true as const, data: parsedSection.items[i]! } : itemSchema.safeParse(rawItem);
       if (!parsedItem.success) return;
       const item = parsedItem.data;
       const path: ModelPath = ['sections', s, 'items', i];
@@ -74,6 +78,7 @@ export function planItems(rawSections: unknown[], o: PlanItemsOptions): { items:
           at,
           location: `${pos.file}:${pos.line}:${pos.col}`,
           trail,
+          defaults,
         }),
       );
     });
@@ -93,6 +98,8 @@ interface PlanContext {
   at: At;
   location: string;
   trail: string[];
+  /** Each probe's declared parameter defaults, read once per schema. */
+  defaults: Map<z.ZodType, Record<string, unknown>>;
 }
 
 function planItem(item: ItemDefinition, rawItem: Record<string, unknown>, c: PlanContext): PlannedItem {
@@ -185,7 +192,9 @@ function planProbe(
     });
   }
   const { kind: _kind, expect: _expect, ...rawParams } = rawProbe;
-  const withDefaults = injectEnvDefaults(probe.params, rawParams);
+  let defaults = c.defaults.get(probe.params);
+  if (!defaults) c.defaults.set(probe.params, (defaults = declaredDefaults(probe.params)));
+  const withDefaults = injectEnvDefaults(defaults, rawParams);
   const verbatim = new Set(probe.verbatim ?? []);
   const expanded: Record<string, unknown> = {};
   const unresolved: ModelPath[] = [];
@@ -193,7 +202,7 @@ function planProbe(
     if (verbatim.has(key) && typeof value === 'string') {
       expanded[key] = value;
       for (const name of referencedVars(value)) {
-        if (!new RegExp(`\\$\\{${name}:-`).test(value) && lookupMissing(name, c)) missing.add(name);
+        if (!value.includes(`\${${name}:-`) && lookupMissing(name, c)) missing.add(name);
       }
       continue;
     }
@@ -216,9 +225,9 @@ function lookupMissing(name: string, c: PlanContext): boolean {
 }
 
 /** Top-level string defaults that reference variables (`url: ${DATABASE_URL}`) are expanded like written values. */
-function injectEnvDefaults(schema: z.ZodType, params: Record<string, unknown>): Record<string, unknown> {
+function injectEnvDefaults(defaults: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
   const out = { ...params };
-  for (const [key, value] of Object.entries(declaredDefaults(schema))) {
+  for (const [key, value] of Object.entries(defaults)) {
     if (out[key] === undefined && typeof value === 'string' && value.includes('${')) out[key] = value;
   }
   return out;

@@ -142,7 +142,8 @@ export class RunLogWriter implements RunListener {
     const items = log.items.map((item) => {
       let text = this.itemJson.get(item);
       if (text === undefined) {
-        text = JSON.stringify(item, null, 2).replace(/^/gm, '    ');
+        // only \n: JSON.stringify leaves U+2028 and U+2029 raw inside strings, and /^/m would indent after them too
+        text = `    ${JSON.stringify(item, null, 2).replaceAll('\n', '\n    ')}`;
         this.itemJson.set(item, text);
       }
       return text;

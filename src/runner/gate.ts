@@ -58,6 +58,8 @@ export class Tally {
 class Ordered {
   private readonly positions: number[] = [];
   private readonly list: string[] = [];
+  /** The copy ids() handed out, until the next insert: a summary per item must not copy the list per item. */
+  private copy: string[] | undefined;
 
   insert(index: number, id: string): void {
     let lo = 0;
@@ -69,9 +71,11 @@ class Ordered {
     }
     this.positions.splice(lo, 0, index);
     this.list.splice(lo, 0, id);
+    this.copy = undefined;
   }
 
+  /** A copy of the ids, in order; the same copy until an id is added (summaries taken between share it). */
   ids(): string[] {
-    return [...this.list];
+    return (this.copy ??= [...this.list]);
   }
 }

@@ -70,19 +70,20 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
     items: [],
     summary: summarize([], items.length, false),
   };
+  const ordered = new OrderedResults();
+  log.items = ordered.results;
   const emit = <K extends keyof RunListener>(hook: K, ...args: Parameters<NonNullable<RunListener[K]>>): void => {
     for (const l of o.listeners) (l[hook] as ((...a: unknown[]) => void) | undefined)?.apply(l, args);
   };
   emit('onRunStart', log, items);
 
   const schedule = new Schedule(items, wanted);
-  const ordered = new OrderedResults();
   const tally = new Tally();
   const finish = (item: PlannedItem, judged: ItemResult): void => {
     const result = item.probe && o.waive ? o.waive(item, judged) : judged;
     const safe = redactDeep(withHint(item, result), o.redact);
     results.set(item.id, safe);
-    log.items = ordered.insert(item.index, safe);
+    ordered.insert(item.index, safe);
     tally.add(item.index, safe);
     log.summary = tally.summary(items.length, false);
     schedule.finished(item);

@@ -87,17 +87,20 @@ export class Schedule {
   }
 }
 
-/** Results kept in checklist order as items finish in any order. */
+/**
+ * Results kept in checklist order as items finish in any order. `results` is one array, updated in place: items
+ * mostly finish near the end of it, so an insert moves few elements, where a copy per item was quadratic.
+ */
 export class OrderedResults {
   private readonly indexes: number[] = [];
-  private readonly results: ItemResult[] = [];
+  /** All results so far, in checklist order (the same array after every insert). */
+  readonly results: ItemResult[] = [];
 
-  /** Inserts the result of the item at `index`; returns a copy of all results so far, in order. */
-  insert(index: number, result: ItemResult): ItemResult[] {
+  /** Inserts the result of the item at `index`. */
+  insert(index: number, result: ItemResult): void {
     const at = insertionPoint(this.indexes, index, (i) => i);
     this.indexes.splice(at, 0, index);
     this.results.splice(at, 0, result);
-    return this.results.slice();
   }
 }
 

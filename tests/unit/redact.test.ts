@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRedactor, maskConnectionStrings, maskUrlPasswords, redactDeep } from '../../src/util/redact.js';
 import { showControls } from '../../src/util/visible.js';
@@ -93,5 +94,52 @@ describe('control characters', () => {
   it('are shown, never passed on: escape sequences, bell, C1, bidi overrides; line feeds on request', () => {
     expect(showControls('a\x1b[2Kb\x07c\x9bd\u202ee\tf\ng\rh')).toBe('a\\x1b[2Kb\\x07c\\x9bd\\u202ee\tf\ng\\x0dh');
     expect(showControls('one\ntwo', { newlines: false })).toBe('one\\ntwo');
+  });
+
+  it('masks exactly what the three patterns and BEARER mask unguarded, though it runs them only on texts that can match', () => {
+    // the patterns of src/util/redact.ts, applied without the cheap searches that guard them there
+    const unguarded = (text: string): string =>
+      text
+        .replace(/\b([a-z][a-z0-9+.-]*:\/\/[^:/?#@\s]*:)([^@\s]+)(@)/gi, '$1***$3')
+        .replace(/([?&;][\w.-]*?(?:password|passwd|pwd|token|secret|key|signature|auth|credential)[\w.-]*=)([^&#\s'"]+)/gi, '$1***')
+        .replace(/(?<![?&;\w])((?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s'"]+)/gi, '$1***')
+        .replace(/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]{6,}/g, '$1 ***');
+    const bare = createRedactor({});
+    const fragment = fc.constantFrom(
+      'postgres://',
+      'https://',
+      ':',
+      '@',
+      '/',
+      '?',
+      '&',
+      ';',
+      '=',
+      ' ',
+      "'",
+      '\\',
+      '\n',
+      'a',
+      'Z9',
+      'user',
+      'pw',
+      'password',
+      'sslPassword',
+      'token',
+      'Token',
+      'Bearer',
+      'Basic',
+      'abcdefgh',
+      '=/',
+      ':/',
+      '//',
+    );
+    fc.assert(
+      fc.property(fc.array(fragment, { maxLength: 24 }), (parts) => {
+        const text = parts.join('');
+        expect(bare(text)).toBe(unguarded(text));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

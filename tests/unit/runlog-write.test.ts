@@ -58,4 +58,15 @@ describe('run log writer', () => {
       expect(readFileSync(writer.path, 'utf8')).toBe(`${JSON.stringify(log, null, 2)}\n`);
     }
   });
+
+  it('keeps a text with U+2028 or U+2029 intact: JSON.stringify leaves them raw, and they are not line breaks to indent', async () => {
+    const t = tempDir();
+    cleanups.push(t.remove);
+    const writer = new RunLogWriter(t.dir, 'rid');
+    const log = runLog([item('a', { message: 'one\u2028two\u2029three', observations: { body: 'x\u2028\u2029y\r\nz' } })]);
+    await writer.flush(log);
+    const written = readFileSync(writer.path, 'utf8');
+    expect(written).toBe(`${JSON.stringify(log, null, 2)}\n`);
+    expect((JSON.parse(written) as RunLog).items[0]!.message).toBe('one\u2028two\u2029three');
+  });
 });
