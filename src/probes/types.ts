@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Env, VarReading } from '../util/env.js';
+import type { SharedClients } from './shared.js';
 
 /** What a probe's `run` receives besides its parameters. */
 export interface ProbeContext {
@@ -23,6 +24,11 @@ export interface ProbeContext {
   ownPaths?: readonly string[] | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
   wants?: readonly string[] | undefined;
+  /**
+   * The run's shared clients (connections reused by the items of one run, closed by the runner at its end); unset
+   * outside a run, where a probe opens and closes its own connection.
+   */
+  shared?: SharedClients | undefined;
 }
 
 /** Named values a probe observed; `expect:` conditions read them by dotted path. */

@@ -3,6 +3,7 @@ import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { lookupVar, lookupVarAll } from '../checklist/interpolate.js';
 import type { Env } from '../util/env.js';
 import { InterruptedError } from '../errors.js';
+import { SharedClients } from '../probes/shared.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
 import { executeProbe } from './attempt.js';
 import { summarize, Tally } from './gate.js';
@@ -100,8 +101,9 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   let probesRunning = 0;
   let promptBusy = false;
   let interrupted = signal.aborted;
+  const shared = new SharedClients();
 
-  await new Promise<void>((resolveAll) => {
+  const ran = new Promise<void>((resolveAll) => {
     const onAbort = (): void => {
       interrupted = true;
       if (running.size === 0) resolveAll();
@@ -156,6 +158,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         lookup,
         lookupAll,
         now,
+        shared,
       });
       if (result === 'interrupted') return;
       finish(item, result);
@@ -194,6 +197,12 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
     settle();
   });
+  try {
+    await ran;
+  } finally {
+    // also when interrupted: the connections of abandoned probes close now, nothing keeps the process alive
+    await shared.close();
+  }
 
   o.signal.removeEventListener('abort', forward);
   log.finishedAt = now().toISOString();

@@ -5,7 +5,8 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
-import { closePostgres, connectPostgres, describePostgresError, resolveTarget } from './connect.js';
+import { describePostgresError, resolveTarget } from './connect.js';
+import { PgConnectError, withPostgres } from './pool.js';
 
 /** Rows kept in the `rows` observation. */
 export const MAX_ROWS = 100;
@@ -57,52 +58,52 @@ export default defineProbe({
   async run(p, ctx) {
     const target = await resolveTarget(p.url, ctx);
     await import('pg'); // loading the driver is not the database's latency
-    const started = performance.now();
-    const client = await connectPostgres(target, ctx);
-    try {
+    const sql = p.query ?? 'select 1';
+    let queryMs = 0;
+    let connectMs = 0;
+    let phase: 'version' | 'query' = 'version';
+    const { version, result } = await withPostgres(target, ctx, async (client, lease) => {
+      const started = performance.now();
+      connectMs = lease.connectMs;
+      phase = 'version';
       const version = await client.query<{ version: string; num: number }>(
         "select current_setting('server_version') as version, current_setting('server_version_num')::int as num",
       );
-      const sql = p.query ?? 'select 1';
-      let result;
-      try {
-        result = await client.query({ text: sql, values: p.params, rowMode: 'array' });
-      } catch (e) {
-        if (ctx.signal.aborted) throw e;
-        const message = describePostgresError(e, target, ctx.timeoutMs);
-        if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
-        throw new Error(`query failed: ${message}`);
-      }
-      const latency = Math.round(performance.now() - started);
-      const last = Array.isArray(result) ? (result.at(-1) as typeof result) : result;
-      const names = (last.fields ?? []).map((f: { name: string }) => f.name);
-      const raw = (last.rows ?? []) as unknown[][];
-      const rows = raw.slice(0, MAX_ROWS).map((r) => rowObject(names, r));
-      const first = raw[0]?.[0];
-      const rowCount = typeof last.rowCount === 'number' ? last.rowCount : raw.length;
-      const serverVersion = String(version.rows[0]?.version ?? '').split(' ')[0]!;
-      return {
-        observations: {
-          connected: true,
-          latency_ms: latency,
-          server_version: serverVersion,
-          server_version_num: version.rows[0]?.num,
-          value: first === undefined ? null : plain(first),
-          rows,
-          row_count: rowCount,
-        },
-        problems: [],
-        summary: p.query
-          ? `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.where} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`
-          : `connected to PostgreSQL ${serverVersion} at ${target.where} in ${latency}ms`,
-      };
-    } catch (e) {
-      if (e instanceof ProbeError || (e instanceof Error && /^query /.test(e.message))) throw e;
+      phase = 'query';
+      const result = await client.query({ text: sql, values: p.params, rowMode: 'array' });
+      queryMs = performance.now() - started;
+      return { version, result };
+    }).catch((e: unknown) => {
       if (ctx.signal.aborted) throw new Error(`query to ${target.where} was aborted`);
-      throw new Error(describePostgresError(e, target, ctx.timeoutMs));
-    } finally {
-      closePostgres(client);
-    }
+      if (e instanceof PgConnectError) throw e;
+      if (phase === 'version') throw new Error(describePostgresError(e, target, ctx.timeoutMs));
+      const message = describePostgresError(e, target, ctx.timeoutMs);
+      if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
+      throw new Error(`query failed: ${message}`);
+    });
+    const latency = Math.round(connectMs + queryMs);
+    const last = Array.isArray(result) ? (result.at(-1) as typeof result) : result;
+    const names = (last.fields ?? []).map((f: { name: string }) => f.name);
+    const raw = (last.rows ?? []) as unknown[][];
+    const rows = raw.slice(0, MAX_ROWS).map((r) => rowObject(names, r));
+    const first = raw[0]?.[0];
+    const rowCount = typeof last.rowCount === 'number' ? last.rowCount : raw.length;
+    const serverVersion = String(version.rows[0]?.version ?? '').split(' ')[0]!;
+    return {
+      observations: {
+        connected: true,
+        latency_ms: latency,
+        server_version: serverVersion,
+        server_version_num: version.rows[0]?.num,
+        value: first === undefined ? null : plain(first),
+        rows,
+        row_count: rowCount,
+      },
+      problems: [],
+      summary: p.query
+        ? `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.where} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`
+        : `connected to PostgreSQL ${serverVersion} at ${target.where} in ${latency}ms`,
+    };
   },
 });
 
