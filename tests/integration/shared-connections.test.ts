@@ -148,6 +148,54 @@ describe('one run shares its Redis connection', () => {
   });
 });
 
+const redisItem = (id: string, needs?: string): string =>
+  `      - id: ${id}\n        title: ${id}\n${needs ? `        needs: [${needs}]\n` : ''}        probe:\n          kind: redis\n          url: \${REDIS_URL}\n`;
+const redisCli = (id: string, needs: string, args: string[]): string =>
+  `      - id: ${id}\n        title: ${id}\n        needs: [${needs}]\n        probe:\n          kind: command\n          run: ${JSON.stringify(['redis-cli', '-u', '${REDIS_URL}', '--no-auth-warning', ...args])}\n`;
+
+describe('a shared Redis connection the server closed', () => {
+  it('is replaced: the next item runs on a new connection after CLIENT KILL', async () => {
+    const url = redis.url.replace('redis://:', 'redis://default:');
+    const admin = new Redis(url, { lazyConnect: true });
+    await admin.connect();
+    try {
+      const received = async (): Promise<number> => Number(/total_connections_received:(\d+)/.exec(await admin.info('stats'))?.[1]);
+      const before = await received();
+      const run = await runItems(
+        redisItem('before') +
+          redisCli('kill', 'before', ['client', 'kill', 'type', 'normal', 'skipme', 'yes']) +
+          redisItem('after', 'kill'),
+        { env: { REDIS_URL: url }, concurrency: 1 },
+      );
+      expect(run.item('kill').status, run.item('kill').message).toBe('pass');
+      expect(run.item('after').status, run.item('after').message).toBe('pass');
+      // before's connection, redis-cli's, this test's own client reconnecting after the kill, and a new one for after
+      expect((await received()) - before).toBe(4);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it('fails the next item honestly when the server is gone', async () => {
+    const doomed = await startRedis({ password: REDIS_PASSWORD });
+    try {
+      const url = doomed.url.replace('redis://:', 'redis://default:');
+      const run = await runItems(
+        redisItem('before') + redisCli('shutdown', 'before', ['shutdown', 'nosave']) + redisItem('after', 'shutdown'),
+        {
+          env: { REDIS_URL: url },
+          concurrency: 1,
+        },
+      );
+      expect(run.item('before').status).toBe('pass');
+      expect(run.item('after').status).toBe('fail');
+      expect(run.item('after').message).toMatch(/refused|closed/i);
+    } finally {
+      await doomed.stop();
+    }
+  });
+});
+
 describe('an interrupted run', () => {
   it('closes its shared connections, idle and busy, and exits 130 while a query hangs', async () => {
     const t = tempDir();
