@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -7,6 +8,7 @@ import { POOL_SIZE } from '../../src/probes/postgres/pool.js';
 import { BIN } from '../support/cli.js';
 import { startPostgres, type PostgresServer } from '../support/postgres.js';
 import { startRedis, type RedisServer } from '../support/redis.js';
+import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver } from '../support/s3.js';
 import { runItems } from '../support/run-checklist.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -192,6 +194,44 @@ describe('a shared Redis connection the server closed', () => {
       expect(run.item('after').message).toMatch(/refused|closed/i);
     } finally {
       await doomed.stop();
+    }
+  });
+});
+
+describe('one run shares its S3 client', () => {
+  it('four s3 items on one endpoint and key, one after another, use one keep-alive connection', async () => {
+    const s3rver = await startS3rver(['media']);
+    let connections = 0;
+    const proxy = createServer((socket) => {
+      connections++;
+      const upstream = connect(s3rver.port, '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      const close = (): void => {
+        socket.destroy();
+        upstream.destroy();
+      };
+      socket.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      const ids = ['s3-0', 's3-1', 's3-2', 's3-3'];
+      const yaml = ids
+        .map(
+          (id) =>
+            `      - id: ${id}\n        title: ${id}\n        probe:\n          kind: s3\n          bucket: media\n          endpoint: ${endpoint}\n`,
+        )
+        .join('');
+      const run = await runItems(yaml, {
+        env: { AWS_ACCESS_KEY_ID: S3RVER_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3RVER_SECRET_KEY },
+        concurrency: 1,
+      });
+      for (const id of ids) expect(run.item(id).status, run.item(id).message).toBe('pass');
+      expect(connections).toBe(1);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+      await s3rver.close();
     }
   });
 });
