@@ -83,7 +83,12 @@ export class PgPool {
         leave();
         reject(new Error(`waiting for a connection to ${this.#target.where} was aborted`));
       };
-      const timer = setTimeout(() => waiter.open(), OVERFLOW_AFTER_MS);
+      // a connection still opening will be free soon after: only busy ones (a slow query) make a waiter open another
+      const overflow = (): void => {
+        if (this.#opening > 0) timer = setTimeout(overflow, OVERFLOW_AFTER_MS);
+        else waiter.open();
+      };
+      let timer = setTimeout(overflow, OVERFLOW_AFTER_MS);
       ctx.signal.addEventListener('abort', onAbort, { once: true });
       this.#waiters.push(waiter);
     });
