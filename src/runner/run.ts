@@ -8,7 +8,7 @@ import { redactDeep, type Redactor } from '../util/redact.js';
 import { executeProbe } from './attempt.js';
 import { summarize, Tally } from './gate.js';
 import { baseResult, immediateResult } from './judge.js';
-import { OrderedResults, Schedule } from './schedule.js';
+import { kindOf, OrderedResults, Schedule } from './schedule.js';
 import type { ItemResult, ItemStatus, ResultReason, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
 
 /** What a sign-off provider decides for a manual item; `error` when it cannot tell (the ledger is unreachable). */
@@ -30,7 +30,11 @@ export interface RunOptions {
   context: RunContextInfo;
   /** Items to run (see selectItems); the others are skipped. Undefined = all. */
   selected?: ReadonlySet<string> | undefined;
-  concurrency: number;
+  /**
+   * Probe items run at once. Unset, the run adapts: up to {@link ADAPTIVE_PER_KIND} items of one kind (what one
+   * server sees from a run) and {@link ADAPTIVE_TOTAL} in all, so kinds that wait on different servers overlap.
+   */
+  concurrency?: number | undefined;
   /** Overrides every item's timeout. */
   timeoutMs?: number | undefined;
   signoff: SignoffProvider;
@@ -46,6 +50,11 @@ export interface RunOptions {
   /** Applies waivers to the results of automated items (see signoff/waivers.ts); results are unchanged without it. */
   waive?: ((item: PlannedItem, result: ItemResult) => ItemResult) | undefined;
 }
+
+/** Items of one probe kind at once when the concurrency is not given: the former fixed default. */
+export const ADAPTIVE_PER_KIND = 8;
+/** Items in all at once when the concurrency is not given. */
+export const ADAPTIVE_TOTAL = 32;
 
 /** Runs a checklist: items concurrently within `needs`, manual items after their section's probes. */
 export async function runChecklist(o: RunOptions): Promise<RunLog> {
@@ -92,8 +101,12 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   const lookupAll = (name: string) => lookupVarAll(name, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
+  const limit = o.concurrency ?? ADAPTIVE_TOTAL;
+  const perKind = o.concurrency === undefined ? ADAPTIVE_PER_KIND : limit;
+  const runningOfKind = new Map<string, number>();
+  const mayStart = (kind: string): boolean => (runningOfKind.get(kind) ?? 0) < perKind;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
-  setMaxListeners(o.concurrency + 10, signal);
+  setMaxListeners(limit + 10, signal);
   const forward = (): void => stop.abort(o.signal.reason);
   if (o.signal.aborted) forward();
   else o.signal.addEventListener('abort', forward, { once: true });
@@ -120,12 +133,15 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
       }
       schedule.decide((item) => immediateResult(item, wanted, results, now), finish);
       let item: PlannedItem | undefined;
-      while (probesRunning < o.concurrency && (item = schedule.nextProbe())) {
+      while (probesRunning < limit && (item = schedule.nextProbe(mayStart))) {
         const started = item;
+        const kind = kindOf(started);
         running.add(started.id);
         probesRunning++;
+        runningOfKind.set(kind, (runningOfKind.get(kind) ?? 0) + 1);
         void runProbeItem(started).finally(() => {
           probesRunning--;
+          runningOfKind.set(kind, runningOfKind.get(kind)! - 1);
           running.delete(started.id);
           settle();
         });
