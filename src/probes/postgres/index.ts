@@ -45,7 +45,7 @@ export default defineProbe({
   example: {},
   observations: {
     connected: 'true once connected (a failed connection fails the item with the reason)',
-    latency_ms: 'milliseconds to connect and run the query',
+    latency_ms: 'milliseconds to connect and run the query; on a connection an earlier item of the run opened, the query alone',
     server_version: 'the server version, such as "15.4"',
     server_version_num: 'the server version as a number, such as 150004',
     value: 'the first column of the first row (null when there is no row)',
