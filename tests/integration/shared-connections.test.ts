@@ -239,6 +239,7 @@ describe('one run shares its S3 client', () => {
 describe('an interrupted run', () => {
   it('closes its shared connections, idle and busy, and exits 130 while a query hangs', async () => {
     const t = tempDir();
+    let stopChild = (): void => undefined;
     try {
       const file = join(t.dir, 'hang.yaml');
       writeFileSync(
@@ -250,6 +251,7 @@ describe('an interrupted run', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      stopChild = () => child.kill('SIGKILL');
       // the hung query is running once the server shows it
       for (;;) {
         const rows = await server.sql<{ n: number }>(
@@ -261,6 +263,7 @@ describe('an interrupted run', () => {
       child.kill('SIGINT');
       expect(await exited).toBe(130);
     } finally {
+      stopChild();
       t.remove();
     }
   }, 30_000);
