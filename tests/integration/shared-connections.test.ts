@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -91,6 +91,50 @@ describe('one run shares its PostgreSQL connections', () => {
     expect(run.item('kill').observations?.value).toBeGreaterThanOrEqual(1);
     expect(run.item('after').status, run.item('after').message).toBe('pass');
     expect(run.item('after').observations?.value).not.toBe(run.item('before').observations?.value);
+  });
+
+  it('a pooled connection that died unnoticed (the socket still open on our side) is retried once on a fresh one', async () => {
+    // a proxy whose "cut" makes every open connection dead without telling the client: the next bytes the client
+    // sends close it (as a peer that vanished would, with a reset), so the pool cannot see it coming
+    const cutOff = new Set<Socket>();
+    const clients = new Set<Socket>();
+    const proxy = createServer((client) => {
+      const upstream = connect(server.port, '127.0.0.1');
+      clients.add(client);
+      client.on('data', (d: Buffer) => {
+        if (cutOff.has(client)) client.destroy();
+        else upstream.write(d);
+      });
+      upstream.on('data', (d: Buffer) => client.write(d));
+      const close = (): void => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    const cutter = createServer((socket) => {
+      for (const client of clients) cutOff.add(client);
+      socket.end();
+    });
+    await Promise.all([proxy, cutter].map((s) => new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))));
+    try {
+      const proxied = appUrl.replace(`:${server.port}/`, `:${(proxy.address() as AddressInfo).port}/`);
+      const cut = `      - id: cut\n        title: cut\n        needs: [before]\n        probe: { kind: tcp, host: 127.0.0.1, port: ${(cutter.address() as AddressInfo).port} }\n`;
+      const run = await runItems(
+        pgItem('before', 'select pg_backend_pid()') + cut + pgItem('after', 'select pg_backend_pid()', { needs: ['cut'] }),
+        {
+          env: { APP_URL: proxied },
+          concurrency: 1,
+        },
+      );
+      expect(run.item('cut').status, run.item('cut').message).toBe('pass');
+      expect(run.item('after').status, run.item('after').message).toBe('pass');
+      expect(run.item('after').observations?.value).not.toBe(run.item('before').observations?.value);
+    } finally {
+      for (const client of clients.keys()) client.destroy();
+      await Promise.all([proxy, cutter].map((s) => new Promise((resolve) => s.close(resolve))));
+    }
   });
 
   it('a role refused after its backend was terminated fails the next item: no pass on the stale connection', async () => {
