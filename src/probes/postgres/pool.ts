@@ -136,9 +136,12 @@ export class PgPool {
     let client: Client;
     try {
       client = await connectPostgres(this.#target, ctx);
-    } finally {
+    } catch (e) {
       this.#opening--;
+      this.#wake();
+      throw e;
     }
+    this.#opening--;
     if (this.#closed) {
       closePostgres(client);
       throw new Error('the run has ended');
@@ -174,6 +177,11 @@ export class PgPool {
     if (!this.#live.delete(client)) return;
     const at = this.#idle.findIndex((p) => p.client === client);
     if (at >= 0) this.#idle.splice(at, 1);
+    this.#wake();
+  }
+
+  /** A waiter opens a connection itself when there is room for one more. */
+  #wake(): void {
     if (this.#waiters.length && this.#live.size + this.#opening < this.#size) this.#waiters[0]!.open();
   }
 }

@@ -85,8 +85,10 @@ export default defineProbe({
         return await untilAborted(observe(connection, p, target), ctx.signal);
       } catch (e) {
         if (ctx.signal.aborted || e instanceof ProbeError) throw e;
-        // a shared connection the server closed since the last item (restart, CLIENT KILL): once more on a new one
-        if (reused && attempt === 1 && connection.client.status !== 'ready' && !replyCode(e)) continue;
+        // a shared connection the server closed since the last item (restart, CLIENT KILL), noticed or not yet
+        // ("Stream isn't writeable"): once more on a new one; a server's error reply or a timeout is the item's
+        const lost = !replyCode(e) && !(e instanceof Error && e.message === 'Command timed out');
+        if (reused && attempt === 1 && lost) continue;
         const message = connection.reads.exceeded()?.message ?? describeRedisError(e, target, connection.socketError, ctx.timeoutMs);
         throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
       } finally {
