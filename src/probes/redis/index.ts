@@ -135,7 +135,8 @@ async function redisConnection(
       opening.catch(() => undefined);
       return opening;
     };
-    const close = (opening: Promise<RedisConnection>): Promise<void> => opening.then((c) => c.client.disconnect()).catch(() => undefined);
+    // never waits for a connection still opening (the run is ending): it is closed once it opens, if it does
+    const close = (opening: Promise<RedisConnection>): void => void opening.then((c) => c.client.disconnect()).catch(() => undefined);
     let entry = shared.get(key, make, close);
     if (fresh && attempt === 1 && !mine) {
       shared.drop(key, entry);

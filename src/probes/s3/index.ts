@@ -246,7 +246,7 @@ async function s3Client(
   const entry = shared.get(
     key,
     () => createS3Client(settings),
-    (made) => made.then((m) => m.client.destroy()),
+    (made) => void made.then((m) => m.client.destroy()).catch(() => undefined),
   );
   try {
     return { ...(await entry), own: false };
