@@ -37,7 +37,10 @@ const skipOption = (): Option =>
     .argParser(collect)
     .default([]);
 const concurrencyOption = (): Option =>
-  new Option('--concurrency <n>', 'items run at once; auto: up to 8 of one kind, 32 in all').default('auto');
+  new Option(
+    '--concurrency <n>',
+    'items run at once; auto: up to 8 of one kind (postgres, redis, s3: as their shared pool allows), 64 in all',
+  ).default('auto');
 const timeoutOption = (): Option => new Option('--timeout <duration>', "override every item's timeout (e.g. 5s)");
 const environmentOption = (): Option => new Option('--environment <name>', 'target environment (production, staging, ...)');
 const jsonOption = (): Option => new Option('--json', 'print JSON').default(false);

@@ -99,6 +99,11 @@ export interface Probe<S extends z.ZodType = z.ZodType> {
    */
   warm?(): Promise<unknown>;
   /**
+   * The probe's connections are shared by the items of a run (`ProbeContext.shared`): its pool bounds what the server
+   * sees, so the run's default limit of items of one kind at once does not apply to it.
+   */
+  pooled?: boolean;
+  /**
    * The parameter values that are secrets (`auth.password`, a bearer token, credential headers): the run masks them
    * wherever they appear, as it masks secret variables. Passwords of URLs and DSNs in any parameter are found without it.
    */

@@ -32,7 +32,8 @@ export interface RunOptions {
   selected?: ReadonlySet<string> | undefined;
   /**
    * Probe items run at once. Unset, the run adapts: up to {@link ADAPTIVE_PER_KIND} items of one kind (what one
-   * server sees from a run) and {@link ADAPTIVE_TOTAL} in all, so kinds that wait on different servers overlap.
+   * server sees from a run; kinds whose connections the run shares are bounded by their pool instead) and
+   * {@link ADAPTIVE_TOTAL} in all, so kinds that wait on different servers overlap.
    */
   concurrency?: number | undefined;
   /** Overrides every item's timeout. */
@@ -54,7 +55,7 @@ export interface RunOptions {
 /** Items of one probe kind at once when the concurrency is not given: the former fixed default. */
 export const ADAPTIVE_PER_KIND = 8;
 /** Items in all at once when the concurrency is not given. */
-export const ADAPTIVE_TOTAL = 32;
+export const ADAPTIVE_TOTAL = 64;
 
 /** Runs a checklist: items concurrently within `needs`, manual items after their section's probes. */
 export async function runChecklist(o: RunOptions): Promise<RunLog> {
@@ -104,7 +105,8 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   const limit = o.concurrency ?? ADAPTIVE_TOTAL;
   const perKind = o.concurrency === undefined ? ADAPTIVE_PER_KIND : limit;
   const runningOfKind = new Map<string, number>();
-  const mayStart = (kind: string): boolean => (runningOfKind.get(kind) ?? 0) < perKind;
+  const pooled = new Set(items.filter((it) => it.probe?.probe.pooled).map(kindOf));
+  const mayStart = (kind: string): boolean => pooled.has(kind) || (runningOfKind.get(kind) ?? 0) < perKind;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
   setMaxListeners(limit + 10, signal);
   const forward = (): void => stop.abort(o.signal.reason);

@@ -7,22 +7,23 @@ import type { RunListener } from '../../src/runner/types.js';
 import { createRedactor } from '../../src/util/redact.js';
 import { startHttpServer, type TestHttpServer } from '../support/http-server.js';
 import { createPendingProvider } from '../support/pending-signoff.js';
+import { closedPort } from '../support/ports.js';
 
 const closers: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
-/** Runs the items and counts, from the runner's own start and end events, the most http items in flight at once. */
-async function run(yaml: string, concurrency: number | undefined) {
+/** Runs the items and counts, from the runner's own start and end events, the most items of `kind` in flight at once. */
+async function run(yaml: string, concurrency: number | undefined, kind = 'http') {
   let inFlight = 0;
   let mostInFlight = 0;
   const counting: RunListener = {
     onItemStart: (item) => {
-      if (item.kind === 'http') mostInFlight = Math.max(mostInFlight, ++inFlight);
+      if (item.kind === kind) mostInFlight = Math.max(mostInFlight, ++inFlight);
     },
     onItemEnd: (item) => {
-      if (item.kind === 'http') inFlight--;
+      if (item.kind === kind) inFlight--;
     },
   };
   const checklist = parseChecklist(`id: t\ntitle: T\nsections:\n  - id: s\n    title: S\n    items:\n${yaml}`, 'c.yaml', { env: {} });
@@ -93,6 +94,18 @@ describe('the adaptive concurrency (no --concurrency given)', () => {
     expect(mostInFlight).toBe(ADAPTIVE_PER_KIND);
     expect(mostHeld()).toBe(ADAPTIVE_PER_KIND);
   }, 30_000);
+
+  it('does not hold back the items of a kind whose connections the run shares: its pool bounds the server', async () => {
+    // nothing listens there: each item fails at once, but the runner has started them all by then
+    const port = await closedPort();
+    const yaml = Array.from(
+      { length: ADAPTIVE_PER_KIND + 4 },
+      (_, i) => `      - id: r${i}\n        title: r${i}\n        probe: { kind: redis, url: "redis://127.0.0.1:${port}" }\n`,
+    ).join('');
+    const { log, mostInFlight } = await run(yaml, undefined, 'redis');
+    expect(log.items).toHaveLength(ADAPTIVE_PER_KIND + 4);
+    expect(mostInFlight).toBe(ADAPTIVE_PER_KIND + 4);
+  });
 
   it('an explicit --concurrency is the one limit, whatever the kinds', async () => {
     const { http, mostHeld } = await holdingServers(12, false);

@@ -55,6 +55,7 @@ export default defineProbe({
   },
   defaultCheck: 'connects and the query (default `select 1`) runs without error; give `expect:` to judge its result',
   warm: () => import('pg'),
+  pooled: true,
   async run(p, ctx) {
     const target = await resolveTarget(p.url, ctx);
     await import('pg'); // loading the driver is not the database's latency

@@ -74,6 +74,7 @@ export default defineProbe({
   },
   defaultCheck: 'PING answers PONG (no NOAUTH, WRONGPASS or LOADING), the dataset is loaded and every key in `queues` is a list or absent',
   warm: () => import('ioredis'),
+  pooled: true,
   async run(p, ctx) {
     const target = parseRedisUrl(p.url);
     p = withWanted(p, ctx.wants ?? []);

@@ -95,6 +95,7 @@ export default defineProbe({
   defaultCheck:
     'the bucket exists and is accessible; with `prefix`, at least one object is under it; with `write_test`, the canary round trip succeeds',
   warm: () => import('@aws-sdk/client-s3'),
+  pooled: true,
   async run(p, ctx) {
     try {
       return await probeBucket(p, ctx);
