@@ -3,6 +3,10 @@
  * 100 / 1,000 / 5,000 cheap items. Run by hand with `npm run bench` (see bench/README.md); never in `npm test`.
  *
  *   npm run bench -- [--runs 10] [--probe-runs 3] [--only startup,stack,scale] [--sizes 100,1000,5000] [--out bench/results.json]
+ *                    [--before /path/to/other/build/bin/sfdeploy.js]
+ *
+ * `--before` adds another build's stack runs (at its default and at --concurrency 64) to the interleaved stack
+ * rounds, for before/after figures taken under the same load.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +23,8 @@ interface Options {
   parts: Set<string>;
   sizes: number[];
   out: string;
+  /** Another build's bin/sfdeploy.js to run beside this one in the stack part. */
+  before: string | undefined;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -28,6 +34,7 @@ function parseArgs(argv: string[]): Options {
     parts: new Set(['startup', 'stack', 'scale']),
     sizes: [100, 1000, 5000],
     out: join(ROOT, 'bench', 'results.json'),
+    before: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const value = (): string => {
@@ -41,6 +48,7 @@ function parseArgs(argv: string[]): Options {
     else if (arg === '--only') o.parts = new Set(value().split(','));
     else if (arg === '--sizes') o.sizes = value().split(',').map(Number);
     else if (arg === '--out') o.out = resolve(value());
+    else if (arg === '--before') o.before = resolve(value());
     else throw new Error(`unknown option ${arg}`);
   }
   return o;
@@ -165,9 +173,9 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
   try {
     const checklist = join(ROOT, 'bench', 'stack-checklist.yaml');
     const logDir = join(scratch, 'stack-runs');
-    const sfdeploy = (extra: string[]): RunSpec => ({
+    const sfdeploy = (extra: string[], bin = SFDEPLOY): RunSpec => ({
       command: process.execPath,
-      args: [SFDEPLOY, 'check', checklist, '--ci', '--log-dir', logDir, ...extra],
+      args: [bin, 'check', checklist, '--ci', '--log-dir', logDir, ...extra],
       cwd: stack.repo,
       env: stack.env,
     });
@@ -194,8 +202,15 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
     const samples = await interleave(
       {
         'node -e 0': { command: process.execPath, args: ['-e', '0'] },
-        [`sfdeploy check (--concurrency 64)`]: sfdeploy(['--concurrency', '64']),
-        'sfdeploy check (default --concurrency 8)': sfdeploy([]),
+        'sfdeploy check (default --concurrency auto)': sfdeploy([]),
+        'sfdeploy check (--concurrency 8)': sfdeploy(['--concurrency', '8']),
+        'sfdeploy check (--concurrency 64)': sfdeploy(['--concurrency', '64']),
+        ...(o.before
+          ? {
+              'before: sfdeploy check (its default --concurrency 8)': sfdeploy([], o.before),
+              'before: sfdeploy check (--concurrency 64)': sfdeploy(['--concurrency', '64'], o.before),
+            }
+          : {}),
         'bash baseline': baseline,
       },
       o.runs,
@@ -206,17 +221,38 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
       SUMMARY_HEADER,
       Object.entries(s).map(([k, v]) => summaryRow(k, v)),
     );
-    const sf = s['sfdeploy check (--concurrency 64)']!;
-    const sf8 = s['sfdeploy check (default --concurrency 8)']!;
+    const sf = s['sfdeploy check (default --concurrency auto)']!;
+    const sf8 = s['sfdeploy check (--concurrency 8)']!;
+    const sf64 = s['sfdeploy check (--concurrency 64)']!;
     const bash = s['bash baseline']!;
     const speedup = bash.wallMs / sf.wallMs;
     const speedup8 = bash.wallMs / sf8.wallMs;
     // the same ratio run by run (each sfdeploy run against the baseline run next to it)
-    const pairRatios = samples['bash baseline']!.map((b, i) => b.wallMs / samples['sfdeploy check (--concurrency 64)']![i]!.wallMs);
-    log(
-      `baseline / sfdeploy wall: **${ratio(speedup)}** (median of pairs ${ratio(median(pairRatios))}; default concurrency ${ratio(speedup8)}; target ≥ 4×)`,
+    const pairRatios = samples['bash baseline']!.map(
+      (b, i) => b.wallMs / samples['sfdeploy check (default --concurrency auto)']![i]!.wallMs,
     );
+    const pairs = (a: string, b: string): number => median(samples[a]!.map((x, i) => x.wallMs / samples[b]![i]!.wallMs));
+    log(
+      `baseline / sfdeploy wall: **${ratio(speedup)}** (median of pairs ${ratio(median(pairRatios))}; at --concurrency 8 ${ratio(speedup8)}; target ≥ 4×)`,
+    );
+    log(
+      `--concurrency 64 / 8 wall: ${ratio(sf64.wallMs / sf8.wallMs)} (median of pairs ${ratio(pairs('sfdeploy check (--concurrency 64)', 'sfdeploy check (--concurrency 8)'))}; target ≤ 1×)`,
+    );
+    if (o.before) {
+      const b8 = 'before: sfdeploy check (its default --concurrency 8)';
+      const b64 = 'before: sfdeploy check (--concurrency 64)';
+      log(
+        `after / before wall: default ${ratio(sf.wallMs / s[b8]!.wallMs)} (median of pairs ${ratio(pairs('sfdeploy check (default --concurrency auto)', b8))}), ` +
+          `--concurrency 64 ${ratio(sf64.wallMs / s[b64]!.wallMs)} (median of pairs ${ratio(pairs('sfdeploy check (--concurrency 64)', b64))}); ` +
+          `before: 64 / 8 ${ratio(s[b64]!.wallMs / s[b8]!.wallMs)}`,
+      );
+    }
     log(`baseline / sfdeploy CPU: ${ratio(bash.cpuMs / sf.cpuMs)}\n`);
+    log(
+      `load average after these rounds: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+    );
     if (Object.keys(failures).length) log(`runs with a failed check: ${JSON.stringify(failures)}\n`);
 
     log(`### Where sfdeploy's time goes (${o.runs} interleaved runs each)\n`);
@@ -275,7 +311,8 @@ async function stackPart(o: Options, scratch: string): Promise<Record<string, un
       failures,
       breakdown: p,
       speedup,
-      speedupDefaultConcurrency: speedup8,
+      speedupConcurrency8: speedup8,
+      concurrency64Over8: sf64.wallMs / sf8.wallMs,
       pairRatios,
       cpuRatio: bash.cpuMs / sf.cpuMs,
       perCheck: medians,

@@ -65,7 +65,7 @@ export async function startStack(): Promise<Stack> {
     const api = (secure: boolean) => (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
       const url = req.url ?? '/';
       const cors: Record<string, string> =
-        req.headers.origin === 'https://app.socialflow.example' ? { 'access-control-allow-origin': req.headers.origin } : {};
+        req.headers.origin === 'https://app.socialflow.io' ? { 'access-control-allow-origin': req.headers.origin } : {};
       const hsts: Record<string, string> = secure ? { 'strict-transport-security': 'max-age=63072000; includeSubDomains' } : {};
       if (url === '/health') return sendJson(res, 200, { status: 'healthy', checks: { db: 'ok', redis: 'ok' } }, { ...cors, ...hsts });
       if (url === '/ready') return sendJson(res, 200, { ready: true }, hsts);
@@ -121,8 +121,8 @@ export async function startStack(): Promise<Stack> {
       RELEASE,
       SECRET_KEY: 'b7f2c9e4a1d8f3e6c5b0a9d2e7f4c1b8a3d6e9f2',
       JWT_SECRET_KEY: '3f9a1c7e5b2d8f4a6c0e9b3d7f1a5c8e2b6d0f4a9c3e7b1d5f8a2c6e0b4d9f3a',
-      STRIPE_API_KEY: 'sk_live_51Hb3nchM4rkK3yN0tR34l0000000000',
-      CORS_ORIGINS: 'https://app.socialflow.example,https://admin.socialflow.example',
+      STRIPE_API_KEY: 'sk_live_51Hb3nchM4rkK3yN0tR34lQ7v2Lx9Wd4',
+      CORS_ORIGINS: 'https://app.socialflow.io,https://admin.socialflow.io',
       DEBUG: 'false',
     };
     return { repo: repo.dir, env, stop };

@@ -37,7 +37,11 @@ const skipOption = (): Option =>
   new Option('--skip <selector>', 'skip these: item id, section:ID or tag:NAME (repeatable, comma-separated)')
     .argParser(collect)
     .default([]);
-const concurrencyOption = (): Option => new Option('--concurrency <n>', 'items run at once').default('8');
+const concurrencyOption = (): Option =>
+  new Option(
+    '--concurrency <n>',
+    'items run at once; auto: up to 8 of one kind (postgres, redis, s3: as their shared pool allows), 64 in all',
+  ).default('auto');
 const timeoutOption = (): Option => new Option('--timeout <duration>', "override every item's timeout (e.g. 5s)");
 const environmentOption = (): Option => new Option('--environment <name>', 'target environment (production, staging, ...)');
 const jsonOption = (): Option => new Option('--json', 'print JSON').default(false);

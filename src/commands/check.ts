@@ -92,16 +92,21 @@ export interface CheckHooks {
   watch?: RunContextInfo['watch'];
 }
 
+/** `--concurrency`: `auto` (the default, see RunOptions.concurrency) or a whole number 1-256. */
+function parseConcurrency(text: string): number | undefined {
+  if (text === 'auto') return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency expects auto or a whole number 1-256, got "${text}"`);
+  return n;
+}
+
 /** `sfdeploy check <name|path>`: run a checklist once and gate on the result (watch mode is commands/watch.ts). Returns the exit code. */
 export async function check(ref: string, opts: CheckOptions, io: CommandIO, hooks: CheckHooks = {}): Promise<number> {
   if (!isFormat(RUN_FORMATS, opts.format)) {
     throw new UsageError(`--format must be one of ${RUN_FORMATS.join(', ')}, got "${String(opts.format)}"`);
   }
   const format = runFormats[opts.format];
-  const concurrency = Number(opts.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
-    throw new UsageError(`--concurrency expects a whole number 1-256, got "${opts.concurrency}"`);
-  }
+  const concurrency = parseConcurrency(opts.concurrency);
   let timeoutMs: number | undefined;
   if (opts.timeout !== undefined) {
     timeoutMs = parseDuration(opts.timeout);

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Env, VarReading } from '../util/env.js';
+import type { SharedClients } from './shared.js';
 
 /** What a probe's `run` receives besides its parameters. */
 export interface ProbeContext {
@@ -28,6 +29,11 @@ export interface ProbeContext {
   ownPaths?: readonly string[] | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */
   wants?: readonly string[] | undefined;
+  /**
+   * The run's shared clients (connections reused by the items of one run, closed by the runner at its end); unset
+   * outside a run, where a probe opens and closes its own connection.
+   */
+  shared?: SharedClients | undefined;
 }
 
 /** Named values a probe observed; `expect:` conditions read them by dotted path. */
@@ -97,6 +103,11 @@ export interface Probe<S extends z.ZodType = z.ZodType> {
    * `check` calls it for the kinds a checklist uses while it reads git, the ledger and the environment.
    */
   warm?(): Promise<unknown>;
+  /**
+   * The probe's connections are shared by the items of a run (`ProbeContext.shared`): its pool bounds what the server
+   * sees, so the run's default limit of items of one kind at once does not apply to it.
+   */
+  pooled?: boolean;
   /**
    * The parameter values that are secrets (`auth.password`, a bearer token, credential headers): the run masks them
    * wherever they appear, as it masks secret variables. Passwords of URLs and DSNs in any parameter are found without it.

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { PlannedItem } from '../checklist/model.js';
 import { conditionPaths } from '../checklist/condition.js';
 import { ProbeError } from '../errors.js';
+import type { SharedClients } from '../probes/shared.js';
 import type { ProbeOutcome } from '../probes/types.js';
 import { formatDuration } from '../util/duration.js';
 import type { Env, VarReading } from '../util/env.js';
@@ -29,6 +30,8 @@ export interface AttemptOptions {
   lookupAll: (name: string) => VarReading[];
   unsetBecause?: ((name: string) => string | undefined) | undefined;
   now: () => Date;
+  /** The run's shared connections. */
+  shared?: SharedClients | undefined;
 }
 
 /** Runs a probe item: each attempt bounded by its timeout and the run's signal, retried while it fails. */
@@ -98,6 +101,7 @@ async function attemptProbe(item: PlannedItem, timeoutMs: number, o: AttemptOpti
         redact: o.redact,
         ownPaths: o.ownPaths,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
+        shared: o.shared,
       }),
       aborted,
     ]);

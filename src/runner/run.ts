@@ -3,11 +3,12 @@ import type { LoadedChecklist, PlannedItem } from '../checklist/model.js';
 import { lookupVar, lookupVarAll, unsetBecause } from '../checklist/interpolate.js';
 import type { Env } from '../util/env.js';
 import { InterruptedError } from '../errors.js';
+import { SharedClients } from '../probes/shared.js';
 import { redactDeep, type Redactor } from '../util/redact.js';
 import { executeProbe } from './attempt.js';
 import { summarize, Tally } from './gate.js';
 import { baseResult, immediateResult } from './judge.js';
-import { OrderedResults, Schedule } from './schedule.js';
+import { kindOf, OrderedResults, Schedule } from './schedule.js';
 import type { ItemResult, ItemStatus, ResultReason, RunContextInfo, RunListener, RunLog, Signoff } from './types.js';
 
 /** What a sign-off provider decides for a manual item; `error` when it cannot tell (the ledger is unreachable). */
@@ -29,7 +30,12 @@ export interface RunOptions {
   context: RunContextInfo;
   /** Items to run (see selectItems); the others are skipped. Undefined = all. */
   selected?: ReadonlySet<string> | undefined;
-  concurrency: number;
+  /**
+   * Probe items run at once. Unset, the run adapts: up to {@link ADAPTIVE_PER_KIND} items of one kind (what one
+   * server sees from a run; kinds whose connections the run shares are bounded by their pool instead) and
+   * {@link ADAPTIVE_TOTAL} in all, so kinds that wait on different servers overlap.
+   */
+  concurrency?: number | undefined;
   /** Overrides every item's timeout. */
   timeoutMs?: number | undefined;
   signoff: SignoffProvider;
@@ -47,6 +53,11 @@ export interface RunOptions {
   /** Applies waivers to the results of automated items (see signoff/waivers.ts); results are unchanged without it. */
   waive?: ((item: PlannedItem, result: ItemResult) => ItemResult) | undefined;
 }
+
+/** Items of one probe kind at once when the concurrency is not given: the former fixed default. */
+export const ADAPTIVE_PER_KIND = 8;
+/** Items in all at once when the concurrency is not given. */
+export const ADAPTIVE_TOTAL = 64;
 
 /** Runs a checklist: items concurrently within `needs`, manual items after their section's probes. */
 export async function runChecklist(o: RunOptions): Promise<RunLog> {
@@ -95,8 +106,13 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   const why = (name: string) => unsetBecause(name, o.unresolved ?? {}, o.env, o.checklist.vars);
   const stop = new AbortController();
   const signal = stop.signal;
+  const limit = o.concurrency ?? ADAPTIVE_TOTAL;
+  const perKind = o.concurrency === undefined ? ADAPTIVE_PER_KIND : limit;
+  const runningOfKind = new Map<string, number>();
+  const pooled = new Set(items.filter((it) => it.probe?.probe.pooled).map(kindOf));
+  const mayStart = (kind: string): boolean => pooled.has(kind) || (runningOfKind.get(kind) ?? 0) < perKind;
   // every running item listens to the run's signal: --concurrency 16 is not a listener leak
-  setMaxListeners(o.concurrency + 10, signal);
+  setMaxListeners(limit + 10, signal);
   const forward = (): void => stop.abort(o.signal.reason);
   if (o.signal.aborted) forward();
   else o.signal.addEventListener('abort', forward, { once: true });
@@ -104,8 +120,9 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
   let probesRunning = 0;
   let promptBusy = false;
   let interrupted = signal.aborted;
+  const shared = new SharedClients();
 
-  await new Promise<void>((resolveAll) => {
+  const ran = new Promise<void>((resolveAll) => {
     const onAbort = (): void => {
       interrupted = true;
       if (running.size === 0) resolveAll();
@@ -122,12 +139,15 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
       }
       schedule.decide((item) => immediateResult(item, wanted, results, now, why), finish);
       let item: PlannedItem | undefined;
-      while (probesRunning < o.concurrency && (item = schedule.nextProbe())) {
+      while (probesRunning < limit && (item = schedule.nextProbe(mayStart))) {
         const started = item;
+        const kind = kindOf(started);
         running.add(started.id);
         probesRunning++;
+        runningOfKind.set(kind, (runningOfKind.get(kind) ?? 0) + 1);
         void runProbeItem(started).finally(() => {
           probesRunning--;
+          runningOfKind.set(kind, runningOfKind.get(kind)! - 1);
           running.delete(started.id);
           settle();
         });
@@ -161,6 +181,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
         lookupAll,
         unsetBecause: why,
         now,
+        shared,
       });
       if (result === 'interrupted') return;
       finish(item, result);
@@ -199,6 +220,12 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
 
     settle();
   });
+  try {
+    await ran;
+  } finally {
+    // also when interrupted: the connections of abandoned probes close now, nothing keeps the process alive
+    await shared.close();
+  }
 
   o.signal.removeEventListener('abort', forward);
   log.finishedAt = now().toISOString();

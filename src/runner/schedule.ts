@@ -13,8 +13,8 @@ export class Schedule {
   private readonly unmetNeeds = new Map<string, number>();
   /** Waiting items whose immediate result (skip, missing variable) may have changed: all of them at first. */
   private readonly recheck: Set<PlannedItem>;
-  /** Waiting items whose needs are all finished, in checklist order. */
-  private readonly readyProbes: PlannedItem[] = [];
+  /** Waiting probe items whose needs are all finished, by kind, each in checklist order. */
+  private readonly readyProbes = new Map<string, PlannedItem[]>();
   private readonly readyManual: PlannedItem[] = [];
   private readonly independentIds: Set<string>;
   private independentLeft: number;
@@ -51,7 +51,7 @@ export class Schedule {
         this.waiting.delete(item.id);
         finish(item, result);
       } else if (this.unmetNeeds.get(item.id) === 0) {
-        const queue = item.manual ? this.readyManual : this.readyProbes;
+        const queue = item.manual ? this.readyManual : this.readyOfKind(kindOf(item));
         queue.splice(
           insertionPoint(queue, item.index, (q) => q.index),
           0,
@@ -61,9 +61,22 @@ export class Schedule {
     }
   }
 
-  /** The next probe item to start, if one is ready. */
-  nextProbe(): PlannedItem | undefined {
-    return this.take(this.readyProbes);
+  /**
+   * The next probe item to start, if one is ready: the first in checklist order among the kinds `mayStart` allows
+   * (a kind at its limit waits; the others go ahead).
+   */
+  nextProbe(mayStart: (kind: string) => boolean = () => true): PlannedItem | undefined {
+    let best: PlannedItem[] | undefined;
+    for (const [kind, queue] of this.readyProbes) {
+      if (queue.length && (!best || queue[0]!.index < best[0]!.index) && mayStart(kind)) best = queue;
+    }
+    return best ? this.take(best) : undefined;
+  }
+
+  private readyOfKind(kind: string): PlannedItem[] {
+    let queue = this.readyProbes.get(kind);
+    if (!queue) this.readyProbes.set(kind, (queue = []));
+    return queue;
   }
 
   /** The next manual item to ask about, once the probes that do not wait for a human are done. */
@@ -85,6 +98,11 @@ export class Schedule {
     if (item) this.waiting.delete(item.id);
     return item;
   }
+}
+
+/** The probe kind of an item, by which the runner limits how many of one kind run at once. */
+export function kindOf(item: PlannedItem): string {
+  return item.probe?.kind ?? '';
 }
 
 /**

@@ -90,7 +90,7 @@ describe('sfdeploy check', () => {
     expect((await check('all-pass.yaml', ['--format', 'xml'], ws.dir)).code).toBe(2);
     const conc = await check('all-pass.yaml', ['--concurrency', 'lots'], ws.dir);
     expect(conc).toMatchObject({ code: 2 });
-    expect(conc.stderr).toContain('--concurrency expects a whole number');
+    expect(conc.stderr).toContain('--concurrency expects auto or a whole number 1-256, got "lots"');
     const sel = await check('all-pass.yaml', ['--only', 'node-run'], ws.dir);
     expect(sel.code).toBe(2);
     expect(sel.stderr).toContain('"node-run" matches no item (did you mean "node-runs"?)');

@@ -101,7 +101,7 @@ export default defineProbe({
     }
     const authorization = authorizationHeader(p.auth, start);
     const concurrency = Math.min(p.concurrency, p.samples);
-    const client = await createClient({ insecure: p.insecure, ca, maxSockets: concurrency });
+    const client = await createClient({ insecure: p.insecure, ca, maxSockets: concurrency, shared: ctx.shared });
 
     const sampleOnce = async (index: number): Promise<Sample> => {
       const began = performance.now();

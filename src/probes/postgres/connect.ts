@@ -126,9 +126,10 @@ async function connectOnce(
     rejectAbort(aborted);
   };
   ctx.signal.addEventListener('abort', onAbort, { once: true });
-  client.once('end', () => ctx.signal.removeEventListener('abort', onAbort));
   try {
     await Promise.race([client.connect(), abortion]);
+    // from here the connection outlives this item's signal: withPostgres (pool.ts) binds it to each item that uses it
+    ctx.signal.removeEventListener('abort', onAbort);
     return client;
   } catch (e) {
     ctx.signal.removeEventListener('abort', onAbort);

@@ -5,8 +5,9 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
-import { closePostgres, connectPostgres, describePostgresError, resolveTarget } from './connect.js';
+import { describePostgresError, resolveTarget } from './connect.js';
 import { LIBPQ_TARGET_VARS } from './libpq.js';
+import { PgConnectError, withPostgres } from './pool.js';
 
 /** Rows kept in the `rows` observation. */
 export const MAX_ROWS = 100;
@@ -47,7 +48,7 @@ export default defineProbe({
   example: {},
   observations: {
     connected: 'true once connected (a failed connection fails the item with the reason)',
-    latency_ms: 'milliseconds to connect and run the query',
+    latency_ms: 'milliseconds to connect and run the query; on a connection an earlier item of the run opened, the query alone',
     server_version: 'the server version, such as "15.4"',
     server_version_num: 'the server version as a number, such as 150004',
     value: 'the first column of the first row (null when there is no row)',
@@ -57,6 +58,7 @@ export default defineProbe({
   },
   defaultCheck: 'connects and the query (default `select 1`) runs without error; give `expect:` to judge its result',
   warm: () => import('pg'),
+  pooled: true,
   async run(p, ctx) {
     if (p.url.trim() === '' && !LIBPQ_TARGET_VARS.some((name) => ctx.env[name])) {
       throw new Error(ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
@@ -71,56 +73,54 @@ export default defineProbe({
       return [at, ...fromEnv, ...target.notes].join('; ');
     };
     await import('pg'); // loading the driver is not the database's latency
-    const started = performance.now();
-    const client = await connectPostgres(target, ctx).catch((e: unknown) => {
-      throw e instanceof Error && !ctx.signal.aborted ? new Error(said(e.message)) : e;
-    });
-    try {
+    const sql = p.query ?? 'select 1';
+    let queryMs = 0;
+    let connectMs = 0;
+    let phase: 'version' | 'query' = 'version';
+    const { version, result } = await withPostgres(target, ctx, async (client, lease) => {
+      const started = performance.now();
+      connectMs = lease.connectMs;
+      phase = 'version';
       const version = await client.query<{ version: string; num: number }>(
         "select current_setting('server_version') as version, current_setting('server_version_num')::int as num",
       );
-      const sql = p.query ?? 'select 1';
-      let result;
-      try {
-        result = await client.query({ text: sql, values: p.params, rowMode: 'array' });
-      } catch (e) {
-        if (ctx.signal.aborted) throw e;
-        const message = describePostgresError(e, target, ctx.timeoutMs);
-        if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
-        throw new Error(`query failed on ${target.display}: ${message}`);
-      }
-      const latency = Math.round(performance.now() - started);
-      const last = Array.isArray(result) ? (result.at(-1) as typeof result) : result;
-      const names = (last.fields ?? []).map((f: { name: string }) => f.name);
-      const raw = (last.rows ?? []) as unknown[][];
-      const rows = raw.slice(0, MAX_ROWS).map((r) => rowObject(names, r));
-      const first = raw[0]?.[0];
-      const rowCount = typeof last.rowCount === 'number' ? last.rowCount : raw.length;
-      const serverVersion = String(version.rows[0]?.version ?? '').split(' ')[0]!;
-      return {
-        observations: {
-          connected: true,
-          latency_ms: latency,
-          server_version: serverVersion,
-          server_version_num: version.rows[0]?.num,
-          value: first === undefined ? null : plain(first),
-          rows,
-          row_count: rowCount,
-        },
-        problems: [],
-        summary: p.query
-          ? said(
-              `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.display} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`,
-            )
-          : said(`connected to PostgreSQL ${serverVersion} at ${target.display} in ${latency}ms`),
-      };
-    } catch (e) {
-      if (e instanceof ProbeError || (e instanceof Error && /^query /.test(e.message))) throw e;
+      phase = 'query';
+      const result = await client.query({ text: sql, values: p.params, rowMode: 'array' });
+      queryMs = performance.now() - started;
+      return { version, result };
+    }).catch((e: unknown) => {
       if (ctx.signal.aborted) throw new Error(`query to ${target.where} was aborted`);
-      throw new Error(said(describePostgresError(e, target, ctx.timeoutMs)));
-    } finally {
-      closePostgres(client);
-    }
+      if (e instanceof PgConnectError) throw new Error(said(e.message));
+      if (phase === 'version') throw new Error(said(describePostgresError(e, target, ctx.timeoutMs)));
+      const message = describePostgresError(e, target, ctx.timeoutMs);
+      if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
+      throw new Error(`query failed on ${target.display}: ${message}`);
+    });
+    const latency = Math.round(connectMs + queryMs);
+    const last = Array.isArray(result) ? (result.at(-1) as typeof result) : result;
+    const names = (last.fields ?? []).map((f: { name: string }) => f.name);
+    const raw = (last.rows ?? []) as unknown[][];
+    const rows = raw.slice(0, MAX_ROWS).map((r) => rowObject(names, r));
+    const first = raw[0]?.[0];
+    const rowCount = typeof last.rowCount === 'number' ? last.rowCount : raw.length;
+    const serverVersion = String(version.rows[0]?.version ?? '').split(' ')[0]!;
+    return {
+      observations: {
+        connected: true,
+        latency_ms: latency,
+        server_version: serverVersion,
+        server_version_num: version.rows[0]?.num,
+        value: first === undefined ? null : plain(first),
+        rows,
+        row_count: rowCount,
+      },
+      problems: [],
+      summary: p.query
+        ? said(
+            `${rowCount} row${rowCount === 1 ? '' : 's'} from ${target.display} in ${latency}ms${raw.length ? `, value ${JSON.stringify(plain(first))}` : ''}`,
+          )
+        : said(`connected to PostgreSQL ${serverVersion} at ${target.display} in ${latency}ms`),
+    };
   },
 });
 

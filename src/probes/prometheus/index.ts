@@ -65,7 +65,7 @@ export default defineProbe({
     const shown = maskUrl(p.url);
 
     const ca = await readCaFile(p.ca_file, ctx.cwd);
-    const client = await createClient({ insecure: p.insecure, ca, maxSockets: 1 });
+    const client = await createClient({ insecure: p.insecure, ca, maxSockets: 1, shared: ctx.shared });
     const authorization = authorizationHeader(p.auth, base);
     let answer;
     try {

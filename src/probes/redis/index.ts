@@ -74,57 +74,137 @@ export default defineProbe({
   },
   defaultCheck: 'PING answers PONG (no NOAUTH, WRONGPASS or LOADING), the dataset is loaded and every key in `queues` is a list or absent',
   warm: () => import('ioredis'),
+  pooled: true,
   async run(p, ctx) {
     const target = parseRedisUrl(p.url);
     p = withWanted(p, ctx.wants ?? []);
     const tls = target.tls ? await tlsOptions(p, target, ctx) : undefined;
-    const { Redis } = await import('ioredis');
-    const client = new Redis({
-      host: target.host,
-      port: target.port,
-      ...(tls ? { tls } : {}),
-      lazyConnect: true,
-      enableReadyCheck: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      reconnectOnError: () => false,
-      autoResubscribe: false,
-      disableClientInfo: true,
-      connectTimeout: ctx.timeoutMs,
-      commandTimeout: ctx.timeoutMs,
-    });
-    let socketError: Error | undefined;
-    client.on('error', (e: Error) => {
-      socketError = e;
-    });
-    const reads = limitReads(
-      MAX_READ_BYTES,
-      () => new ReadLimitError(target.where, MAX_READ_BYTES, 'not an answer a check needs: is it a redis server?'),
-    );
-    const stop = (): void => client.disconnect();
-    ctx.signal.addEventListener('abort', stop, { once: true });
-    try {
-      return await untilAborted(observe(client, p, target, reads), ctx.signal);
-    } catch (e) {
-      if (ctx.signal.aborted || e instanceof ProbeError) throw e;
-      const message = reads.exceeded()?.message ?? describeRedisError(e, target, socketError, ctx.timeoutMs);
-      throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
-    } finally {
-      ctx.signal.removeEventListener('abort', stop);
-      client.disconnect();
+    await import('ioredis');
+    for (let attempt = 1; ; attempt++) {
+      const { connection, reused, release } = await redisConnection(target, tls, ctx, attempt > 1);
+      try {
+        return await untilAborted(observe(connection, p, target), ctx.signal);
+      } catch (e) {
+        if (ctx.signal.aborted || e instanceof ProbeError) throw e;
+        // a shared connection the server closed since the last item (restart, CLIENT KILL), noticed or not yet
+        // ("Stream isn't writeable"): once more on a new one; a server's error reply or a timeout is the item's
+        const lost = !replyCode(e) && !(e instanceof Error && e.message === 'Command timed out');
+        if (reused && attempt === 1 && lost) continue;
+        const message = connection.reads.exceeded()?.message ?? describeRedisError(e, target, connection.socketError, ctx.timeoutMs);
+        throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
+      } finally {
+        release();
+      }
     }
   },
 });
 
-async function observe(client: RedisClient, p: RedisParams, target: RedisTarget, reads: ReturnType<typeof limitReads>) {
-  const notes: string[] = [];
-  const problems: string[] = [];
+/** A connection, connected and authenticated, with what was learnt on the way. */
+interface RedisConnection {
+  client: RedisClient;
+  reads: ReturnType<typeof limitReads>;
+  /** The last `error` event of the client (ioredis rejects commands with "Connection is closed." and emits the cause). */
+  socketError: Error | undefined;
+  authRequired: boolean;
+  notes: string[];
+}
+
+type TlsOptions = Awaited<ReturnType<typeof tlsOptions>>;
+
+/**
+ * The run's connection for this URL, TLS options and timeout (ioredis pipelines the commands of concurrent items on
+ * it), or the item's own outside a run. A connection that failed to open is dropped at once: an item that waited
+ * for another item's attempt makes its own; `fresh` replaces a shared connection found closed.
+ */
+async function redisConnection(
+  target: RedisTarget,
+  tls: TlsOptions | undefined,
+  ctx: ProbeContext,
+  fresh: boolean,
+): Promise<{ connection: RedisConnection; reused: boolean; release: () => void }> {
+  const shared = ctx.shared && !ctx.shared.closed ? ctx.shared : undefined;
+  if (!shared) {
+    const connection = await openRedis(target, tls, ctx);
+    return { connection, reused: false, release: () => connection.client.disconnect() };
+  }
+  const key = `redis ${JSON.stringify({ target, tls, timeoutMs: ctx.timeoutMs })}`;
+  for (let attempt = 1; ; attempt++) {
+    let mine = false;
+    const make = (): Promise<RedisConnection> => {
+      mine = true;
+      const opening = openRedis(target, tls, ctx);
+      opening.catch(() => undefined);
+      return opening;
+    };
+    // never waits for a connection still opening (the run is ending): it is closed once it opens, if it does
+    const close = (opening: Promise<RedisConnection>): void => void opening.then((c) => c.client.disconnect()).catch(() => undefined);
+    let entry = shared.get(key, make, close);
+    if (fresh && attempt === 1 && !mine) {
+      shared.drop(key, entry);
+      entry = shared.get(key, make, close);
+    }
+    try {
+      const connection = await untilAborted(entry, ctx.signal);
+      if (connection.client.status !== 'ready') throw new Error('the shared connection has closed');
+      return { connection, reused: !mine, release: () => undefined };
+    } catch (e) {
+      shared.drop(key, entry);
+      if (mine || ctx.signal.aborted || attempt > 1) throw e;
+    }
+  }
+}
+
+/** Connects, finds whether the server asks for credentials (a PING before AUTH), authenticates and selects the database. */
+async function openRedis(target: RedisTarget, tls: TlsOptions | undefined, ctx: ProbeContext): Promise<RedisConnection> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis({
+    host: target.host,
+    port: target.port,
+    ...(tls ? { tls } : {}),
+    lazyConnect: true,
+    enableReadyCheck: false,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    reconnectOnError: () => false,
+    autoResubscribe: false,
+    disableClientInfo: true,
+    connectTimeout: ctx.timeoutMs,
+    commandTimeout: ctx.timeoutMs,
+  });
+  const connection: RedisConnection = {
+    client,
+    reads: limitReads(
+      MAX_READ_BYTES,
+      () => new ReadLimitError(target.where, MAX_READ_BYTES, 'not an answer a check needs: is it a redis server?'),
+    ),
+    socketError: undefined,
+    authRequired: false,
+    notes: [],
+  };
+  client.on('error', (e: Error) => {
+    connection.socketError = e;
+  });
+  const stop = (): void => client.disconnect();
+  ctx.signal.addEventListener('abort', stop, { once: true });
+  try {
+    await untilAborted(authenticate(connection, target), ctx.signal);
+    return connection;
+  } catch (e) {
+    client.disconnect();
+    if (ctx.signal.aborted || e instanceof ProbeError) throw e;
+    const message = connection.reads.exceeded()?.message ?? describeRedisError(e, target, connection.socketError, ctx.timeoutMs);
+    throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
+  } finally {
+    ctx.signal.removeEventListener('abort', stop);
+  }
+}
+
+async function authenticate(connection: RedisConnection, target: RedisTarget): Promise<void> {
+  const { client, reads, notes } = connection;
   await client.connect();
   // nothing was sent yet (no AUTH, SELECT or CLIENT SETINFO at connect), so every reply byte is counted
   reads.add((client as unknown as { stream: Socket }).stream);
-
-  let authRequired = false;
   if (target.password !== undefined) {
     const before = await client.ping().then(
       () => undefined,
@@ -132,17 +212,22 @@ async function observe(client: RedisClient, p: RedisParams, target: RedisTarget,
     );
     if (before !== undefined && replyCode(before) !== 'NOAUTH')
       throw before instanceof Error ? before : new Error(`PING failed: ${JSON.stringify(before)}`);
-    authRequired = before !== undefined;
+    connection.authRequired = before !== undefined;
     try {
       if (target.username !== undefined) await client.auth(target.username, target.password);
       else await client.auth(target.password);
     } catch (e) {
-      if (authRequired || !/without any password configured|no password is set/i.test((e as Error).message)) throw e;
+      if (connection.authRequired || !/without any password configured|no password is set/i.test((e as Error).message)) throw e;
       notes.push('the URL has a password but the server requires none');
     }
   }
   if (target.db !== 0) await client.select(target.db);
+}
 
+async function observe(connection: RedisConnection, p: RedisParams, target: RedisTarget) {
+  const { client, authRequired } = connection;
+  const notes = [...connection.notes];
+  const problems: string[] = [];
   const started = performance.now();
   const pong = await client.ping();
   const latencyMs = Math.round((performance.now() - started) * 10) / 10;

@@ -9,7 +9,7 @@ import { untilAborted } from '../abort.js';
 import { formatDuration } from '../../util/duration.js';
 import { bool, int } from '../params.js';
 import { defineProbe, type ProbeContext } from '../types.js';
-import { createS3Client, maskAwsSecrets, type S3Module } from '../../aws/client.js';
+import { createS3Client, maskAwsSecrets, type S3ClientSettings, type S3Module } from '../../aws/client.js';
 import { describeS3Error, s3ErrorCode, type S3ErrorContext } from '../../aws/errors.js';
 import { analysePolicy } from './policy.js';
 
@@ -95,6 +95,7 @@ export default defineProbe({
   defaultCheck:
     'the bucket exists and is accessible; with `prefix`, at least one object is under it; with `write_test`, the canary round trip succeeds',
   warm: () => import('@aws-sdk/client-s3'),
+  pooled: true,
   async run(p, ctx) {
     try {
       return await probeBucket(p, ctx);
@@ -111,15 +112,18 @@ async function probeBucket(given: S3Params, ctx: ProbeContext) {
   const endpoint = parseEndpoint(p.endpoint);
   const where = endpoint ? endpoint.host : `s3.${p.region}.amazonaws.com`;
   const errorContext: S3ErrorContext = { bucket: p.bucket, where, region: p.region, timeoutMs: ctx.timeoutMs };
-  const { s3, client } = await createS3Client({
-    region: p.region,
-    endpoint,
-    forcePathStyle: p.force_path_style,
-    lookup: ctx.lookup,
-    maxAttempts: 1,
-    connectTimeoutMs: ctx.timeoutMs,
-    requestTimeoutMs: ctx.timeoutMs,
-  });
+  const { s3, client, own } = await s3Client(
+    {
+      region: p.region,
+      endpoint,
+      forcePathStyle: p.force_path_style,
+      lookup: ctx.lookup,
+      maxAttempts: 1,
+      connectTimeoutMs: ctx.timeoutMs,
+      requestTimeoutMs: ctx.timeoutMs,
+    },
+    ctx,
+  );
   const options = { abortSignal: ctx.signal };
   const raw = <T>(work: () => Promise<T>): Promise<T> => untilAborted(work(), ctx.signal);
   const call = async <T>(operation: string, work: () => Promise<T>): Promise<T> => {
@@ -222,7 +226,34 @@ async function probeBucket(given: S3Params, ctx: ProbeContext) {
 
     return { observations, problems, summary: summary.join('; ') };
   } finally {
-    client.destroy();
+    if (own) client.destroy();
+  }
+}
+
+/**
+ * The run's client for these settings and credentials (its keep-alive connections and resolved credentials serve
+ * every s3 item of the run), or the item's own outside a run.
+ */
+async function s3Client(
+  settings: S3ClientSettings,
+  ctx: ProbeContext,
+): Promise<Awaited<ReturnType<typeof createS3Client>> & { own: boolean }> {
+  const shared = ctx.shared && !ctx.shared.closed ? ctx.shared : undefined;
+  if (!shared) return { ...(await createS3Client(settings)), own: true };
+  const credentials = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'].map((name) =>
+    settings.lookup(name),
+  );
+  const key = `s3 ${JSON.stringify({ ...settings, endpoint: settings.endpoint?.href, lookup: credentials })}`;
+  const entry = shared.get(
+    key,
+    () => createS3Client(settings),
+    (made) => void made.then((m) => m.client.destroy()).catch(() => undefined),
+  );
+  try {
+    return { ...(await entry), own: false };
+  } catch (e) {
+    shared.drop(key, entry);
+    throw e;
   }
 }
 

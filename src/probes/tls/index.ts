@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
-import { readCaFile, daysUntil, formatName } from '../http/client.js';
+import { readCaFile, daysUntil, formatName, trustedContext } from '../http/client.js';
 import { describeCertificateError, describeNetworkError } from '../../util/network-error.js';
 import { int, port } from '../params.js';
 import { defineProbe } from '../types.js';
@@ -44,6 +44,7 @@ export default defineProbe({
     const tls = await import('node:tls');
     const { isIP } = await import('node:net');
     const extra = await readCaFile(p.ca_file, ctx.cwd);
+    const secureContext = extra ? await trustedContext(extra, ctx.shared) : undefined;
     const servername = p.servername ?? p.host;
     const where = `${isIP(p.host) === 6 ? `[${p.host}]` : p.host}:${p.port}`;
     const socket = await new Promise<import('node:tls').TLSSocket>((resolve, reject) => {
@@ -55,7 +56,7 @@ export default defineProbe({
         rejectUnauthorized: false,
         // the chain is judged by `authorized`; the host name separately below
         checkServerIdentity: () => undefined,
-        ...(extra ? { ca: [...tls.rootCertificates, extra.toString('utf8')] } : {}),
+        ...(secureContext ? { secureContext } : {}),
       });
       const onAbort = (): void => {
         s.destroy();

@@ -19,7 +19,7 @@ let dir: ReturnType<typeof tempDir>;
 
 beforeAll(async () => {
   const certs = await makeTestCertificates();
-  dir = tempDir({ 'ca.pem': certs.ca.cert });
+  dir = tempDir({ 'ca.pem': certs.ca.cert, 'other-ca.pem': certs.selfSigned.cert });
   const ok = (_req: unknown, res: { end(): void }) => res.end();
   [valid, expired, expiring, wrongHost, selfSigned, plain, silent] = await Promise.all([
     startHttpServer(ok, { tls: certs.valid }),
@@ -114,6 +114,18 @@ describe('tls probe', () => {
     const { item } = await runItems(items('good', valid.port) + items('soon', expiring.port), { cwd: dir.dir });
     expect(item('good').status).toBe('pass');
     expect(item('soon')).toMatchObject({ status: 'fail', message: expect.stringMatching(/^days_remaining >= 30 \(got [45]\)$/) });
+  });
+
+  it('in one run, items naming different CA files each trust only their own (the run keeps one TLS context per CA)', async () => {
+    const item = (id: string, caFile: string) =>
+      `      - id: ${id}\n        title: ${id}\n        probe:\n          kind: tls\n          host: 127.0.0.1\n          port: ${valid.port}\n          ca_file: ${caFile}\n`;
+    const { item: result } = await runItems(item('ours', 'ca.pem') + item('theirs', 'other-ca.pem') + item('ours-again', 'ca.pem'), {
+      cwd: dir.dir,
+      concurrency: 1,
+    });
+    expect(result('ours').observations?.valid).toBe(true);
+    expect(result('theirs').observations?.valid).toBe(false);
+    expect(result('ours-again').observations?.valid).toBe(true);
   });
 
   it('gives up on a server that accepts and never completes the handshake', async () => {
