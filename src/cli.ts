@@ -518,15 +518,20 @@ program
     await execute((io) => show(ref, opts, io));
   });
 
-try {
-  await program.parseAsync(process.argv);
-  debug = program.opts<{ debug?: boolean }>().debug ?? debug;
-} catch (e) {
-  if (e instanceof CommanderError) {
-    // bare `sfdeploy` shows the help as an error (exit 1, commander's convention); `--help` and `help` exit 0
-    process.exitCode =
-      e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.code === 'commander.help' ? e.exitCode : 2;
-  } else {
-    process.exitCode = reportError(e);
+/** Runs the command line; no top-level await, so the same code also builds as the CommonJS of the single executable. */
+async function main(): Promise<void> {
+  try {
+    await program.parseAsync(process.argv);
+    debug = program.opts<{ debug?: boolean }>().debug ?? debug;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // bare `sfdeploy` shows the help as an error (exit 1, commander's convention); `--help` and `help` exit 0
+      process.exitCode =
+        e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : e.code === 'commander.help' ? e.exitCode : 2;
+    } else {
+      process.exitCode = reportError(e);
+    }
   }
 }
+
+void main();
