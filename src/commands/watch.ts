@@ -90,6 +90,7 @@ async function loadDefinition(ref: string, opts: WatchOptions, io: CommandIO): P
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   return (
     await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+      cwd: io.cwd,
       env,
       environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
       aliases: io.config?.vars,
@@ -106,6 +107,7 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    cwd: io.cwd,
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
     aliases: io.config?.vars,

@@ -36,7 +36,7 @@ describe('composed checklists', () => {
     const [name] = readdirSync(tmp.path('runs'));
     const log = JSON.parse(readFileSync(join(tmp.path('runs'), name!), 'utf8')) as Record<string, unknown>;
     expect((log.items as { id: string }[]).map((i) => i.id)).toEqual(['node-runs']);
-    const dropAt = `${tmp.path('team.yaml')}:3:3`;
+    const dropAt = 'team.yaml:3:3';
     expect(log.dropped).toEqual([{ id: 'b-wiki', reason: 'release notes live in the wiki', location: dropAt }]);
 
     const md = await runCli(['report', 'latest', '--log-dir', 'runs'], { cwd: tmp.dir });
@@ -49,6 +49,41 @@ describe('composed checklists', () => {
     expect(html.stdout).toContain('release notes live in the wiki');
     const json = await runCli(['report', 'latest', '--format', 'json', '--log-dir', 'runs'], { cwd: tmp.dir });
     expect(JSON.parse(json.stdout)).toMatchObject({ dropped: [{ id: 'b-wiki', location: dropAt }] });
+  });
+
+  it('names included files relative to the working directory, absolute only outside it', async () => {
+    tmp = tempDir({
+      'base/base.yaml': BASE,
+      'base/loop.yaml': 'id: loop\ntitle: Loop\ninclude: [../team.yaml]\n',
+      'team.yaml':
+        'extends: ./base/base.yaml\ninclude: [./base/loop.yaml, ./base/gone.yaml]\ndrop:\n  node-runs: not ours\noverride:\n  b-wiki: { needs: [node-runs] }\nsections:\n  - id: base\n    title: Again\n    items:\n      - { id: again, title: Again, manual: { instructions: Look. } }\n',
+      'other/outside.yaml': 'id: out\ntitle: Out\ninclude: [./nope.yaml]\n',
+      'work/inside.yaml': 'extends: ../other/outside.yaml\n',
+    });
+    const team = tmp.path('team.yaml');
+    const expected = [
+      'base/loop.yaml:3:11 include[0]: include cycle: team.yaml → base/loop.yaml → team.yaml',
+      'team.yaml:6:21 sections[0].items[0].needs[0]: needs "node-runs", which is dropped at team.yaml:4:3 (not ours); override this item\'s needs or keep "node-runs"',
+      'team.yaml:2:29 include[1]: cannot read ./base/gone.yaml: no such file',
+      'team.yaml:8:9 sections[0].id: section "base" is already defined at base/base.yaml:4 (add items to it with another section id, or change its items with override:)',
+    ];
+    for (const args of [
+      ['check', 'team.yaml', '--ci', '--log-dir', 'runs'],
+      ['validate', 'team.yaml'],
+      ['check', team, '--ci'],
+    ]) {
+      const r = await runCli(args, { cwd: tmp.dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n').sort()).toEqual([...expected].sort());
+      expect(r.stderr).not.toContain(tmp.dir);
+    }
+    const outside = await runCli(['check', 'inside.yaml', '--ci'], { cwd: tmp.path('work') });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr.split('\n')).toEqual([
+      `${tmp.path('other/outside.yaml')}:3:11 include[0]: cannot read ./nope.yaml: no such file`,
+      'inside.yaml:1:1 sections: a checklist needs at least one section',
+      '',
+    ]);
   });
 
   it('a run log of a checklist that drops nothing has no dropped field', async () => {
