@@ -1,10 +1,21 @@
-import { applyConfig, findConfig, loadConfig } from '../config/config.js';
+import { join } from 'node:path';
+import { applyConfig, CONFIG_FILE, findConfig, loadConfig } from '../config/config.js';
+import { ChecklistError } from '../errors.js';
 import type { CommandIO } from './io.js';
 
-/** The IO with sfdeploy.config.yaml found, validated and its defaults filled into the environment. */
-export function withConfig(io: CommandIO): CommandIO {
+/**
+ * The IO with sfdeploy.config.yaml found, validated and its defaults filled into the environment.
+ * `replacesConfig` (`init --force`): the command rewrites the working directory's config, so when that is the one
+ * found and it does not load, the command runs without it instead of stopping.
+ */
+export function withConfig(io: CommandIO, replacesConfig = false): CommandIO {
   const file = findConfig(io.cwd, io.env);
   if (!file) return io;
-  const config = loadConfig(file);
-  return { ...io, env: applyConfig(io.env, config), config };
+  try {
+    const config = loadConfig(file);
+    return { ...io, env: applyConfig(io.env, config), config };
+  } catch (e) {
+    if (replacesConfig && e instanceof ChecklistError && file === join(io.cwd, CONFIG_FILE)) return io;
+    throw e;
+  }
 }
