@@ -29,6 +29,14 @@ export class RunLogStore {
     return (await this.store.putNew(this.keyOf(runId), text)) === 'created' ? 'uploaded' : 'already';
   }
 
+  /**
+   * Replaces a run log uploaded earlier with a later state of the same run: the watch-end notices are recorded in
+   * the last run log of a watch after that run was uploaded.
+   */
+  async update(runId: string, text: string): Promise<void> {
+    await this.store.replace(this.keyOf(runId), text);
+  }
+
   /** Every run log under the prefix; unreadable ones are warnings. */
   async read(): Promise<RunHistory> {
     const listed = (await this.store.list(keyUnder(this.store.location, 'runs/'))).filter((o) =>
