@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -156,8 +156,15 @@ describe('sfdeploy.config.yaml', () => {
     const r = await runCli(['runs'], { cwd: bad.dir, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `${join(bad.dir, 'sfdeploy.config.yaml')}:2:1 log_dri: unknown key "log_dri" (did you mean "log_dir"?)\n` +
-        `${join(bad.dir, 'sfdeploy.config.yaml')}:3:14 environment: expected a string, got a list\n`,
+      'sfdeploy.config.yaml:2:1 log_dri: unknown key "log_dri" (did you mean "log_dir"?)\n' +
+        'sfdeploy.config.yaml:3:14 environment: expected a string, got a list\n',
+    );
+    // found in a parent folder, outside the working directory: named in full
+    const below = join(bad.dir, 'deploy');
+    mkdirSync(below);
+    const fromBelow = await runCli(['runs'], { cwd: below, env });
+    expect(fromBelow.stderr.split('\n')[0]).toBe(
+      `${join(bad.dir, 'sfdeploy.config.yaml')}:2:1 log_dri: unknown key "log_dri" (did you mean "log_dir"?)`,
     );
   });
 });
