@@ -120,39 +120,30 @@ export class S3Objects {
    * ignores the condition (s3rver, old MinIO) overwrites instead — callers use keys that are unique per record.
    */
   async putNew(key: string, body: string, contentType = 'application/json'): Promise<PutResult> {
+    const { s3, client } = await this.connect();
+    const bytes = Buffer.from(body, 'utf8');
     try {
-      await this.put(key, body, contentType, true);
+      await this.call(
+        'PutObject',
+        () =>
+          client.send(
+            new s3.PutObjectCommand({
+              Bucket: this.location.bucket,
+              Key: key,
+              Body: bytes,
+              ContentType: contentType,
+              // Object Lock buckets require an integrity header on every put.
+              ContentMD5: createHash('md5').update(bytes).digest('base64'),
+              IfNoneMatch: '*',
+            }),
+          ),
+        ['PreconditionFailed', 'ConditionalRequestConflict'],
+      );
       return 'created';
     } catch (e) {
       if (e instanceof ExpectedS3Error) return 'exists';
       throw e;
     }
-  }
-
-  /** Writes `key` whether or not it exists (a versioned or Object Lock bucket keeps the earlier version). */
-  async replace(key: string, body: string, contentType = 'application/json'): Promise<void> {
-    await this.put(key, body, contentType, false);
-  }
-
-  private async put(key: string, body: string, contentType: string, onlyNew: boolean): Promise<void> {
-    const { s3, client } = await this.connect();
-    const bytes = Buffer.from(body, 'utf8');
-    await this.call(
-      'PutObject',
-      () =>
-        client.send(
-          new s3.PutObjectCommand({
-            Bucket: this.location.bucket,
-            Key: key,
-            Body: bytes,
-            ContentType: contentType,
-            // Object Lock buckets require an integrity header on every put.
-            ContentMD5: createHash('md5').update(bytes).digest('base64'),
-            ...(onlyNew ? { IfNoneMatch: '*' } : {}),
-          }),
-        ),
-      onlyNew ? ['PreconditionFailed', 'ConditionalRequestConflict'] : [],
-    );
   }
 
   private endpoint(): URL | undefined {

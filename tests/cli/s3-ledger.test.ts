@@ -300,8 +300,25 @@ describe('--log-store', () => {
       .map((f) => JSON.parse(readFileSync(join(w.path('runs'), f), 'utf8')) as RunLog);
     expect(local.length).toBeGreaterThanOrEqual(2);
     expect(local.at(-1)!.notifications?.map((n) => n.event)).toEqual(['watch-end']);
-    expect(await keys('logs-watch/')).toEqual(local.map((l) => `logs-watch/runs/${l.runId}.json`));
-    for (const l of local) expect(JSON.parse(await body(`logs-watch/runs/${l.runId}.json`))).toEqual(l);
+    const final = local.at(-1)!;
+    // the store only creates: each run as uploaded when it ended, and the last one's later state beside it
+    expect(await keys('logs-watch/')).toEqual(
+      [...local.map((l) => `logs-watch/runs/${l.runId}.json`), `logs-watch/runs/${final.runId}.watch-end.json`].sort(),
+    );
+    for (const l of local.slice(0, -1)) expect(JSON.parse(await body(`logs-watch/runs/${l.runId}.json`))).toEqual(l);
+    expect((JSON.parse(await body(`logs-watch/runs/${final.runId}.json`)) as RunLog).notifications ?? []).toEqual([]);
+    expect(JSON.parse(await body(`logs-watch/runs/${final.runId}.watch-end.json`))).toEqual(final);
+    // a reader of the store alone takes the later state, once
+    const fresh = tempDir();
+    cleanups.push(fresh.remove);
+    const shown = await runCli(['show', final.runId, '--log-store', store, '--format', 'json'], { cwd: fresh.dir, env: awsEnv() });
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(final);
+    const listed = await runCli(['runs', '--log-store', store, '--json'], { cwd: fresh.dir, env: awsEnv() });
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split(final.runId).length - 1).toBe(1);
 
     // Interrupted between runs (Ctrl-C): the same.
     rmSync(w.path('runs'), { recursive: true });
@@ -318,7 +335,7 @@ describe('--log-store', () => {
     const [name] = readdirSync(w.path('runs')).filter((f) => f.endsWith('.json'));
     const last = JSON.parse(readFileSync(join(w.path('runs'), name!), 'utf8')) as RunLog;
     expect(last.notifications?.map((n) => n.event)).toEqual(['watch-end']);
-    expect(JSON.parse(await body(`logs-watch-stopped/runs/${last.runId}.json`))).toEqual(last);
+    expect(JSON.parse(await body(`logs-watch-stopped/runs/${last.runId}.watch-end.json`))).toEqual(last);
   });
 
   it('uploads an interrupted run (Ctrl-C); a second Ctrl-C during a hanging upload queues it for sync', async () => {
