@@ -112,7 +112,7 @@ function tuneV8(args: readonly string[]): void {
 }
 tuneV8(ownArgs.slice(2));
 
-async function execute(action: (io: CommandIO) => Promise<number>, handleSignals = false): Promise<void> {
+async function execute(action: (io: CommandIO) => Promise<number>, handleSignals = false, replacesConfig = false): Promise<void> {
   const controller = new AbortController();
   const lastSteps: (() => void)[] = [];
   let signals = 0;
@@ -138,7 +138,7 @@ async function execute(action: (io: CommandIO) => Promise<number>, handleSignals
   }
   try {
     const { withConfig } = await import('./commands/configured-io.js');
-    process.exitCode = await action(withConfig(processIO(controller.signal, lastSteps)));
+    process.exitCode = await action(withConfig(processIO(controller.signal, lastSteps), replacesConfig));
   } catch (e) {
     process.exitCode = reportError(e);
   } finally {
@@ -244,7 +244,7 @@ program
   .option('--force', 'overwrite files that exist and differ', false)
   .action(async (opts) => {
     const { init } = await import('./commands/init.js');
-    await execute((io) => init(opts, io));
+    await execute((io) => init(opts, io), false, opts.force === true);
   });
 
 program

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { displayPath } from '../util/display-path.js';
 import { PACKAGE_ROOT } from '../util/package-root.js';
 import { dirname, join, resolve } from 'node:path';
 import type { Document, LineCounter } from 'yaml';
@@ -52,6 +53,8 @@ export interface Composition {
 
 export interface ComposeOptions {
   environment?: string | null | undefined;
+  /** Files inside it are named relative to it in messages, trails and drop locations. */
+  cwd?: string | undefined;
 }
 
 interface Src {
@@ -117,7 +120,9 @@ export function composeChecklist(root: YamlSource, options: ComposeOptions): Com
   const problems: Problem[] = [];
   const hashes = [createHash('sha256').update(root.bytes).digest('hex')];
   const rootSrc: Src = { file: root.file, doc: root.doc, lines: root.lines };
-  const tree = build(root, [resolve(root.file)], { problems, hashes, files: 1 });
+  const cwd = options.cwd;
+  const shown = (file: string): string => (cwd ? displayPath(file, cwd) : file);
+  const tree = build(root, [resolve(root.file)], { problems, hashes, files: 1, shown });
 
   const environmentSkip: string[] = [];
   const overlay = options.environment ? tree.envs.get(options.environment) : undefined;
@@ -193,6 +198,8 @@ function locateInItem(
 
 interface BuildContext {
   problems: Problem[];
+  /** A file as messages name it. */
+  shown: (file: string) => string;
   hashes: string[];
   /** Files read so far, the root included. */
   files: number;
@@ -210,7 +217,7 @@ function build(source: YamlSource, stack: string[], ctx: BuildContext): Tree {
   const place = (path: ModelPath): Place => ({ src, path });
   const where = (path: ModelPath, key?: string): string => {
     const pos = locate(src.doc, src.lines, path, key);
-    return `${src.file}:${pos.line}:${pos.col}`;
+    return `${ctx.shown(src.file)}:${pos.line}:${pos.col}`;
   };
   const problem = (path: ModelPath, message: string, key?: string): void => {
     const pos = locate(src.doc, src.lines, path, key);
@@ -244,7 +251,7 @@ function build(source: YamlSource, stack: string[], ctx: BuildContext): Tree {
       return;
     }
     if (stack.includes(target)) {
-      problem(refPath, `include cycle: ${[...stack, target].join(' → ')}`);
+      problem(refPath, `include cycle: ${[...stack, target].map(ctx.shown).join(' → ')}`);
       return;
     }
     if (stack.length >= MAX_DEPTH) {
@@ -313,7 +320,7 @@ function build(source: YamlSource, stack: string[], ctx: BuildContext): Tree {
           const p = locate(prior.place.src.doc, prior.place.src.lines, [...prior.place.path, 'id']);
           problem(
             ['sections', s, 'id'],
-            `section "${String(raw.id)}" is already defined at ${prior.place.src.file}:${p.line} (add items to it with another section id, or change its items with override:)`,
+            `section "${String(raw.id)}" is already defined at ${ctx.shown(prior.place.src.file)}:${p.line} (add items to it with another section id, or change its items with override:)`,
           );
         }
         const items = Array.isArray(raw.items)

@@ -8,6 +8,7 @@ import type { LoadedChecklist } from './model.js';
 import { partialDefinition, planItems, reportIssues } from './plan.js';
 import { checklistSchema, type ChecklistDefinition } from './schema.js';
 import { fileProblem, parseChecklistSource, readChecklistBytes } from './source.js';
+import { displayPath } from '../util/display-path.js';
 import type { Env } from '../util/env.js';
 import type { VarDeclaration } from './interpolate.js';
 
@@ -19,15 +20,37 @@ export interface LoadOptions {
   aliases?: Record<string, string[]> | undefined;
   /** Variables an unresolved `${OTHER}` left unset, with the references (see commands/env-files.ts). */
   references?: Readonly<Record<string, string>> | undefined;
+  /** The working directory: problems, trails and drop locations name the files inside it relative to it. */
+  cwd?: string | undefined;
 }
 
 /** Reads, parses and validates a checklist file. Throws ChecklistError with every problem located. */
 export async function loadChecklistFile(file: string, options: LoadOptions): Promise<LoadedChecklist> {
-  return parseChecklist(await readChecklistBytes(file), file, options);
+  let bytes: Buffer;
+  try {
+    bytes = await readChecklistBytes(file);
+  } catch (e) {
+    throw shownFrom(e, options.cwd);
+  }
+  return parseChecklist(bytes, file, options);
 }
 
 /** Parses and validates checklist source. Throws ChecklistError with every problem located. */
 export function parseChecklist(source: Buffer | string, file: string, options: LoadOptions): LoadedChecklist {
+  try {
+    return parseChecklistUnshown(source, file, options);
+  } catch (e) {
+    throw shownFrom(e, options.cwd);
+  }
+}
+
+/** A ChecklistError whose files inside `cwd` are named relative to it; any other error as it is. */
+function shownFrom(e: unknown, cwd: string | undefined): unknown {
+  if (!cwd || !(e instanceof ChecklistError)) return e;
+  return new ChecklistError(e.problems.map((p) => ({ ...p, file: displayPath(p.file, cwd) })));
+}
+
+function parseChecklistUnshown(source: Buffer | string, file: string, options: LoadOptions): LoadedChecklist {
   const src = parseChecklistSource(source, file);
   const { bytes, doc, lines, problems: yamlProblems } = src;
   let data = src.data;
@@ -35,7 +58,7 @@ export function parseChecklist(source: Buffer | string, file: string, options: L
     throw new ChecklistError([fileProblem(file, `expected a mapping with id, title and sections, got ${describeValue(data)}`)]);
   }
   const composition = isComposed(data as Record<string, unknown>)
-    ? composeChecklist({ ...src, file }, { environment: options.environment })
+    ? composeChecklist({ ...src, file }, { environment: options.environment, cwd: options.cwd })
     : undefined;
   if (composition) data = composition.data;
   const where = (path: ModelPath, key?: string): SourcePlace =>

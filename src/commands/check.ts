@@ -118,6 +118,7 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   const env = loaded.env;
   for (const line of loaded.unresolved) io.stderr.write(`warning: ${line}\n`);
   const checklist = await loadChecklistFile(file, {
+    cwd: io.cwd,
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
     aliases: io.config?.vars,

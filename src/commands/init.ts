@@ -4,7 +4,7 @@ import { PACKAGE_ROOT } from '../util/package-root.js';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseChecklist } from '../checklist/load.js';
 import type { LoadedChecklist } from '../checklist/model.js';
-import { CONFIG_FILE } from '../config/config.js';
+import { CONFIG_FILE, loadConfig } from '../config/config.js';
 import { ChecklistError, UsageError } from '../errors.js';
 import { BUNDLED_NAMES, displayPath, type CommandIO } from './io.js';
 import { makeDirectory } from '../util/make-directory.js';
@@ -64,7 +64,8 @@ export async function init(opts: InitOptions, io: CommandIO): Promise<number> {
   };
 
   for (const file of checklists) await put(file);
-  await put({ path: join(io.cwd, CONFIG_FILE), content: configText(folder) });
+  const configFile = join(io.cwd, CONFIG_FILE);
+  await put({ path: configFile, content: configText(folder), ...brokenConfigNote(configFile, opts.force) });
   // The variables come from the checklists as they now are on disk (a kept file is the team's own).
   const loaded: LoadedChecklist[] = [];
   const warnings: string[] = [];
@@ -89,6 +90,18 @@ export async function init(opts: InitOptions, io: CommandIO): Promise<number> {
       `The checklists in ${folder}/ are yours: commit them; \`npx sfdeploy validate\` checks them.\n`,
   );
   return 0;
+}
+
+/** `--force` over a config that does not load: the line that replaces it says so (withConfig let the run go on). */
+function brokenConfigNote(file: string, force: boolean): { note?: string } {
+  if (!force || !existsSync(file)) return {};
+  try {
+    loadConfig(file);
+    return {};
+  } catch (e) {
+    if (!(e instanceof ChecklistError)) throw e;
+    return { note: `it did not load: ${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}` };
+  }
 }
 
 function checklistFiles(template: Template, dir: string, cwd: string): PlannedFile[] {

@@ -7,6 +7,7 @@ import type { SfdeployConfig } from '../config/config.js';
 import type { Env } from '../util/env.js';
 import { UsageError } from '../errors.js';
 import { makeDirectory } from '../util/make-directory.js';
+import { displayPath } from '../util/display-path.js';
 
 /** Everything a command may touch of the outside world; only cli.ts builds it from `process`. */
 export interface CommandIO {
@@ -60,11 +61,7 @@ export function resolveChecklist(ref: string, cwd: string, teamDir?: string): st
   return asPath;
 }
 
-/** Shows a path relative to the working directory when it is inside it. */
-export function displayPath(file: string, cwd: string): string {
-  const rel = file.startsWith(`${cwd}/`) ? file.slice(cwd.length + 1) : file;
-  return rel;
-}
+export { displayPath };
 
 /** Writes a command's `--output` file, creating its folder; any failure is one usage-error line. Returns the path shown. */
 export async function writeOutputFile(output: string, text: string, cwd: string): Promise<string> {

@@ -116,7 +116,7 @@ function windowBounds(text: string): { from?: string; to?: string } {
 async function readConditions(run: RunLog, io: CommandIO): Promise<{ conditions: Map<string, Condition[]>; from: string }> {
   const shown = displayPath(run.checklist.path, io.cwd);
   try {
-    const checklist = await loadChecklistFile(run.checklist.path, { env: io.env });
+    const checklist = await loadChecklistFile(run.checklist.path, { cwd: io.cwd, env: io.env });
     const conditions = new Map(checklist.items.map((i) => [i.id, i.probe?.conditions ?? []]));
     if (checklist.sha256 !== run.checklist.sha256) {
       io.stderr.write(`warning: ${shown} changed since the runs were recorded: its thresholds may not be the ones they were judged by\n`);

@@ -71,7 +71,7 @@ export async function serve(ref: string, opts: ServeOptions, io: CommandIO): Pro
   if (!/^[a-z0-9-]+$/.test(header)) throw new UsageError(`--identity-header expects a header name, got "${opts.identityHeader}"`);
 
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { cwd: io.cwd, env });
   const git = await readGitState(io.cwd);
   const redact = createRedactor(env, checklist.secretNames);
   const target: Target = { checklist: checklist.definition.id, ...resolveTarget(opts, env, git.describe, redact) };

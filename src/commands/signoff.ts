@@ -67,6 +67,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   if (!batch && !itemIds.length) throw new UsageError('name the items to sign, or choose them with --section, --tag or --all-pending');
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    cwd: io.cwd,
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
     aliases: io.config?.vars,

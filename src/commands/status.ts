@@ -51,6 +51,7 @@ export interface ItemStatusRow {
 export async function status(ref: string, opts: StatusOptions, io: CommandIO): Promise<number> {
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    cwd: io.cwd,
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
     aliases: io.config?.vars,

@@ -15,7 +15,7 @@ export async function validate(files: string[], opts: { envFile: string[]; var: 
   for (const file of paths) {
     const shown = displayPath(file, io.cwd);
     try {
-      const checklist = await loadChecklistFile(file, { env, aliases: io.config?.vars });
+      const checklist = await loadChecklistFile(file, { cwd: io.cwd, env, aliases: io.config?.vars });
       const manual = checklist.items.filter((it) => it.manual).length;
       io.stdout.write(
         `${c.green('✔')} ${shown} ${c.dim(`${checklist.definition.id}: ${checklist.items.length} items, ${checklist.items.length - manual} automated, ${manual} manual`)}\n`,

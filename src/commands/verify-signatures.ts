@@ -44,7 +44,7 @@ export async function reportSignatures(
 ): Promise<boolean> {
   const byChecklist = new Map<string, SignatureRules>();
   for (const ref of opts.checklist ?? []) {
-    const loaded = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+    const loaded = await loadChecklistFile(resolveChecklist(ref, io.cwd), { cwd: io.cwd, env });
     byChecklist.set(loaded.definition.id, new SignatureRules(signaturePolicy(loaded, env, io.cwd), loaded.definition.roles));
   }
   const fallbackFile = opts.allowedSigners ?? (env.SFDEPLOY_ALLOWED_SIGNERS?.trim() || undefined);

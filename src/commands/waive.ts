@@ -46,7 +46,7 @@ export async function waive(ref: string, itemIds: string[], opts: WaiveOptions, 
     }
   } else if (opts.expires !== undefined) throw new UsageError('--expires goes with a new waiver, not with --withdraw');
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
-  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { env });
+  const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd), { cwd: io.cwd, env });
   checkRoleOption(checklist.definition, opts.role);
   const items = pickAutomated(checklist, itemIds);
   const git = await readGitState(io.cwd);

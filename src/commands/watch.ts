@@ -2,7 +2,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import { loadChecklistFile } from '../checklist/load.js';
 import type { ChecklistDefinition } from '../checklist/schema.js';
 import { selectItems } from '../checklist/select.js';
-import { UsageError } from '../errors.js';
+import { StoreError, UsageError } from '../errors.js';
 import { latencyObservations } from '../util/observations.js';
 import type { RunLog } from '../runner/types.js';
 import { formatDuration, MAX_TIMER_MS, parseDuration, TOO_LONG_FOR_A_TIMER } from '../util/duration.js';
@@ -20,6 +20,7 @@ import type { NotificationRecord } from '../runner/types.js';
 import { writeFileAtomic } from '../util/atomic-file.js';
 import { resolveLogDir } from '../runlog/history.js';
 import { parseRunLog } from '../runlog/read.js';
+import { resolveLogStore } from '../runlog/store.js';
 import { newRunId } from '../runlog/write.js';
 import { createRedactor } from '../util/redact.js';
 import { LiveWatchView, MIN_LIVE_COLUMNS } from '../reporters/watch-live.js';
@@ -90,6 +91,7 @@ async function loadDefinition(ref: string, opts: WatchOptions, io: CommandIO): P
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   return (
     await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+      cwd: io.cwd,
       env,
       environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
       aliases: io.config?.vars,
@@ -106,6 +108,7 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const env = buildEnv(io.env, io.cwd, opts.envFile, opts.var);
   const checklist = await loadChecklistFile(resolveChecklist(ref, io.cwd, io.config?.checklists), {
+    cwd: io.cwd,
     env,
     environment: opts.environment ?? env.SFDEPLOY_ENVIRONMENT,
     aliases: io.config?.vars,
@@ -256,7 +259,15 @@ async function runWatch(ref: string, opts: WatchOptions, phases: WatchPhase[], i
         },
       },
     });
-    if (notifications.length) await appendNotifications(logPath, notifications);
+    if (notifications.length) {
+      const text = await appendNotifications(logPath, notifications);
+      // the run was uploaded when it ended; the store copy gets the outcome too (a queued upload reads the file later)
+      const store = resolveLogStore(opts.logStore, env);
+      await store?.update(last.runId, text).catch((e: unknown) => {
+        if (!(e instanceof StoreError)) throw e;
+        io.stderr.write(`warning: the watch-end notices were not copied to the log store: ${e.message}; the local run log has them\n`);
+      });
+    }
   }
   if (runs.some((r) => r.log.summary.verdict === 'failed')) return 1;
   return stopReason === 'interrupted' ? 130 : 0;
@@ -270,10 +281,12 @@ function nextStart(next: number, everyMs: number): number {
   return at;
 }
 
-/** Adds deliveries to a finished run log on disk (the watch-end notice is sent after its last run was written). */
-async function appendNotifications(file: string, records: NotificationRecord[]): Promise<void> {
+/** Adds deliveries to a finished run log on disk (the watch-end notice is sent after its last run was written); returns the new text. */
+async function appendNotifications(file: string, records: NotificationRecord[]): Promise<string> {
   const log = parseRunLog(await readFile(file, 'utf8'), file);
-  await writeFileAtomic(file, `${JSON.stringify({ ...log, notifications: [...(log.notifications ?? []), ...records] }, null, 2)}\n`);
+  const text = `${JSON.stringify({ ...log, notifications: [...(log.notifications ?? []), ...records] }, null, 2)}\n`;
+  await writeFileAtomic(file, text);
+  return text;
 }
 
 const clock = (iso: string): string => iso.slice(11, 19) + 'Z';

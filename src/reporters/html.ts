@@ -163,6 +163,13 @@ export function renderHtmlReceipt(r: Receipt): string {
     }
     body.push('</tbody></table>');
   }
+  if (r.dropped.length) {
+    body.push('</section><section><h2>Dropped items</h2>');
+    body.push('<p class="dim">Items of an extended or included checklist that this checklist dropped: they did not run.</p>');
+    body.push('<table class="signoffs"><thead><tr><th>Item</th><th>Reason</th><th>Dropped at</th></tr></thead><tbody>');
+    for (const d of r.dropped) body.push(`<tr><td>${code(d.id)}</td><td>${e(d.reason)}</td><td>${code(d.location)}</td></tr>`);
+    body.push('</tbody></table>');
+  }
   body.push(`</section><footer>Generated from run log ${code(r.runId)} (${e(r.checklist.path)}).</footer>`);
   return htmlPage(`Sign-off receipt: ${r.checklist.title} (${r.runId})`, STYLE, body.filter(Boolean));
 }

@@ -100,6 +100,11 @@ export function renderMarkdownReceipt(r: Receipt): string {
     ]);
     out.push(...mdTable(['Item', 'State', 'Waived by', 'Role', 'Reason', 'Covers', 'Ledger record'], rows), '');
   }
+  if (r.dropped.length) {
+    out.push('## Dropped items', '', 'Items of an extended or included checklist that this checklist dropped: they did not run.', '');
+    const rows = r.dropped.map((d) => [mdCode(d.id), mdCode(d.reason), mdCode(d.location)]);
+    out.push(...mdTable(['Item', 'Reason', 'Dropped at'], rows), '');
+  }
   out.push(`_Generated from run log ${mdCode(r.runId)}._`);
   return `${out.join('\n')}\n`;
 }

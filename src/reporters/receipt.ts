@@ -61,6 +61,8 @@ export interface Receipt {
   signoffs: ReceiptSignoff[];
   /** Waivers the run applied or found expired. */
   waivers: ReceiptWaiver[];
+  /** Items of an extended or included checklist that were dropped (`drop:`), so they did not run. */
+  dropped: NonNullable<RunLog['dropped']>;
   /** Hash of the sign-off ledger head the run relied on; null when none was recorded. */
   ledgerHead: string | null;
 }
@@ -118,6 +120,7 @@ export function buildReceipt(log: RunLog): Receipt {
     sections,
     signoffs,
     waivers,
+    dropped: log.dropped ?? [],
     ledgerHead: ctx.ledgerHead ?? null,
   };
 }

@@ -6,10 +6,14 @@ import { UsageError } from '../errors.js';
 import { parseRunLog, RUN_FILE, type RunHistory } from './read.js';
 
 const READ_CONCURRENCY = 16;
+/** The later state of a run log (a watch's last run with its watch-end notices), beside `<run-id>.json`. */
+const FINAL_SUFFIX = '.watch-end.json';
 
 /**
  * The team's run history on S3: `<prefix>/runs/<run-id>.json`, each the finished (or interrupted) run log,
- * created once with `If-None-Match: *`.
+ * created once with `If-None-Match: *`; a watch's last run also has `<run-id>.watch-end.json`, its run log with the
+ * watch-end notices, created once too, which readers take in its place. Nothing is ever overwritten, so the store
+ * works under the IAM policy that allows only creating puts (docs/team-ledger.md).
  */
 export class RunLogStore {
   readonly location: string;
@@ -29,11 +33,24 @@ export class RunLogStore {
     return (await this.store.putNew(this.keyOf(runId), text)) === 'created' ? 'uploaded' : 'already';
   }
 
+  /**
+   * Records a later state of a run uploaded earlier, beside it (`<run-id>.watch-end.json`, created once): the
+   * watch-end notices are added to the last run log of a watch after that run was uploaded.
+   */
+  async update(runId: string, text: string): Promise<void> {
+    await this.store.putNew(keyUnder(this.store.location, `runs/${runId}${FINAL_SUFFIX}`), text);
+  }
+
   /** Every run log under the prefix; unreadable ones are warnings. */
   async read(): Promise<RunHistory> {
-    const listed = (await this.store.list(keyUnder(this.store.location, 'runs/'))).filter((o) =>
-      RUN_FILE.test(o.key.slice(o.key.lastIndexOf('/') + 1)),
-    );
+    const all = await this.store.list(keyUnder(this.store.location, 'runs/'));
+    const keys = new Set(all.map((o) => o.key));
+    const listed = all
+      .filter((o) => RUN_FILE.test(o.key.slice(o.key.lastIndexOf('/') + 1)))
+      .map((o) => {
+        const final = o.key.replace(/\.json$/, FINAL_SUFFIX);
+        return keys.has(final) ? { ...o, key: final } : o;
+      });
     const warnings: string[] = [];
     const runs = await mapLimit(listed, READ_CONCURRENCY, async (o) => {
       const where = `s3://${this.store.location.bucket}/${o.key}`;

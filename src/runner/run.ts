@@ -81,6 +81,7 @@ export async function runChecklist(o: RunOptions): Promise<RunLog> {
     items: [],
     summary: summarize([], items.length, false),
   };
+  if (o.checklist.dropped.length) log.dropped = redactDeep(o.checklist.dropped, o.redact);
   const ordered = new OrderedResults();
   log.items = ordered.results;
   const emit = <K extends keyof RunListener>(hook: K, ...args: Parameters<NonNullable<RunListener[K]>>): void => {

@@ -1,3 +1,4 @@
+import type { DroppedItem } from '../checklist/compose.js';
 import type { PlannedItem } from '../checklist/model.js';
 
 export const STATUSES = ['pass', 'fail', 'warn', 'error', 'skip', 'pending', 'signed', 'waived'] as const;
@@ -149,6 +150,8 @@ export interface RunLog {
   summary: RunSummary;
   /** Webhook deliveries made about this run (absent when none were configured). */
   notifications?: NotificationRecord[] | undefined;
+  /** Items of an extended or included checklist removed with `drop:`: id, reason, where (absent when none were). */
+  dropped?: DroppedItem[] | undefined;
 }
 
 /** Reporter hooks; all optional. The runner calls them, reporters format. */

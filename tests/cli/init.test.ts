@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
@@ -55,6 +55,38 @@ describe('sfdeploy init', () => {
     expect(template.code).toBe(2);
     expect(template.stderr).toMatch(/--template.*rails.*social-flow, web-service, minimal/);
     expect(readdirSync(repo.dir).filter((f) => f !== '.git')).toEqual([]);
+  });
+
+  it('--force replaces a sfdeploy.config.yaml that does not load, and says so; without --force it stops init, exit 2', async () => {
+    const broken = 'checklists: [ops\nlog_dri: runs\n';
+    const repo = sandbox.repo('broken-config', { 'sfdeploy.config.yaml': broken });
+    const config = join(repo.dir, 'sfdeploy.config.yaml');
+    const kept = await runCli(['init', '--template', 'minimal'], { cwd: repo.dir, env });
+    expect(kept.code).toBe(2);
+    expect(kept.stderr).toMatch(/^\S*sfdeploy\.config\.yaml:\d+:\d+: /);
+    expect(readFileSync(config, 'utf8')).toBe(broken);
+    const forced = await runCli(['init', '--template', 'minimal', '--force'], { cwd: repo.dir, env });
+    expect(forced.stderr).toBe('');
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toMatch(/^replaced +sfdeploy\.config\.yaml \(it did not load: \d+ problems?\)$/m);
+    expect(readFileSync(config, 'utf8')).toMatch(/^checklists: deploy\/checklists/m);
+    const after = await runCli(['validate'], { cwd: repo.dir, env });
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/deploy\/checklists\/pre\.yaml/);
+  });
+
+  it('a sfdeploy.config.yaml that does not load still stops every other command, located, exit 2', async () => {
+    const repo = sandbox.repo('broken-config-others', { 'sfdeploy.config.yaml': 'checklists: [ops\n' });
+    for (const args of [['validate'], ['runs'], ['check', 'pre', '--ci']]) {
+      const r = await runCli(args, { cwd: repo.dir, env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^\S*sfdeploy\.config\.yaml:\d+:\d+: /);
+    }
+    // init --force replaces only the working directory's config: another one ($SFDEPLOY_CONFIG) still stops it
+    writeFileSync(join(repo.dir, 'team.yaml'), 'checklists: [ops\n');
+    const other = await runCli(['init', '--force'], { cwd: repo.dir, env: { ...env, SFDEPLOY_CONFIG: 'team.yaml' } });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/^\S*team\.yaml:\d+:\d+: /);
   });
 });
 
@@ -124,8 +156,15 @@ describe('sfdeploy.config.yaml', () => {
     const r = await runCli(['runs'], { cwd: bad.dir, env });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
-      `${join(bad.dir, 'sfdeploy.config.yaml')}:2:1 log_dri: unknown key "log_dri" (did you mean "log_dir"?)\n` +
-        `${join(bad.dir, 'sfdeploy.config.yaml')}:3:14 environment: expected a string, got a list\n`,
+      'sfdeploy.config.yaml:2:1 log_dri: unknown key "log_dri" (did you mean "log_dir"?)\n' +
+        'sfdeploy.config.yaml:3:14 environment: expected a string, got a list\n',
+    );
+    // found in a parent folder, outside the working directory: named in full
+    const below = join(bad.dir, 'deploy');
+    mkdirSync(below);
+    const fromBelow = await runCli(['runs'], { cwd: below, env });
+    expect(fromBelow.stderr.split('\n')[0]).toBe(
+      `${join(bad.dir, 'sfdeploy.config.yaml')}:2:1 log_dri: unknown key "log_dri" (did you mean "log_dir"?)`,
     );
   });
 });

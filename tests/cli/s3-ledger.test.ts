@@ -10,6 +10,7 @@ import { runCli, startCli, type CliResult } from '../support/cli.js';
 import { S3RVER_ACCESS_KEY, S3RVER_SECRET_KEY, startS3rver, type S3rverInstance } from '../support/s3.js';
 import { signoffScenario } from '../support/signoff.js';
 import { tempDir } from '../support/tmp.js';
+import { startWebhookReceiver } from '../support/webhook-receiver.js';
 
 const BUCKET = 'team';
 const ROLES = {
@@ -273,6 +274,68 @@ describe('--log-store', () => {
     expect(JSON.parse(show.stdout)).toEqual(ci.log);
     const withoutStore = await runCli(['runs'], { cwd: fresh.dir, env: awsEnv() });
     expect(withoutStore.stdout).toMatch(/^no runs in /);
+  });
+
+  it('watch: the store copy of every run is the local run log, the watch-end notice on the last one included', async () => {
+    const store = 's3://team/logs-watch';
+    const hooks = await startWebhookReceiver();
+    cleanups.push(() => void hooks.close());
+    const w = tempDir({
+      'w.yaml':
+        'id: w\ntitle: Watch\nsections:\n  - id: s\n    title: S\n    items:\n      - id: node\n        title: Node\n        probe: { kind: command, run: [node, --version] }\n',
+    });
+    cleanups.push(w.remove);
+    const r = await runCli(
+      ['check', 'w.yaml', '--every', '1s', '--for', '2s', '--log-dir', 'runs', '--log-store', store, '--notify', `json=${hooks.url}/hook`],
+      {
+        cwd: w.dir,
+        env: awsEnv(),
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const local = readdirSync(w.path('runs'))
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+      .map((f) => JSON.parse(readFileSync(join(w.path('runs'), f), 'utf8')) as RunLog);
+    expect(local.length).toBeGreaterThanOrEqual(2);
+    expect(local.at(-1)!.notifications?.map((n) => n.event)).toEqual(['watch-end']);
+    const final = local.at(-1)!;
+    // the store only creates: each run as uploaded when it ended, and the last one's later state beside it
+    expect(await keys('logs-watch/')).toEqual(
+      [...local.map((l) => `logs-watch/runs/${l.runId}.json`), `logs-watch/runs/${final.runId}.watch-end.json`].sort(),
+    );
+    for (const l of local.slice(0, -1)) expect(JSON.parse(await body(`logs-watch/runs/${l.runId}.json`))).toEqual(l);
+    expect((JSON.parse(await body(`logs-watch/runs/${final.runId}.json`)) as RunLog).notifications ?? []).toEqual([]);
+    expect(JSON.parse(await body(`logs-watch/runs/${final.runId}.watch-end.json`))).toEqual(final);
+    // a reader of the store alone takes the later state, once
+    const fresh = tempDir();
+    cleanups.push(fresh.remove);
+    const shown = await runCli(['show', final.runId, '--log-store', store, '--format', 'json'], { cwd: fresh.dir, env: awsEnv() });
+    expect(shown.stderr).toBe('');
+    expect(shown.code).toBe(0);
+    expect(JSON.parse(shown.stdout)).toEqual(final);
+    const listed = await runCli(['runs', '--log-store', store, '--json'], { cwd: fresh.dir, env: awsEnv() });
+    expect(listed.stderr).toBe('');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout.split(final.runId).length - 1).toBe(1);
+
+    // Interrupted between runs (Ctrl-C): the same.
+    rmSync(w.path('runs'), { recursive: true });
+    const stopped = startCli(
+      ['check', 'w.yaml', '--every', '1m', '--log-dir', 'runs', '--log-store', `${store}-stopped`, '--notify', `json=${hooks.url}/hook`],
+      {
+        cwd: w.dir,
+        env: awsEnv(),
+      },
+    );
+    await stopped.waitFor('1/1 ok');
+    stopped.kill('SIGINT');
+    expect((await stopped.done).code).toBe(130);
+    const [name] = readdirSync(w.path('runs')).filter((f) => f.endsWith('.json'));
+    const last = JSON.parse(readFileSync(join(w.path('runs'), name!), 'utf8')) as RunLog;
+    expect(last.notifications?.map((n) => n.event)).toEqual(['watch-end']);
+    expect(JSON.parse(await body(`logs-watch-stopped/runs/${last.runId}.watch-end.json`))).toEqual(last);
   });
 
   it('uploads an interrupted run (Ctrl-C); a second Ctrl-C during a hanging upload queues it for sync', async () => {
