@@ -30,7 +30,7 @@ async function tlsOptions(
   files: { rootCert: string | undefined; cert: string | undefined; key: string | undefined; cwd: string },
 ): Promise<ConnectionOptions> {
   if (mode === 'disable' || mode === 'allow') return {};
-  const { readFile } = await import('node:fs/promises');
+  const { readFile, stat } = await import('node:fs/promises');
   const read = async (what: string, file: string): Promise<Buffer> =>
     readFile(resolve(files.cwd, file)).catch(() => {
       throw new ProbeError(`cannot read ${what} ${file}`);
@@ -39,7 +39,18 @@ async function tlsOptions(
   const rootCert = files.rootCert && files.rootCert !== 'system' ? files.rootCert : undefined;
   if (rootCert) out.ca = await read('sslrootcert', rootCert);
   if (files.cert) out.cert = await read('sslcert', files.cert);
-  if (files.key) out.key = await read('sslkey', files.key);
+  if (files.key) {
+    const st = await stat(resolve(files.cwd, files.key)).catch(() => undefined);
+    if (!st && files.cert) {
+      throw new ProbeError(`client certificate ${files.cert} has no private key: ${files.key} does not exist (give sslkey or PGSSLKEY)`);
+    }
+    // libpq's rule: 0600 or less, or 0640 or less for a key file root owns
+    if (st?.isFile() && st.mode & (st.uid === 0 ? 0o037 : 0o077)) {
+      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+      throw new ProbeError(`private key file ${files.key} has group or world access (mode ${mode}): libpq refuses it; chmod 600 it`);
+    }
+    out.key = await read('sslkey', files.key);
+  }
   const verify = mode === 'verify-full' || mode === 'verify-ca' || (mode === 'require' && files.rootCert !== undefined);
   out.rejectUnauthorized = verify;
   if (verify && mode !== 'verify-full') out.checkServerIdentity = () => undefined;

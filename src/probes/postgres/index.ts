@@ -20,7 +20,8 @@ const params = z
       .describe(
         'PostgreSQL URL such as `postgresql://app:secret@db:5432/socialflow?sslmode=require`; SQLAlchemy-style `postgresql+asyncpg://` and `+psycopg2://` are accepted. ' +
           'Parts it leaves out come from the libpq variables PGHOST (a host or a socket directory), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ' +
-          'PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt; ' +
+          'PGSSLCERT, PGSSLKEY, PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt, ' +
+          'the client certificate from ~/.postgresql/postgresql.crt and postgresql.key (a key others can read is refused); ' +
           '`sslmode` defaults to prefer. Default `${DATABASE_URL}`; with it unset or empty the PG* variables alone say where to connect.',
       ),
     query: z

@@ -31,11 +31,16 @@ export interface HomeFile {
   text: string;
 }
 
-/** The files libpq reads on its own: the password file (PGPASSFILE or ~/.pgpass) and ~/.postgresql/root.crt. */
+/**
+ * The files libpq reads on its own: the password file (PGPASSFILE or ~/.pgpass), ~/.postgresql/root.crt and the
+ * client certificate ~/.postgresql/postgresql.crt.
+ */
 export interface HomeFiles {
   pgpass?: HomeFile | undefined;
   /** Path of ~/.postgresql/root.crt when it exists. */
   rootCrt?: string | undefined;
+  /** Path of ~/.postgresql/postgresql.crt when it exists: the client certificate when no sslcert is given. */
+  clientCrt?: string | undefined;
 }
 
 /** Where and how to connect, before any file named by the options (sslrootcert, sslcert, sslkey) is read. */
@@ -73,11 +78,19 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** The password file and root certificate libpq would look at for this environment. */
-export function homeFilePaths(env: Env): { pgpass: string | undefined; rootCrt: string | undefined } {
+export function homeFilePaths(env: Env): {
+  pgpass: string | undefined;
+  rootCrt: string | undefined;
+  clientCrt: string | undefined;
+  clientKey: string | undefined;
+} {
   const home = value(env, 'HOME');
+  const dir = home ? join(home, '.postgresql') : undefined;
   return {
     pgpass: value(env, 'PGPASSFILE') ?? (home ? join(home, '.pgpass') : undefined),
-    rootCrt: home ? join(home, '.postgresql', 'root.crt') : undefined,
+    rootCrt: dir && join(dir, 'root.crt'),
+    clientCrt: dir && join(dir, 'postgresql.crt'),
+    clientKey: dir && join(dir, 'postgresql.key'),
   };
 }
 
@@ -97,6 +110,7 @@ export async function readHomeFiles(env: Env): Promise<HomeFiles> {
     }
   }
   if (paths.rootCrt && (await stat(paths.rootCrt).catch(() => undefined))?.isFile()) out.rootCrt = paths.rootCrt;
+  if (paths.clientCrt && (await stat(paths.clientCrt).catch(() => undefined))?.isFile()) out.clientCrt = paths.clientCrt;
   return out;
 }
 
@@ -182,6 +196,7 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
         'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
     );
   }
+  const sslCert = q('sslcert') ?? e('PGSSLCERT') ?? files.clientCrt;
   return {
     host,
     hostaddr: socket ? undefined : hostaddr,
@@ -192,8 +207,8 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
     database,
     sslMode,
     sslRootCert,
-    sslCert: q('sslcert') ?? e('PGSSLCERT'),
-    sslKey: q('sslkey') ?? e('PGSSLKEY'),
+    sslCert,
+    sslKey: q('sslkey') ?? e('PGSSLKEY') ?? (sslCert === undefined ? undefined : homeFilePaths(env).clientKey),
     applicationName: q('application_name') ?? e('PGAPPNAME') ?? 'sfdeploy',
     options: q('options') ?? e('PGOPTIONS'),
     connectTimeoutMs: connectTimeout(q('connect_timeout') ?? e('PGCONNECT_TIMEOUT')),

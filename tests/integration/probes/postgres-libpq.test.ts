@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
 import postgres from '../../../src/probes/postgres/index.js';
 import type { ProbeContext } from '../../../src/probes/types.js';
-import { makeTestCertificates, type TestCertificates } from '../../support/certs.js';
+import { clientCertificate, makeTestCertificates, type KeyAndCert, type TestCertificates } from '../../support/certs.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
@@ -17,20 +17,29 @@ const escaped = APP_PASSWORD.replace(/[:\\]/g, (c) => `\\${c}`);
 let server: PostgresServer;
 let tlsServer: PostgresServer;
 let certs: TestCertificates;
+/** Signed by the test CA for certuser, who may connect to tlsServer with a client certificate only. */
+let certUser: KeyAndCert;
 let silent: SilentServer;
 const homes: ReturnType<typeof tempDir>[] = [];
 
-/** A HOME with these files (`.pgpass` gets mode 0600 unless another mode is given). */
-function home(files: { pgpass?: string; pgpassMode?: number; rootCrt?: string } = {}): string {
+/** A HOME with these files (`.pgpass` and `postgresql.key` get mode 0600 unless another mode is given). */
+function home(
+  files: { pgpass?: string; pgpassMode?: number; rootCrt?: string; client?: KeyAndCert; clientKey?: boolean; keyMode?: number } = {},
+): string {
   const dir = tempDir();
   homes.push(dir);
   if (files.pgpass !== undefined) {
     writeFileSync(dir.path('.pgpass'), files.pgpass);
     chmodSync(dir.path('.pgpass'), files.pgpassMode ?? 0o600);
   }
-  if (files.rootCrt !== undefined) {
-    mkdirSync(dir.path('.postgresql'));
-    writeFileSync(join(dir.path('.postgresql'), 'root.crt'), files.rootCrt);
+  if (files.rootCrt !== undefined || files.client) mkdirSync(dir.path('.postgresql'));
+  if (files.rootCrt !== undefined) writeFileSync(join(dir.path('.postgresql'), 'root.crt'), files.rootCrt);
+  if (files.client) {
+    writeFileSync(join(dir.path('.postgresql'), 'postgresql.crt'), files.client.cert);
+    if (files.clientKey !== false) {
+      writeFileSync(join(dir.path('.postgresql'), 'postgresql.key'), files.client.key);
+      chmodSync(join(dir.path('.postgresql'), 'postgresql.key'), files.keyMode ?? 0o600);
+    }
   }
   return dir.dir;
 }
@@ -54,11 +63,17 @@ async function failure(env: Record<string, string>, url = '', timeoutMs?: number
 
 beforeAll(async () => {
   certs = await makeTestCertificates();
-  [server, tlsServer, silent] = await Promise.all([startPostgres(), startPostgres({ tls: certs.valid }), startSilentServer()]);
+  certUser = await clientCertificate(certs.ca, 'certuser');
+  [server, tlsServer, silent] = await Promise.all([
+    startPostgres(),
+    startPostgres({ tls: { ...certs.valid, clientCa: certs.ca.cert, certUsers: ['certuser'] } }),
+    startSilentServer(),
+  ]);
   for (const s of [server, tlsServer]) {
     await s.createRole('app', APP_PASSWORD);
     await s.createDatabase('socialflow', 'app');
   }
+  await tlsServer.createRole('certuser', 'not-used-by-cert-auth');
 });
 
 afterAll(async () => {
@@ -201,6 +216,62 @@ describe('~/.postgresql/root.crt', () => {
     expect(error.message).toBe(
       `sslmode=verify-full needs a root certificate to check 127.0.0.1:${tlsServer.port} against, and ${h}/.postgresql/root.crt does not exist: ` +
         'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
+    );
+  });
+});
+
+describe('~/.postgresql/postgresql.crt and postgresql.key', () => {
+  const env = (h: string): Record<string, string> => ({
+    PGHOST: '127.0.0.1',
+    PGPORT: String(tlsServer.port),
+    PGUSER: 'certuser',
+    PGDATABASE: 'postgres',
+    HOME: h,
+  });
+  const clientDn = 'select client_dn from pg_stat_ssl where pid = pg_backend_pid()';
+
+  it('are the client certificate and key when no sslcert / sslkey is given, for a server that requires one', async () => {
+    const out = await probe(env(home({ client: certUser })), clientDn);
+    expect(out.observations.value).toMatch(/CN=certuser/);
+    const noCert = await failure(env(home()));
+    expect(noCert.message).toMatch(/certificate/i);
+    expect(noCert.message).toContain(`127.0.0.1:${tlsServer.port}`);
+  });
+
+  it('PGSSLCERT and PGSSLKEY win over them', async () => {
+    const dir = tempDir();
+    homes.push(dir);
+    writeFileSync(dir.path('c.crt'), certUser.cert);
+    writeFileSync(dir.path('c.key'), certUser.key, { mode: 0o600 });
+    const other = await clientCertificate(certs.ca, 'someone-else');
+    const out = await probe({ ...env(home({ client: other })), PGSSLCERT: dir.path('c.crt'), PGSSLKEY: dir.path('c.key') }, clientDn);
+    expect(out.observations.value).toMatch(/CN=certuser/);
+  });
+
+  it('refuses a key file group or others can read, as libpq does, naming it', async () => {
+    const h = home({ client: certUser, keyMode: 0o644 });
+    const error = await failure(env(h));
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error.message).toBe(
+      `private key file ${h}/.postgresql/postgresql.key has group or world access (mode 0644): libpq refuses it; chmod 600 it`,
+    );
+    const dir = tempDir();
+    homes.push(dir);
+    writeFileSync(dir.path('c.crt'), certUser.cert);
+    writeFileSync(dir.path('c.key'), certUser.key, { mode: 0o644 });
+    chmodSync(dir.path('c.key'), 0o644);
+    const explicit = await failure({ ...env(home()), PGSSLCERT: dir.path('c.crt'), PGSSLKEY: dir.path('c.key') });
+    expect(explicit.message).toBe(
+      `private key file ${dir.path('c.key')} has group or world access (mode 0644): libpq refuses it; chmod 600 it`,
+    );
+  });
+
+  it('a certificate without its key is an error naming the key file looked for', async () => {
+    const h = home({ client: certUser, clientKey: false });
+    const error = await failure(env(h));
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error.message).toBe(
+      `client certificate ${h}/.postgresql/postgresql.crt has no private key: ${h}/.postgresql/postgresql.key does not exist (give sslkey or PGSSLKEY)`,
     );
   });
 });
