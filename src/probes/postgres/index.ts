@@ -22,6 +22,7 @@ const params = z
           'Parts it leaves out come from the libpq variables PGHOST (a host or a socket directory), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ' +
           'PGSSLCERT, PGSSLKEY, PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt, ' +
           'the client certificate from ~/.postgresql/postgresql.crt and postgresql.key (a key others can read is refused); ' +
+          "PGSERVICE or `service=` names a section of the service file (PGSERVICEFILE or ~/.pg_service.conf, then PGSYSCONFDIR/pg_service.conf) whose parameters come after the URL's and before the PG* variables; " +
           '`sslmode` defaults to prefer. Default `${DATABASE_URL}`; with it unset or empty the PG* variables alone say where to connect.',
       ),
     query: z

@@ -15,7 +15,7 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 export type SslMode = (typeof SSL_MODES)[number];
 
 /** The libpq variables that say where to connect: with DATABASE_URL unset, one of them must be set. */
-export const LIBPQ_TARGET_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE'] as const;
+export const LIBPQ_TARGET_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGSERVICE'] as const;
 
 /** Socket directories libpq is built with: a connection through them counts as `localhost` in the password file. */
 const DEFAULT_SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
@@ -41,6 +41,10 @@ export interface HomeFiles {
   rootCrt?: string | undefined;
   /** Path of ~/.postgresql/postgresql.crt when it exists: the client certificate when no sslcert is given. */
   clientCrt?: string | undefined;
+  /** The connection service files that exist: PGSERVICEFILE or ~/.pg_service.conf first, then PGSYSCONFDIR/pg_service.conf. */
+  services?: { path: string; text: string }[] | undefined;
+  /** The service files looked at (existing or not), for the message when a service is in none. */
+  servicePaths?: string[] | undefined;
 }
 
 /** Where and how to connect, before any file named by the options (sslrootcert, sslcert, sslkey) is read. */
@@ -83,6 +87,7 @@ export function homeFilePaths(env: Env): {
   rootCrt: string | undefined;
   clientCrt: string | undefined;
   clientKey: string | undefined;
+  services: string[];
 } {
   const home = value(env, 'HOME');
   const dir = home ? join(home, '.postgresql') : undefined;
@@ -91,6 +96,10 @@ export function homeFilePaths(env: Env): {
     rootCrt: dir && join(dir, 'root.crt'),
     clientCrt: dir && join(dir, 'postgresql.crt'),
     clientKey: dir && join(dir, 'postgresql.key'),
+    services: [
+      value(env, 'PGSERVICEFILE') ?? (home ? join(home, '.pg_service.conf') : undefined),
+      value(env, 'PGSYSCONFDIR') && join(value(env, 'PGSYSCONFDIR')!, 'pg_service.conf'),
+    ].filter((path): path is string => path !== undefined),
   };
 }
 
@@ -111,6 +120,12 @@ export async function readHomeFiles(env: Env): Promise<HomeFiles> {
   }
   if (paths.rootCrt && (await stat(paths.rootCrt).catch(() => undefined))?.isFile()) out.rootCrt = paths.rootCrt;
   if (paths.clientCrt && (await stat(paths.clientCrt).catch(() => undefined))?.isFile()) out.clientCrt = paths.clientCrt;
+  out.servicePaths = paths.services;
+  out.services = [];
+  for (const path of paths.services) {
+    if (!(await stat(path).catch(() => undefined))?.isFile()) continue;
+    out.services.push({ path, text: String(await readCapped(path, MAX_PGPASS_BYTES)) });
+  }
   return out;
 }
 
@@ -130,7 +145,8 @@ function decode(s: string): string {
 /**
  * Resolves a PostgreSQL URL like libpq: what the URL leaves out comes from PGHOST (a host name or a socket
  * directory), PGHOSTADDR (the address to connect to, PGHOST still naming the server), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
- * PGCONNECT_TIMEOUT, PGAPPNAME and PGOPTIONS; a password given nowhere comes from the password file; for
+ * PGCONNECT_TIMEOUT, PGAPPNAME and PGOPTIONS; between the two, the parameters of the service (`service=` or PGSERVICE)
+ * in the service files; a password given nowhere comes from the password file; for
  * sslmode verify-ca/verify-full (and require, as libpq does) ~/.postgresql/root.crt is the CA when no sslrootcert
  * is given. An empty URL connects with those alone. SQLAlchemy driver suffixes are stripped. No I/O: the files
  * come in `files` (readHomeFiles).
@@ -148,7 +164,9 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
       throw new ProbeError(`not a valid PostgreSQL URL: ${maskUrlPasswords(text)}`);
     }
   }
-  const q = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
+  const fromUrl = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
+  const service = serviceParameters(fromUrl('service') ?? value(env, 'PGSERVICE'), files);
+  const q = (name: string): string | undefined => fromUrl(name) ?? service?.params.get(name);
   const e = (name: string): string | undefined => value(env, name);
   const hostname = parsed?.hostname.replace(/^\[|\]$/g, '');
   const hostaddr = q('hostaddr') ?? e('PGHOSTADDR');
@@ -172,8 +190,10 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
 
   let password: string | undefined;
   let passwordFrom: string | undefined;
-  const given = (parsed?.password ? decode(parsed.password) : undefined) ?? q('password');
+  const given = (parsed?.password ? decode(parsed.password) : undefined) ?? fromUrl('password');
+  const fromService = service?.params.get('password');
   if (given) [password, passwordFrom] = [given, 'URL'];
+  else if (fromService) [password, passwordFrom] = [fromService, `service ${service!.name} in ${service!.path}`];
   else if (e('PGPASSWORD')) [password, passwordFrom] = [e('PGPASSWORD'), 'PGPASSWORD'];
   else if (files.pgpass) {
     const found = passwordFromFile(files.pgpass, {
@@ -216,6 +236,65 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
     display,
     notes,
   };
+}
+
+/** Connection parameters a service file may give (the others libpq knows are not used by sfdeploy and are skipped). */
+const SERVICE_KEYS = new Set([
+  'host',
+  'hostaddr',
+  'port',
+  'user',
+  'password',
+  'dbname',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'connect_timeout',
+  'application_name',
+  'options',
+]);
+
+/**
+ * The parameters of a service: its section in the first service file that has it (the user's file wins over
+ * PGSYSCONFDIR's, as in libpq). https://www.postgresql.org/docs/current/libpq-pgservice.html
+ */
+function serviceParameters(
+  name: string | undefined,
+  files: HomeFiles,
+): { name: string; path: string; params: Map<string, string> } | undefined {
+  if (name === undefined || name === '') return undefined;
+  for (const file of files.services ?? []) {
+    const params = serviceSection(file, name);
+    if (params) return { name, path: file.path, params };
+  }
+  const looked = files.servicePaths ?? [];
+  throw new ProbeError(
+    `definition of service "${name}" not found${looked.length ? ` in ${looked.join(' or ')}` : ' (HOME, PGSERVICEFILE and PGSYSCONFDIR are not set)'}`,
+  );
+}
+
+function serviceSection(file: { path: string; text: string }, name: string): Map<string, string> | undefined {
+  let params: Map<string, string> | undefined;
+  let inSection = false;
+  const lines = file.text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('[')) {
+      if (params) return params;
+      inSection = line.endsWith(']') && line.slice(1, -1).trim() === name;
+      if (inSection) params = new Map();
+      continue;
+    }
+    if (!inSection) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new ProbeError(`syntax error in service file ${file.path}, line ${i + 1}: expected name=value`);
+    const key = line.slice(0, eq).trim();
+    if (key === 'service') throw new ProbeError(`nested service specifications not supported in service file ${file.path}, line ${i + 1}`);
+    if (SERVICE_KEYS.has(key) && !params!.has(key)) params!.set(key, line.slice(eq + 1).trim());
+  }
+  return params;
 }
 
 function connectTimeout(text: string | undefined): number | undefined {

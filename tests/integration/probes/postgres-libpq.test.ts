@@ -275,3 +275,58 @@ describe('~/.postgresql/postgresql.crt and postgresql.key', () => {
     );
   });
 });
+
+describe('the connection service file', () => {
+  const section = (name: string, port: number, extra = ''): string =>
+    `# a comment\n[${name}]\nhost = 127.0.0.1\nport=${port}\nuser=app\ndbname=socialflow\npassword=${APP_PASSWORD}\n${extra}`;
+  const serviceHome = (text: string): string => {
+    const h = home();
+    writeFileSync(join(h, '.pg_service.conf'), text);
+    return h;
+  };
+
+  it('PGSERVICE names a section of ~/.pg_service.conf whose parameters say where to connect', async () => {
+    const h = serviceHome(`[other]\nport=1\n\n${section('gate', server.port)}`);
+    const out = await probe({ HOME: h, PGSERVICE: 'gate' }, "select current_database() || ' ' || current_user");
+    expect(out.observations.value).toBe('socialflow app');
+    expect(out.summary).toContain(`postgresql://app@127.0.0.1:${server.port}/socialflow`);
+  });
+
+  it('service= in the URL names it; the URL wins over the file, the file over the PG* variables', async () => {
+    const h = serviceHome(section('gate', 1));
+    const url = `postgresql://127.0.0.1:${server.port}/?service=gate`;
+    expect((await probe({ HOME: h, PGUSER: 'nobody', PGPORT: '2' }, 'select current_user', url)).observations.value).toBe('app');
+    const h2 = serviceHome(section('gate', server.port));
+    expect((await probe({ HOME: h2, PGPORT: '2', PGUSER: 'nobody', PGSERVICE: 'gate' }, 'select current_user')).observations.value).toBe(
+      'app',
+    );
+  });
+
+  it('PGSERVICEFILE names another file; PGSYSCONFDIR/pg_service.conf is read when the user file lacks the service', async () => {
+    const dir = tempDir();
+    homes.push(dir);
+    writeFileSync(dir.path('services'), section('elsewhere', server.port));
+    expect((await probe({ HOME: home(), PGSERVICEFILE: dir.path('services'), PGSERVICE: 'elsewhere' })).observations.connected).toBe(true);
+    writeFileSync(dir.path('pg_service.conf'), section('system', server.port));
+    const h = serviceHome(section('gate', 1));
+    expect((await probe({ HOME: h, PGSYSCONFDIR: dir.dir, PGSERVICE: 'system' })).observations.connected).toBe(true);
+  });
+
+  it('a service found in no file, or a line that is not a parameter, is an error naming the files', async () => {
+    const h = serviceHome(section('gate', server.port));
+    const missing = await failure({ HOME: h, PGSERVICE: 'nope' });
+    expect(missing).toBeInstanceOf(ProbeError);
+    expect(missing.message).toBe(`definition of service "nope" not found in ${h}/.pg_service.conf`);
+    const broken = serviceHome('[gate]\nhost 127.0.0.1\n');
+    const syntax = await failure({ HOME: broken, PGSERVICE: 'gate' });
+    expect(syntax).toBeInstanceOf(ProbeError);
+    expect(syntax.message).toBe(`syntax error in service file ${broken}/.pg_service.conf, line 2: expected name=value`);
+  });
+
+  it('a wrong password from the service file says where it came from, never the password', async () => {
+    const h = serviceHome(section('gate', server.port).replace(APP_PASSWORD, 'not-the-one'));
+    const error = await failure({ HOME: h, PGSERVICE: 'gate' });
+    expect(error.message).toContain(`password authentication failed for user app (password from service gate in ${h}/.pg_service.conf)`);
+    expect(error.message).not.toContain('not-the-one');
+  });
+});
