@@ -15,13 +15,23 @@ import { readHomeFiles, resolveLibpq, type LibpqOptions, type SslMode } from './
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 
 /** Where and how to connect (libpq.ts resolves it), with the TLS options for every mode but disable/allow. */
-export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey'> & { tls: ConnectionOptions };
+export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey' | 'others'> & {
+  tls: ConnectionOptions;
+  /** The hosts after this one, tried in turn when it cannot be reached (see connectPostgres). */
+  others: PgTarget[];
+};
 
 /** Resolves a URL and the libpq environment and files (see resolveLibpq), and reads the certificate files it names. */
 export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd'>): Promise<PgTarget> {
-  const { sslRootCert, sslCert, sslKey, ...options } = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
-  const tls = await tlsOptions(options.sslMode, options.host, { rootCert: sslRootCert, cert: sslCert, key: sslKey, cwd: ctx.cwd });
-  return { ...options, tls };
+  const withTls = async (o: LibpqOptions): Promise<PgTarget> => {
+    const { sslRootCert, sslCert, sslKey, others: _, ...options } = o;
+    const tls = await tlsOptions(options.sslMode, options.host, { rootCert: sslRootCert, cert: sslCert, key: sslKey, cwd: ctx.cwd });
+    return { ...options, tls, others: [] };
+  };
+  const resolved = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
+  const first = await withTls(resolved);
+  for (const other of resolved.others) first.others.push(await withTls(other));
+  return first;
 }
 
 async function tlsOptions(
@@ -85,8 +95,35 @@ async function typeParsers(): Promise<NonNullable<ClientConfig['types']>> {
  * Throws an Error whose message is one readable line without the password.
  */
 export async function connectPostgres(target: PgTarget, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>): Promise<Client> {
+  if (target.others.length === 0) return connectHost(target, ctx, ctx.timeoutMs);
+  // libpq's rule for several hosts: each in turn until one connects; a server that refuses the login ends the search
   const started = Date.now();
-  const budget = Math.min(ctx.timeoutMs, target.connectTimeoutMs ?? Infinity);
+  const failures: string[] = [];
+  for (const host of [target, ...target.others]) {
+    const left = ctx.timeoutMs - (Date.now() - started);
+    if (left <= 0) {
+      failures.push(`${host.where}: not tried, the item's time is up`);
+      continue;
+    }
+    try {
+      return await connectHost(host, ctx, left);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      if ((e as PgHostError).loginRefused) throw new Error(`${host.where}: ${(e as Error).message}`);
+      failures.push((e as Error).message.includes(host.where) ? (e as Error).message : `${host.where}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no host answered: ${failures.join('; ')}`);
+}
+
+/** A connection error; `loginRefused` when the server answered and refused the login (SQLSTATE class 28). */
+interface PgHostError extends Error {
+  loginRefused?: boolean;
+}
+
+async function connectHost(target: PgTarget, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>, leftMs: number): Promise<Client> {
+  const started = Date.now();
+  const budget = Math.min(leftMs, target.connectTimeoutMs ?? Infinity);
   const first = target.sslMode === 'disable' || target.sslMode === 'allow' ? false : target.tls;
   try {
     return await connectOnce(target, first, ctx, budget);
@@ -147,7 +184,10 @@ async function connectOnce(
     closePostgres(client);
     if (ctx.signal.aborted) throw aborted;
     if (isNoSsl(e) && target.sslMode === 'prefer') throw e;
-    throw new Error(describePostgresError(e, target, budgetMs));
+    const error: PgHostError = new Error(describePostgresError(e, target, budgetMs));
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('28')) error.loginRefused = true;
+    throw error;
   }
 }
 

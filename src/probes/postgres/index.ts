@@ -19,6 +19,7 @@ const params = z
       .default('${DATABASE_URL:-}')
       .describe(
         'PostgreSQL URL such as `postgresql://app:secret@db:5432/socialflow?sslmode=require`; SQLAlchemy-style `postgresql+asyncpg://` and `+psycopg2://` are accepted. ' +
+          'Several hosts (`a:5432,b:5433` in the URL, PGHOST=a,b with PGPORT=p or p1,p2) are tried in turn until one connects, as libpq does. ' +
           'Parts it leaves out come from the libpq variables PGHOST (a host or a socket directory), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ' +
           'PGSSLCERT, PGSSLKEY, PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt, ' +
           'the client certificate from ~/.postgresql/postgresql.crt and postgresql.key (a key others can read is refused); ' +

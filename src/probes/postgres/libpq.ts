@@ -74,6 +74,8 @@ export interface LibpqOptions {
   display: string;
   /** What libpq would warn about on stderr (a password file ignored for its permissions), said with the item's result. */
   notes: string[];
+  /** The hosts after this one (PGHOST=a,b, a URL with `a:1,b:2`): tried in turn when this one cannot be reached. */
+  others: LibpqOptions[];
 }
 
 /** True for `postgres://`, `postgresql://` and SQLAlchemy-style `postgresql+asyncpg://` / `+psycopg2://` URLs. */
@@ -146,7 +148,8 @@ function decode(s: string): string {
  * Resolves a PostgreSQL URL like libpq: what the URL leaves out comes from PGHOST (a host name or a socket
  * directory), PGHOSTADDR (the address to connect to, PGHOST still naming the server), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
  * PGCONNECT_TIMEOUT, PGAPPNAME and PGOPTIONS; between the two, the parameters of the service (`service=` or PGSERVICE)
- * in the service files; a password given nowhere comes from the password file; for
+ * in the service files; several hosts (PGHOST=a,b, PGPORT=p or p1,p2, `a:1,b:2` in the URL) become `others`; a
+ * password given nowhere comes from the password file; for
  * sslmode verify-ca/verify-full (and require, as libpq does) ~/.postgresql/root.crt is the CA when no sslrootcert
  * is given. An empty URL connects with those alone. SQLAlchemy driver suffixes are stripped. No I/O: the files
  * come in `files` (readHomeFiles).
@@ -154,12 +157,22 @@ function decode(s: string): string {
 export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): LibpqOptions {
   const text = url.trim();
   let parsed: URL | undefined;
+  let urlHosts: { host: string; port: string | undefined }[] | undefined;
   if (text !== '') {
     if (!SCHEME.test(text)) {
       throw new ProbeError(`not a PostgreSQL URL: ${maskUrlPasswords(text)} (expected postgresql://user:password@host:5432/database)`);
     }
+    let normal = text.replace(SCHEME, 'postgresql://');
+    const authority = /^(postgresql:\/\/(?:[^@/?#]*@)?)([^/?#]*)/.exec(normal)!;
+    if (authority[2]!.includes(',')) {
+      urlHosts = authority[2]!.split(',').map((one) => {
+        const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(one)!;
+        return { host: decode(m[1]!.replace(/^\[|\]$/g, '')), port: m[2] || undefined };
+      });
+      normal = `${authority[1]}multihost.invalid${normal.slice(authority[0].length)}`;
+    }
     try {
-      parsed = new URL(text.replace(SCHEME, 'postgresql://'));
+      parsed = new URL(normal);
     } catch {
       throw new ProbeError(`not a valid PostgreSQL URL: ${maskUrlPasswords(text)}`);
     }
@@ -168,12 +181,18 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   const service = serviceParameters(fromUrl('service') ?? value(env, 'PGSERVICE'), files);
   const q = (name: string): string | undefined => fromUrl(name) ?? service?.params.get(name);
   const e = (name: string): string | undefined => value(env, name);
-  const hostname = parsed?.hostname.replace(/^\[|\]$/g, '');
-  const hostaddr = q('hostaddr') ?? e('PGHOSTADDR');
-  const host = (hostname ? decode(hostname) : undefined) ?? q('host') ?? e('PGHOST') ?? hostaddr ?? 'localhost';
-  const portText = (parsed?.port || undefined) ?? q('port') ?? e('PGPORT') ?? '5432';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
+  const hostname = urlHosts ? undefined : parsed?.hostname.replace(/^\[|\]$/g, '');
+  const hostText = (hostname ? decode(hostname) : undefined) ?? q('host') ?? e('PGHOST');
+  const hosts = urlHosts?.map((h) => h.host) ?? hostText?.split(',');
+  const addrs = (q('hostaddr') ?? e('PGHOSTADDR'))?.split(',');
+  const count = Math.max(hosts?.length ?? 1, addrs?.length ?? 1);
+  if (hosts && addrs && hosts.length !== addrs.length) {
+    throw new ProbeError(`${hosts.length} host${hosts.length === 1 ? '' : 's'} but ${addrs.length} hostaddr values: give one per host`);
+  }
+  const portTexts = ((parsed?.port || undefined) ?? q('port') ?? e('PGPORT'))?.split(',');
+  if (portTexts && portTexts.length !== 1 && portTexts.length !== count) {
+    throw new ProbeError(`${count} hosts but ${portTexts.length} ports: give one port for all, or one per host`);
+  }
   const user = (parsed?.username ? decode(parsed.username) : undefined) ?? q('user') ?? e('PGUSER') ?? e('USER') ?? 'postgres';
   const path = parsed ? decode(parsed.pathname.replace(/^\//, '')) : '';
   const database = (path || undefined) ?? q('dbname') ?? e('PGDATABASE') ?? user;
@@ -181,61 +200,76 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   if (!(SSL_MODES as readonly string[]).includes(modeText)) {
     throw new ProbeError(`unknown sslmode "${modeText}"; expected one of ${SSL_MODES.join(', ')}`);
   }
-  const socket = host.startsWith('/');
-  const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
-  const address = hostaddr ?? host;
-  const where = socket ? `${host}/.s.PGSQL.${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
-  const display = `postgresql://${encodeURIComponent(user)}@${socket ? `${encodeURIComponent(host)}:${port}` : where}/${encodeURIComponent(database)}`;
-  const notes: string[] = [];
-
-  let password: string | undefined;
-  let passwordFrom: string | undefined;
   const given = (parsed?.password ? decode(parsed.password) : undefined) ?? fromUrl('password');
   const fromService = service?.params.get('password');
-  if (given) [password, passwordFrom] = [given, 'URL'];
-  else if (fromService) [password, passwordFrom] = [fromService, `service ${service!.name} in ${service!.path}`];
-  else if (e('PGPASSWORD')) [password, passwordFrom] = [e('PGPASSWORD'), 'PGPASSWORD'];
-  else if (files.pgpass) {
-    const found = passwordFromFile(files.pgpass, {
-      host: socket && DEFAULT_SOCKET_DIRS.includes(host) ? 'localhost' : host,
-      port,
-      database,
-      user,
-    });
-    if (found.note) notes.push(found.note);
-    if (found.password !== undefined) [password, passwordFrom] = [found.password, `${files.pgpass.path}:${found.line}`];
-  }
-
   const explicitRoot = q('sslrootcert') ?? e('PGSSLROOTCERT');
-  const sslRootCert =
-    explicitRoot ?? (sslMode === 'verify-ca' || sslMode === 'verify-full' || sslMode === 'require' ? files.rootCrt : undefined);
-  if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && sslRootCert === undefined) {
-    const home = homeFilePaths(env).rootCrt;
-    throw new ProbeError(
-      `sslmode=${sslMode} needs a root certificate to check ${where} against, and ${home ? `${home} does not exist` : 'HOME is not set'}: ` +
-        'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
-    );
-  }
   const sslCert = q('sslcert') ?? e('PGSSLCERT') ?? files.clientCrt;
-  return {
-    host,
-    hostaddr: socket ? undefined : hostaddr,
-    port,
+  const shared = {
     user,
-    password,
-    passwordFrom,
     database,
-    sslMode,
-    sslRootCert,
     sslCert,
     sslKey: q('sslkey') ?? e('PGSSLKEY') ?? (sslCert === undefined ? undefined : homeFilePaths(env).clientKey),
     applicationName: q('application_name') ?? e('PGAPPNAME') ?? 'sfdeploy',
     options: q('options') ?? e('PGOPTIONS'),
     connectTimeoutMs: connectTimeout(q('connect_timeout') ?? e('PGCONNECT_TIMEOUT')),
-    where,
-    display,
-    notes,
   };
+
+  const one = (i: number): LibpqOptions => {
+    const hostaddr = addrs?.[i] || undefined;
+    const host = hosts?.[i] || hostaddr || 'localhost';
+    const portText = urlHosts?.[i]?.port ?? portTexts?.[portTexts.length === 1 ? 0 : i] ?? '5432';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
+    const socket = host.startsWith('/');
+    const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
+    const address = hostaddr ?? host;
+    const where = socket ? `${host}/.s.PGSQL.${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
+    const notes: string[] = [];
+    let password: string | undefined;
+    let passwordFrom: string | undefined;
+    if (given) [password, passwordFrom] = [given, 'URL'];
+    else if (fromService) [password, passwordFrom] = [fromService, `service ${service!.name} in ${service!.path}`];
+    else if (e('PGPASSWORD')) [password, passwordFrom] = [e('PGPASSWORD'), 'PGPASSWORD'];
+    else if (files.pgpass) {
+      const found = passwordFromFile(files.pgpass, {
+        host: socket && DEFAULT_SOCKET_DIRS.includes(host) ? 'localhost' : host,
+        port,
+        database,
+        user,
+      });
+      if (found.note) notes.push(found.note);
+      if (found.password !== undefined) [password, passwordFrom] = [found.password, `${files.pgpass.path}:${found.line}`];
+    }
+    const sslRootCert =
+      explicitRoot ?? (sslMode === 'verify-ca' || sslMode === 'verify-full' || sslMode === 'require' ? files.rootCrt : undefined);
+    if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && sslRootCert === undefined) {
+      const home = homeFilePaths(env).rootCrt;
+      throw new ProbeError(
+        `sslmode=${sslMode} needs a root certificate to check ${where} against, and ${home ? `${home} does not exist` : 'HOME is not set'}: ` +
+          'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
+      );
+    }
+    const shown = socket ? `${encodeURIComponent(host)}:${port}` : where;
+    return {
+      ...shared,
+      host,
+      hostaddr: socket ? undefined : hostaddr,
+      port,
+      password,
+      passwordFrom,
+      sslMode,
+      sslRootCert,
+      where,
+      display: shown,
+      notes,
+      others: [],
+    };
+  };
+  const all = Array.from({ length: count }, (_, i) => one(i));
+  const display = `postgresql://${encodeURIComponent(user)}@${all.map((o) => o.display).join(',')}/${encodeURIComponent(database)}`;
+  for (const o of all) o.display = display;
+  const [first, ...others] = all;
+  return { ...first!, notes: [...new Set(all.flatMap((o) => o.notes))], others };
 }
 
 /** Connection parameters a service file may give (the others libpq knows are not used by sfdeploy and are skipped). */

@@ -7,7 +7,7 @@ import postgres from '../../../src/probes/postgres/index.js';
 import type { ProbeContext } from '../../../src/probes/types.js';
 import { clientCertificate, makeTestCertificates, type KeyAndCert, type TestCertificates } from '../../support/certs.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
-import { startSilentServer, type SilentServer } from '../../support/ports.js';
+import { closedPort, startSilentServer, type SilentServer } from '../../support/ports.js';
 import { tempDir } from '../../support/tmp.js';
 
 const APP_PASSWORD = 'pa:ss\\w0rd-app';
@@ -328,5 +328,44 @@ describe('the connection service file', () => {
     const error = await failure({ HOME: h, PGSERVICE: 'gate' });
     expect(error.message).toContain(`password authentication failed for user app (password from service gate in ${h}/.pg_service.conf)`);
     expect(error.message).not.toContain('not-the-one');
+  });
+});
+
+describe('several hosts (PGHOST=a,b, PGPORT=p1,p2, or a URL with a,b)', () => {
+  const app = { PGUSER: 'app', PGPASSWORD: APP_PASSWORD, PGDATABASE: 'socialflow' };
+
+  it('tries each host in turn and connects to the first that answers, naming them all', async () => {
+    const closed = await closedPort();
+    const out = await probe({ ...app, PGHOST: '127.0.0.1,127.0.0.1', PGPORT: `${closed},${server.port}` }, 'select inet_server_port()');
+    expect(out.observations.value).toBe(server.port);
+    expect(out.summary).toContain(`postgresql://app@127.0.0.1:${closed},127.0.0.1:${server.port}/socialflow`);
+    const url = `postgresql://app:${encodeURIComponent(APP_PASSWORD)}@127.0.0.1:${closed},127.0.0.1:${server.port}/socialflow`;
+    expect((await probe({}, 'select inet_server_port()', url)).observations.value).toBe(server.port);
+    // one port for every host
+    const one = await probe({ ...app, PGHOST: `${server.socketDir},127.0.0.1`, PGPORT: String(server.port) }, 'select 1');
+    expect(one.observations.connected).toBe(true);
+  });
+
+  it('when none answers, says what each host did', async () => {
+    const [a, b] = [await closedPort(), await closedPort()];
+    const error = await failure({ ...app, PGHOST: '127.0.0.1,127.0.0.1', PGPORT: `${a},${b}` });
+    expect(error.message).toBe(
+      `no host answered: connection refused at 127.0.0.1:${a}; connection refused at 127.0.0.1:${b}; ` +
+        'server from the libpq variables PGHOST, PGPORT, PGUSER, PGDATABASE (DATABASE_URL is unset)',
+    );
+  });
+
+  it('stops at a host that refuses the password, as libpq does', async () => {
+    const [host, port] = silent.address.split(':');
+    const error = await failure({ ...app, PGPASSWORD: 'wrong', PGHOST: `127.0.0.1,${host}`, PGPORT: `${server.port},${port}` });
+    expect(error.message).toMatch(new RegExp(`^127\\.0\\.0\\.1:${server.port}: password authentication failed for user app`));
+    expect(error.message).not.toMatch(/no host answered|timed out/);
+    expect(error.message).not.toContain('wrong');
+  });
+
+  it('a port list that does not match the hosts is an error', async () => {
+    const error = await failure({ ...app, PGHOST: 'a,b,c', PGPORT: '1,2' });
+    expect(error).toBeInstanceOf(ProbeError);
+    expect(error.message).toBe('3 hosts but 2 ports: give one port for all, or one per host');
   });
 });
