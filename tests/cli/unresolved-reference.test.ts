@@ -55,6 +55,8 @@ sections:
         timeout: 3s
         probe: { kind: s3, bucket: media, endpoint: "http://127.0.0.1:1", region: eu-west-1 }
 `,
+  'aws-keys.env':
+    'AWS_ACCESS_KEY_ID=AKIDTEST\nAWS_SECRET_ACCESS_KEY=not-a-real-secret\nAWS_SESSION_TOKEN=${VAULT_TOKEN}\nAWS_PROFILE=${VAULT_PROFILE}\n',
   'aws.env':
     'AWS_ENDPOINT_URL=${MINIO_URL}\nAWS_REGION=${BUCKET_REGION}\nAWS_ACCESS_KEY_ID=${VAULT_KEY_ID}\nAWS_SECRET_ACCESS_KEY=${VAULT_SECRET}\n',
 });
@@ -110,6 +112,26 @@ describe('an unresolved ${} reference', () => {
         credentials,
       'media-named': `fail: ${credentials}`,
     });
+    const keys = await runCli(
+      [
+        'check',
+        's3.yaml',
+        '--ci',
+        '--format',
+        'json',
+        '--only',
+        'media-named',
+        '--env-file',
+        'aws-keys.env',
+        '--log-dir',
+        dir.path('runs'),
+      ],
+      { cwd: dir.dir, env: { HOME: dir.path('home') } },
+    );
+    const item = (JSON.parse(keys.stdout) as RunLog).items.find((i) => i.id === 'media-named');
+    // the profile is not read when both keys are given: only the session token is said
+    expect(`${item?.status}: ${item?.message}`).toBe('fail: AWS_SESSION_TOKEN holds the unresolved reference ${VAULT_TOKEN}');
+    expect(keys.stdout).not.toContain('not-a-real-secret');
   });
 
   it('a reference resolved later in the environment is a value like any other', async () => {

@@ -109,7 +109,8 @@ export default defineProbe({
 
 /**
  * The AWS settings an unresolved `${X}` left unset, each said as "AWS_REGION holds the unresolved reference ${X}":
- * a setting the item does not name, and that no variable read before it (AWS_ENDPOINT_URL_S3, AWS_REGION) sets.
+ * a setting the item does not name, that no variable read before it (AWS_ENDPOINT_URL_S3, AWS_REGION) sets, and that
+ * the SDK would read (AWS_PROFILE only without both keys).
  */
 function unresolvedSettings(p: S3Params, ctx: ProbeContext): string[] {
   const why = ctx.unsetBecause;
@@ -125,7 +126,9 @@ function unresolvedSettings(p: S3Params, ctx: ProbeContext): string[] {
   return [
     p.endpoint ? undefined : first(['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']),
     p.region ? undefined : first(['AWS_REGION', 'AWS_DEFAULT_REGION']),
-    ...['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'].map((name) => first([name])),
+    ...['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].map((name) => first([name])),
+    // a profile is read only without both keys
+    ctx.lookup('AWS_ACCESS_KEY_ID') && ctx.lookup('AWS_SECRET_ACCESS_KEY') ? undefined : first(['AWS_PROFILE']),
   ].filter((reason): reason is string => reason !== undefined);
 }
 
