@@ -116,6 +116,12 @@ export async function connectPostgres(target: PgTarget, ctx: Pick<ProbeContext, 
   throw new Error(`no host answered: ${failures.join('; ')}`);
 }
 
+/** Which of the target's hosts a connection went to (its `where`), for a target of several hosts. */
+export function answeredBy(target: PgTarget, client: Client): string | undefined {
+  const host = [target, ...target.others].find((h) => (h.hostaddr ?? h.host) === client.host && h.port === client.port);
+  return host?.where;
+}
+
 /** A connection error; `loginRefused` when the server answered and refused the login (SQLSTATE class 28). */
 interface PgHostError extends Error {
   loginRefused?: boolean;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
-import { describePostgresError, resolveTarget } from './connect.js';
+import { answeredBy, describePostgresError, resolveTarget } from './connect.js';
 import { LIBPQ_TARGET_VARS } from './libpq.js';
 import { PgConnectError, withPostgres } from './pool.js';
 
@@ -73,15 +73,17 @@ export default defineProbe({
         : [];
     const said = (message: string): string => {
       const at = message.includes(target.host) ? message : `${target.display}: ${message}`;
-      return [at, ...fromEnv, ...target.notes].join('; ');
+      return [at, ...(answered ? [`${answered} answered`] : []), ...fromEnv, ...target.notes].join('; ');
     };
     await import('pg'); // loading the driver is not the database's latency
     const sql = p.query ?? 'select 1';
     let queryMs = 0;
     let connectMs = 0;
     let phase: 'version' | 'query' = 'version';
+    let answered: string | undefined;
     const { version, result } = await withPostgres(target, ctx, async (client, lease) => {
       const started = performance.now();
+      if (target.others.length) answered = answeredBy(target, client);
       connectMs = lease.connectMs;
       phase = 'version';
       const version = await client.query<{ version: string; num: number }>(

@@ -339,6 +339,7 @@ describe('several hosts (PGHOST=a,b, PGPORT=p1,p2, or a URL with a,b)', () => {
     const out = await probe({ ...app, PGHOST: '127.0.0.1,127.0.0.1', PGPORT: `${closed},${server.port}` }, 'select inet_server_port()');
     expect(out.observations.value).toBe(server.port);
     expect(out.summary).toContain(`postgresql://app@127.0.0.1:${closed},127.0.0.1:${server.port}/socialflow`);
+    expect(out.summary).toContain(`; 127.0.0.1:${server.port} answered;`);
     const url = `postgresql://app:${encodeURIComponent(APP_PASSWORD)}@127.0.0.1:${closed},127.0.0.1:${server.port}/socialflow`;
     expect((await probe({}, 'select inet_server_port()', url)).observations.value).toBe(server.port);
     // one port for every host
