@@ -25,8 +25,13 @@ export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey' |
 export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd'>): Promise<PgTarget> {
   const withTls = async (o: LibpqOptions): Promise<PgTarget> => {
     const { sslRootCert, sslCert, sslKey, others: _, ...options } = o;
-    const tls = await tlsOptions(options.sslMode, options.host, { rootCert: sslRootCert, cert: sslCert, key: sslKey, cwd: ctx.cwd });
-    return { ...options, tls, others: [] };
+    const { tls, notes } = await tlsOptions(options.sslMode, options.host, {
+      rootCert: sslRootCert,
+      cert: sslCert,
+      key: sslKey,
+      cwd: ctx.cwd,
+    });
+    return { ...options, notes: [...options.notes, ...notes], tls, others: [] };
   };
   const resolved = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
   const first = await withTls(resolved);
@@ -34,12 +39,18 @@ export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' |
   return first;
 }
 
+/**
+ * The TLS options of a mode, with the files they name read. A client key libpq would refuse (group/world access, or
+ * missing beside a certificate) is an error, but with sslmode=prefer only a note, the certificate left out: libpq
+ * then falls back to a plain connection, which a server that does not ask for a certificate accepts.
+ */
 async function tlsOptions(
   mode: SslMode,
   host: string,
   files: { rootCert: string | undefined; cert: string | undefined; key: string | undefined; cwd: string },
-): Promise<ConnectionOptions> {
-  if (mode === 'disable' || mode === 'allow') return {};
+): Promise<{ tls: ConnectionOptions; notes: string[] }> {
+  const notes: string[] = [];
+  if (mode === 'disable' || mode === 'allow') return { tls: {}, notes };
   const { readFile, stat } = await import('node:fs/promises');
   const read = async (what: string, file: string): Promise<Buffer> =>
     readFile(resolve(files.cwd, file)).catch(() => {
@@ -48,24 +59,35 @@ async function tlsOptions(
   const out: ConnectionOptions = {};
   const rootCert = files.rootCert && files.rootCert !== 'system' ? files.rootCert : undefined;
   if (rootCert) out.ca = await read('sslrootcert', rootCert);
-  if (files.cert) out.cert = await read('sslcert', files.cert);
-  if (files.key) {
-    const st = await stat(resolve(files.cwd, files.key)).catch(() => undefined);
-    if (!st && files.cert) {
-      throw new ProbeError(`client certificate ${files.cert} has no private key: ${files.key} does not exist (give sslkey or PGSSLKEY)`);
-    }
-    // libpq's rule: 0600 or less, or 0640 or less for a key file root owns
-    if (st?.isFile() && st.mode & (st.uid === 0 ? 0o037 : 0o077)) {
-      const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-      throw new ProbeError(`private key file ${files.key} has group or world access (mode ${mode}): libpq refuses it; chmod 600 it`);
-    }
-    out.key = await read('sslkey', files.key);
+  const keyProblem = files.key ? await refusedKey(files.key, files.cert, files.cwd, stat) : undefined;
+  if (keyProblem && mode !== 'prefer') throw new ProbeError(keyProblem);
+  if (keyProblem) notes.push(`${keyProblem}; the client certificate is not sent`);
+  else {
+    if (files.cert) out.cert = await read('sslcert', files.cert);
+    if (files.key) out.key = await read('sslkey', files.key);
   }
   const verify = mode === 'verify-full' || mode === 'verify-ca' || (mode === 'require' && files.rootCert !== undefined);
   out.rejectUnauthorized = verify;
   if (verify && mode !== 'verify-full') out.checkServerIdentity = () => undefined;
   if (!/^[\d.]+$|:/.test(host)) out.servername = host;
-  return out;
+  return { tls: out, notes };
+}
+
+/** Why libpq would refuse a client key file: missing beside a certificate, or group/world access. */
+async function refusedKey(
+  key: string,
+  cert: string | undefined,
+  cwd: string,
+  stat: typeof import('node:fs/promises').stat,
+): Promise<string | undefined> {
+  const st = await stat(resolve(cwd, key)).catch(() => undefined);
+  if (!st && cert) return `client certificate ${cert} has no private key: ${key} does not exist (give sslkey or PGSSLKEY)`;
+  // libpq's rule: 0600 or less, or 0640 or less for a key file root owns
+  if (st?.isFile() && st.mode & (st.uid === 0 ? 0o037 : 0o077)) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    return `private key file ${key} has group or world access (mode ${mode}): libpq refuses it; chmod 600 it`;
+  }
+  return undefined;
 }
 
 /** Numbers where they fit: bigint counts (`count(*)`) and numerics arrive as numbers, not strings. */

@@ -229,6 +229,7 @@ describe('~/.postgresql/postgresql.crt and postgresql.key', () => {
     HOME: h,
   });
   const clientDn = 'select client_dn from pg_stat_ssl where pid = pg_backend_pid()';
+  const app = (): Record<string, string> => ({ PGUSER: 'app', PGPASSWORD: APP_PASSWORD, PGDATABASE: 'socialflow' });
 
   it('are the client certificate and key when no sslcert / sslkey is given, for a server that requires one', async () => {
     const out = await probe(env(home({ client: certUser })), clientDn);
@@ -250,25 +251,40 @@ describe('~/.postgresql/postgresql.crt and postgresql.key', () => {
 
   it('refuses a key file group or others can read, as libpq does, naming it', async () => {
     const h = home({ client: certUser, keyMode: 0o644 });
-    const error = await failure(env(h));
+    const key = `${h}/.postgresql/postgresql.key`;
+    const error = await failure({ ...env(h), PGSSLMODE: 'require' });
     expect(error).toBeInstanceOf(ProbeError);
-    expect(error.message).toBe(
-      `private key file ${h}/.postgresql/postgresql.key has group or world access (mode 0644): libpq refuses it; chmod 600 it`,
-    );
+    expect(error.message).toBe(`private key file ${key} has group or world access (mode 0644): libpq refuses it; chmod 600 it`);
     const dir = tempDir();
     homes.push(dir);
     writeFileSync(dir.path('c.crt'), certUser.cert);
-    writeFileSync(dir.path('c.key'), certUser.key, { mode: 0o644 });
+    writeFileSync(dir.path('c.key'), certUser.key);
     chmodSync(dir.path('c.key'), 0o644);
-    const explicit = await failure({ ...env(home()), PGSSLCERT: dir.path('c.crt'), PGSSLKEY: dir.path('c.key') });
+    const explicit = await failure({
+      ...env(home()),
+      PGSSLMODE: 'verify-ca',
+      PGSSLROOTCERT: 'system',
+      PGSSLCERT: dir.path('c.crt'),
+      PGSSLKEY: dir.path('c.key'),
+    });
     expect(explicit.message).toBe(
       `private key file ${dir.path('c.key')} has group or world access (mode 0644): libpq refuses it; chmod 600 it`,
     );
+    // sslmode=prefer: the certificate is left out (libpq falls back to a plain connection), and the result says why
+    const prefer = await failure(env(h));
+    expect(prefer).not.toBeInstanceOf(ProbeError);
+    expect(prefer.message).toContain(`127.0.0.1:${tlsServer.port}`);
+    expect(prefer.message).toContain(
+      `; private key file ${key} has group or world access (mode 0644): libpq refuses it; chmod 600 it; the client certificate is not sent`,
+    );
+    const plain = await probe({ PGHOST: '127.0.0.1', PGPORT: String(server.port), ...app(), HOME: h });
+    expect(plain.observations.connected).toBe(true);
+    expect(plain.summary).toContain('the client certificate is not sent');
   });
 
   it('a certificate without its key is an error naming the key file looked for', async () => {
     const h = home({ client: certUser, clientKey: false });
-    const error = await failure(env(h));
+    const error = await failure({ ...env(h), PGSSLMODE: 'require' });
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toBe(
       `client certificate ${h}/.postgresql/postgresql.crt has no private key: ${h}/.postgresql/postgresql.key does not exist (give sslkey or PGSSLKEY)`,
