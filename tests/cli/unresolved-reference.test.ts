@@ -55,6 +55,20 @@ sections:
         timeout: 3s
         probe: { kind: s3, bucket: media, endpoint: "http://127.0.0.1:1", region: eu-west-1 }
 `,
+  'pg.yaml': `
+id: pg
+title: PG
+sections:
+  - id: db
+    title: Database
+    items:
+      - id: db-connect
+        title: Database reachable
+        timeout: 3s
+        probe: { kind: postgres }
+`,
+  'pg-host.env': 'PGHOST=${DB_HOST}\nPGPASSWORD=${VAULT_DB_PASSWORD}\n',
+  'pg-password.env': 'PGHOST=127.0.0.1\nPGPORT=1\nPGPASSWORD=${VAULT_DB_PASSWORD}\n',
   'aws-keys.env':
     'AWS_ACCESS_KEY_ID=AKIDTEST\nAWS_SECRET_ACCESS_KEY=not-a-real-secret\nAWS_SESSION_TOKEN=${VAULT_TOKEN}\nAWS_PROFILE=${VAULT_PROFILE}\n',
   'aws.env':
@@ -132,6 +146,21 @@ describe('an unresolved ${} reference', () => {
     // the profile is not read when both keys are given: only the session token is said
     expect(`${item?.status}: ${item?.message}`).toBe('fail: AWS_SESSION_TOKEN holds the unresolved reference ${VAULT_TOKEN}');
     expect(keys.stdout).not.toContain('not-a-real-secret');
+  });
+
+  it('is named by the postgres probe for the libpq variables it left unset', async () => {
+    const run = async (envFile: string): Promise<string> => {
+      const r = await runCli(['check', 'pg.yaml', '--ci', '--format', 'json', '--env-file', envFile, '--log-dir', dir.path('runs')], {
+        cwd: dir.dir,
+        env: { HOME: dir.path('home') },
+      });
+      const item = (JSON.parse(r.stdout) as RunLog).items[0]!;
+      return `${item.status}: ${item.message}`;
+    };
+    expect(await run('pg-host.env')).toBe(
+      'fail: DATABASE_URL is not set; PGHOST holds the unresolved reference ${DB_HOST}; PGPASSWORD holds the unresolved reference ${VAULT_DB_PASSWORD}',
+    );
+    expect(await run('pg-password.env')).toMatch(/; PGPASSWORD holds the unresolved reference \$\{VAULT_DB_PASSWORD\}$/);
   });
 
   it('a reference resolved later in the environment is a value like any other', async () => {

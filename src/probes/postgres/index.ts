@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
 import { answeredBy, describePostgresError, resolveTarget } from './connect.js';
-import { LIBPQ_TARGET_VARS } from './libpq.js';
+import { LIBPQ_TARGET_VARS, LIBPQ_VARS } from './libpq.js';
 import { PgConnectError, withPostgres } from './pool.js';
 
 /** Rows kept in the `rows` observation. */
@@ -63,8 +63,11 @@ export default defineProbe({
   warm: () => import('pg'),
   pooled: true,
   async run(p, ctx) {
+    const unresolved = LIBPQ_VARS.filter((name) => !ctx.env[name])
+      .map((name) => ctx.unsetBecause?.(name))
+      .filter((why): why is string => why !== undefined);
     if (p.url.trim() === '' && !LIBPQ_TARGET_VARS.some((name) => ctx.env[name])) {
-      throw new Error(ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
+      throw new Error([ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set', ...unresolved].join('; '));
     }
     const target = await resolveTarget(p.url, ctx);
     const fromEnv =
@@ -95,8 +98,9 @@ export default defineProbe({
       return { version, result };
     }).catch((e: unknown) => {
       if (ctx.signal.aborted) throw new Error(`query to ${target.where} was aborted`);
-      if (e instanceof PgConnectError) throw new Error(said(e.message));
-      if (phase === 'version') throw new Error(said(describePostgresError(e, target, ctx.timeoutMs)));
+      const failed = (message: string): string => [said(message), ...unresolved].join('; ');
+      if (e instanceof PgConnectError) throw new Error(failed(e.message));
+      if (phase === 'version') throw new Error(failed(describePostgresError(e, target, ctx.timeoutMs)));
       const message = describePostgresError(e, target, ctx.timeoutMs);
       if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
       throw new Error(`query failed on ${target.display}: ${message}`);

@@ -17,6 +17,22 @@ export type SslMode = (typeof SSL_MODES)[number];
 /** The libpq variables that say where to connect: with DATABASE_URL unset, one of them must be set. */
 export const LIBPQ_TARGET_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGSERVICE'] as const;
 
+/** Every libpq variable sfdeploy reads: one an unresolved reference left unset is said when the connection fails. */
+export const LIBPQ_VARS = [
+  ...LIBPQ_TARGET_VARS,
+  'PGPASSWORD',
+  'PGPASSFILE',
+  'PGSERVICEFILE',
+  'PGSYSCONFDIR',
+  'PGSSLMODE',
+  'PGSSLROOTCERT',
+  'PGSSLCERT',
+  'PGSSLKEY',
+  'PGCONNECT_TIMEOUT',
+  'PGAPPNAME',
+  'PGOPTIONS',
+] as const;
+
 /** Socket directories libpq is built with: a connection through them counts as `localhost` in the password file. */
 const DEFAULT_SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
 
