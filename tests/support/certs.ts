@@ -32,14 +32,21 @@ const LOOPBACK_NAMES = [
   { type: 7 as const, ip: '::1' },
 ];
 
-const leafExtensions = (altNames: { type: 2 | 7; value?: string; ip?: string }[]) => [
+const leafExtensions = (altNames: { type: 2 | 7; value?: string; ip?: string }[], clientAuth = false) => [
   { name: 'basicConstraints' as const, cA: false },
   { name: 'keyUsage' as const, digitalSignature: true, keyEncipherment: true },
-  { name: 'extKeyUsage' as const, serverAuth: true },
+  { name: 'extKeyUsage' as const, serverAuth: true, ...(clientAuth ? { clientAuth: true } : {}) },
   { name: 'subjectAltName' as const, altNames },
 ];
 
-async function leaf(cn: string, ca: KeyAndCert | undefined, from: Date, to: Date, altNames = LOOPBACK_NAMES): Promise<KeyAndCert> {
+async function leaf(
+  cn: string,
+  ca: KeyAndCert | undefined,
+  from: Date,
+  to: Date,
+  altNames = LOOPBACK_NAMES,
+  clientAuth = false,
+): Promise<KeyAndCert> {
   const pems = await generate(
     [
       { name: 'commonName', value: cn },
@@ -50,7 +57,7 @@ async function leaf(cn: string, ca: KeyAndCert | undefined, from: Date, to: Date
       algorithm: 'sha256',
       notBeforeDate: from,
       notAfterDate: to,
-      extensions: leafExtensions(altNames),
+      extensions: leafExtensions(altNames, clientAuth),
       ...(ca ? { ca: { key: ca.key, cert: ca.cert } } : {}),
     },
   );
@@ -84,6 +91,11 @@ export async function makeTestCertificates(now = Date.now()): Promise<TestCertif
     leaf('localhost', undefined, new Date(now - DAY), new Date(now + 90 * DAY)),
   ]);
   return { ca, valid, expired, expiringSoon, wrongHost, selfSigned };
+}
+
+/** A client certificate the CA signed for `cn` (PostgreSQL's `cert` authentication takes the user name from it). */
+export async function clientCertificate(ca: KeyAndCert, cn: string, now = Date.now()): Promise<KeyAndCert> {
+  return leaf(cn, ca, new Date(now - DAY), new Date(now + 90 * DAY), [{ type: 2, value: cn }], true);
 }
 
 /** PEM files of a CA and a certificate it signed, for servers that read files (redis-server --tls-*-file). */

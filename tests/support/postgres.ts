@@ -159,8 +159,11 @@ let clusters = 0;
 export interface PostgresOptions {
   /** postgresql.conf settings for this cluster only, such as `{ max_connections: 3 }` (a server at its connection limit). */
   settings?: Record<string, string | number>;
-  /** Serve TLS with this key and certificate (ssl = on); plain connections are still accepted. */
-  tls?: { key: string; cert: string };
+  /**
+   * Serve TLS with this key and certificate (ssl = on); plain connections are still accepted. With `clientCa`, the
+   * `certUsers` connect over TLS with a client certificate that CA signed (pg_hba `hostssl ... cert`) and no other way.
+   */
+  tls?: { key: string; cert: string; clientCa?: string; certUsers?: string[] };
 }
 
 /**
@@ -188,6 +191,16 @@ export async function startPostgres(o: PostgresOptions = {}): Promise<PostgresSe
       own(join(dir, name), owner);
     }
     settings.push("ssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+    if (o.tls.clientCa) {
+      writeFileSync(join(dir, 'client-ca.crt'), o.tls.clientCa, { mode: 0o600 });
+      own(join(dir, 'client-ca.crt'), owner);
+      settings.push("ssl_ca_file = 'client-ca.crt'\n");
+      const hba = join(dir, 'pg_hba.conf');
+      const lines = (o.tls.certUsers ?? []).flatMap((user) =>
+        ['127.0.0.1/32', '::1/128'].flatMap((net) => [`hostssl all ${user} ${net} cert`, `host all ${user} ${net} reject`]),
+      );
+      writeFileSync(hba, `${lines.join('\n')}\n${readFileSync(hba, 'utf8')}`);
+    }
   }
   if (settings.length) appendFileSync(join(dir, 'postgresql.conf'), settings.join(''));
   own(socketDir, owner);

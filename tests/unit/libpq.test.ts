@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { passwordFromFile, resolveLibpq, type HomeFile } from '../../src/probes/postgres/libpq.js';
+import { maskUrlPasswords } from '../../src/util/redact.js';
 
 const file = (text: string, mode = 0o600): HomeFile => ({ path: '/home/ana/.pgpass', mode, regular: true, text });
 const conn = { host: 'db', port: 5432, database: 'app', user: 'ana' };
@@ -65,5 +66,37 @@ describe('resolveLibpq', () => {
     expect(resolveLibpq('postgresql://db/app?sslmode=require', {}, files).sslRootCert).toBe(files.rootCrt);
     expect(resolveLibpq('postgresql://db/app?sslmode=prefer', {}, files).sslRootCert).toBeUndefined();
     expect(resolveLibpq('postgresql://db/app?sslmode=verify-ca', { PGSSLROOTCERT: 'ca.pem' }, files).sslRootCert).toBe('ca.pem');
+  });
+});
+
+describe('several hosts and the service file, resolved as libpq resolves them', () => {
+  it('splits a URL host list (IPv6 in brackets, a port each or the default), never showing the password', () => {
+    const o = resolveLibpq('postgresql://app:s3cr%3At@[::1]:6432,db.example/app?sslmode=disable', {});
+    expect([o.where, ...o.others.map((x) => x.where)]).toEqual(['[::1]:6432', 'db.example:5432']);
+    expect(o.display).toBe('postgresql://app@[::1]:6432,db.example:5432/app');
+    expect(o.others[0]).toMatchObject({ host: 'db.example', password: 's3cr:t', passwordFrom: 'URL' });
+    expect(maskUrlPasswords('postgresql://app:s3cret@a:1,b:2/db')).not.toContain('s3cret');
+  });
+
+  it('gives each host of PGHOST its own port, or the one port to all; an empty entry is localhost', () => {
+    const o = resolveLibpq('', { PGHOST: 'a,,c', PGPORT: '7' });
+    expect([o.where, ...o.others.map((x) => x.where)]).toEqual(['a:7', 'localhost:7', 'c:7']);
+    expect(() => resolveLibpq('postgresql://u@a:1,b:x/db', {})).toThrow('invalid PostgreSQL port "x"');
+    expect(() => resolveLibpq('', { PGHOST: 'a,b', PGHOSTADDR: '10.0.0.1' })).toThrow('2 hosts but 1 hostaddr values: give one per host');
+  });
+
+  it('takes a service section whole from the first file that has it, the URL before it and it before PG*', () => {
+    const services = [
+      { path: '/home/ana/.pg_service.conf', text: '[a]\nport=1\n' },
+      { path: '/etc/pg_service.conf', text: '[a]\nhost=sys\n[b]\n  host = h  \nport=2\nkeepalives=1\n' },
+    ];
+    expect(resolveLibpq('', { PGSERVICE: 'a', PGHOST: 'env' }, { services })).toMatchObject({ host: 'env', port: 1 });
+    expect(resolveLibpq('postgresql://url/db?service=b', { PGPORT: '9' }, { services })).toMatchObject({ host: 'url', port: 2 });
+    expect(() => resolveLibpq('', { PGSERVICE: 'a' }, { services: [{ path: '/s', text: '[a]\nservice=b\n' }] })).toThrow(
+      'nested service specifications not supported in service file /s, line 2',
+    );
+    expect(() => resolveLibpq('', { PGSERVICE: 'x' }, { services: [], servicePaths: [] })).toThrow(
+      'definition of service "x" not found (HOME, PGSERVICEFILE and PGSYSCONFDIR are not set)',
+    );
   });
 });

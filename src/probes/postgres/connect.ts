@@ -15,22 +15,43 @@ import { readHomeFiles, resolveLibpq, type LibpqOptions, type SslMode } from './
 const MAX_READ_BYTES = 32 * 1024 * 1024;
 
 /** Where and how to connect (libpq.ts resolves it), with the TLS options for every mode but disable/allow. */
-export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey'> & { tls: ConnectionOptions };
+export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey' | 'others'> & {
+  tls: ConnectionOptions;
+  /** The hosts after this one, tried in turn when it cannot be reached (see connectPostgres). */
+  others: PgTarget[];
+};
 
 /** Resolves a URL and the libpq environment and files (see resolveLibpq), and reads the certificate files it names. */
 export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd'>): Promise<PgTarget> {
-  const { sslRootCert, sslCert, sslKey, ...options } = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
-  const tls = await tlsOptions(options.sslMode, options.host, { rootCert: sslRootCert, cert: sslCert, key: sslKey, cwd: ctx.cwd });
-  return { ...options, tls };
+  const withTls = async (o: LibpqOptions): Promise<PgTarget> => {
+    const { sslRootCert, sslCert, sslKey, others: _, ...options } = o;
+    const { tls, notes } = await tlsOptions(options.sslMode, options.host, {
+      rootCert: sslRootCert,
+      cert: sslCert,
+      key: sslKey,
+      cwd: ctx.cwd,
+    });
+    return { ...options, notes: [...options.notes, ...notes], tls, others: [] };
+  };
+  const resolved = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
+  const first = await withTls(resolved);
+  for (const other of resolved.others) first.others.push(await withTls(other));
+  return first;
 }
 
+/**
+ * The TLS options of a mode, with the files they name read. A client key libpq would refuse (group/world access, or
+ * missing beside a certificate) is an error, but with sslmode=prefer only a note, the certificate left out: libpq
+ * then falls back to a plain connection, which a server that does not ask for a certificate accepts.
+ */
 async function tlsOptions(
   mode: SslMode,
   host: string,
   files: { rootCert: string | undefined; cert: string | undefined; key: string | undefined; cwd: string },
-): Promise<ConnectionOptions> {
-  if (mode === 'disable' || mode === 'allow') return {};
-  const { readFile } = await import('node:fs/promises');
+): Promise<{ tls: ConnectionOptions; notes: string[] }> {
+  const notes: string[] = [];
+  if (mode === 'disable' || mode === 'allow') return { tls: {}, notes };
+  const { readFile, stat } = await import('node:fs/promises');
   const read = async (what: string, file: string): Promise<Buffer> =>
     readFile(resolve(files.cwd, file)).catch(() => {
       throw new ProbeError(`cannot read ${what} ${file}`);
@@ -38,13 +59,35 @@ async function tlsOptions(
   const out: ConnectionOptions = {};
   const rootCert = files.rootCert && files.rootCert !== 'system' ? files.rootCert : undefined;
   if (rootCert) out.ca = await read('sslrootcert', rootCert);
-  if (files.cert) out.cert = await read('sslcert', files.cert);
-  if (files.key) out.key = await read('sslkey', files.key);
+  const keyProblem = files.key ? await refusedKey(files.key, files.cert, files.cwd, stat) : undefined;
+  if (keyProblem && mode !== 'prefer') throw new ProbeError(keyProblem);
+  if (keyProblem) notes.push(`${keyProblem}; the client certificate is not sent`);
+  else {
+    if (files.cert) out.cert = await read('sslcert', files.cert);
+    if (files.key) out.key = await read('sslkey', files.key);
+  }
   const verify = mode === 'verify-full' || mode === 'verify-ca' || (mode === 'require' && files.rootCert !== undefined);
   out.rejectUnauthorized = verify;
   if (verify && mode !== 'verify-full') out.checkServerIdentity = () => undefined;
   if (!/^[\d.]+$|:/.test(host)) out.servername = host;
-  return out;
+  return { tls: out, notes };
+}
+
+/** Why libpq would refuse a client key file: missing beside a certificate, or group/world access. */
+async function refusedKey(
+  key: string,
+  cert: string | undefined,
+  cwd: string,
+  stat: typeof import('node:fs/promises').stat,
+): Promise<string | undefined> {
+  const st = await stat(resolve(cwd, key)).catch(() => undefined);
+  if (!st && cert) return `client certificate ${cert} has no private key: ${key} does not exist (give sslkey or PGSSLKEY)`;
+  // libpq's rule: 0600 or less, or 0640 or less for a key file root owns
+  if (st?.isFile() && st.mode & (st.uid === 0 ? 0o037 : 0o077)) {
+    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
+    return `private key file ${key} has group or world access (mode ${mode}): libpq refuses it; chmod 600 it`;
+  }
+  return undefined;
 }
 
 /** Numbers where they fit: bigint counts (`count(*)`) and numerics arrive as numbers, not strings. */
@@ -74,8 +117,41 @@ async function typeParsers(): Promise<NonNullable<ClientConfig['types']>> {
  * Throws an Error whose message is one readable line without the password.
  */
 export async function connectPostgres(target: PgTarget, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>): Promise<Client> {
+  if (target.others.length === 0) return connectHost(target, ctx, ctx.timeoutMs);
+  // libpq's rule for several hosts: each in turn until one connects; a server that refuses the login ends the search
   const started = Date.now();
-  const budget = Math.min(ctx.timeoutMs, target.connectTimeoutMs ?? Infinity);
+  const failures: string[] = [];
+  for (const host of [target, ...target.others]) {
+    const left = ctx.timeoutMs - (Date.now() - started);
+    if (left <= 0) {
+      failures.push(`${host.where}: not tried, the item's time is up`);
+      continue;
+    }
+    try {
+      return await connectHost(host, ctx, left);
+    } catch (e) {
+      if (ctx.signal.aborted) throw e;
+      if ((e as PgHostError).loginRefused) throw new Error(`${host.where}: ${(e as Error).message}`);
+      failures.push((e as Error).message.includes(host.where) ? (e as Error).message : `${host.where}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no host answered: ${failures.join('; ')}`);
+}
+
+/** Which of the target's hosts a connection went to (its `where`), for a target of several hosts. */
+export function answeredBy(target: PgTarget, client: Client): string | undefined {
+  const host = [target, ...target.others].find((h) => (h.hostaddr ?? h.host) === client.host && h.port === client.port);
+  return host?.where;
+}
+
+/** A connection error; `loginRefused` when the server answered and refused the login (SQLSTATE class 28). */
+interface PgHostError extends Error {
+  loginRefused?: boolean;
+}
+
+async function connectHost(target: PgTarget, ctx: Pick<ProbeContext, 'signal' | 'timeoutMs'>, leftMs: number): Promise<Client> {
+  const started = Date.now();
+  const budget = Math.min(leftMs, target.connectTimeoutMs ?? Infinity);
   const first = target.sslMode === 'disable' || target.sslMode === 'allow' ? false : target.tls;
   try {
     return await connectOnce(target, first, ctx, budget);
@@ -136,7 +212,10 @@ async function connectOnce(
     closePostgres(client);
     if (ctx.signal.aborted) throw aborted;
     if (isNoSsl(e) && target.sslMode === 'prefer') throw e;
-    throw new Error(describePostgresError(e, target, budgetMs));
+    const error: PgHostError = new Error(describePostgresError(e, target, budgetMs));
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('28')) error.loginRefused = true;
+    throw error;
   }
 }
 

@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { ProbeError } from '../../errors.js';
 import { defineProbe } from '../types.js';
-import { describePostgresError, resolveTarget } from './connect.js';
-import { LIBPQ_TARGET_VARS } from './libpq.js';
+import { answeredBy, describePostgresError, resolveTarget } from './connect.js';
+import { LIBPQ_TARGET_VARS, LIBPQ_VARS } from './libpq.js';
 import { PgConnectError, withPostgres } from './pool.js';
 
 /** Rows kept in the `rows` observation. */
@@ -19,8 +19,11 @@ const params = z
       .default('${DATABASE_URL:-}')
       .describe(
         'PostgreSQL URL such as `postgresql://app:secret@db:5432/socialflow?sslmode=require`; SQLAlchemy-style `postgresql+asyncpg://` and `+psycopg2://` are accepted. ' +
+          'Several hosts (`a:5432,b:5433` in the URL, PGHOST=a,b with PGPORT=p or p1,p2) are tried in turn until one connects, as libpq does. ' +
           'Parts it leaves out come from the libpq variables PGHOST (a host or a socket directory), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, ' +
-          'PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt; ' +
+          'PGSSLCERT, PGSSLKEY, PGCONNECT_TIMEOUT, PGAPPNAME, and as in libpq a missing password from PGPASSFILE or ~/.pgpass, the CA for verify-ca/verify-full from ~/.postgresql/root.crt, ' +
+          'the client certificate from ~/.postgresql/postgresql.crt and postgresql.key (a key others can read is refused); ' +
+          "PGSERVICE or `service=` names a section of the service file (PGSERVICEFILE or ~/.pg_service.conf, then PGSYSCONFDIR/pg_service.conf) whose parameters come after the URL's and before the PG* variables; " +
           '`sslmode` defaults to prefer. Default `${DATABASE_URL}`; with it unset or empty the PG* variables alone say where to connect.',
       ),
     query: z
@@ -60,8 +63,11 @@ export default defineProbe({
   warm: () => import('pg'),
   pooled: true,
   async run(p, ctx) {
+    const unresolved = LIBPQ_VARS.filter((name) => !ctx.env[name])
+      .map((name) => ctx.unsetBecause?.(name))
+      .filter((why): why is string => why !== undefined);
     if (p.url.trim() === '' && !LIBPQ_TARGET_VARS.some((name) => ctx.env[name])) {
-      throw new Error(ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set');
+      throw new Error([ctx.unsetBecause?.('DATABASE_URL') ?? 'DATABASE_URL is not set', ...unresolved].join('; '));
     }
     const target = await resolveTarget(p.url, ctx);
     const fromEnv =
@@ -70,15 +76,17 @@ export default defineProbe({
         : [];
     const said = (message: string): string => {
       const at = message.includes(target.host) ? message : `${target.display}: ${message}`;
-      return [at, ...fromEnv, ...target.notes].join('; ');
+      return [at, ...(answered ? [`${answered} answered`] : []), ...fromEnv, ...target.notes].join('; ');
     };
     await import('pg'); // loading the driver is not the database's latency
     const sql = p.query ?? 'select 1';
     let queryMs = 0;
     let connectMs = 0;
     let phase: 'version' | 'query' = 'version';
+    let answered: string | undefined;
     const { version, result } = await withPostgres(target, ctx, async (client, lease) => {
       const started = performance.now();
+      if (target.others.length) answered = answeredBy(target, client);
       connectMs = lease.connectMs;
       phase = 'version';
       const version = await client.query<{ version: string; num: number }>(
@@ -90,8 +98,9 @@ export default defineProbe({
       return { version, result };
     }).catch((e: unknown) => {
       if (ctx.signal.aborted) throw new Error(`query to ${target.where} was aborted`);
-      if (e instanceof PgConnectError) throw new Error(said(e.message));
-      if (phase === 'version') throw new Error(said(describePostgresError(e, target, ctx.timeoutMs)));
+      const failed = (message: string): string => [said(message), ...unresolved].join('; ');
+      if (e instanceof PgConnectError) throw new Error(failed(e.message));
+      if (phase === 'version') throw new Error(failed(describePostgresError(e, target, ctx.timeoutMs)));
       const message = describePostgresError(e, target, ctx.timeoutMs);
       if ((e as { code?: string }).code === '42601') throw new ProbeError(`query has a syntax error: ${message}`);
       throw new Error(`query failed on ${target.display}: ${message}`);

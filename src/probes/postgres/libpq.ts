@@ -15,7 +15,23 @@ export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 
 export type SslMode = (typeof SSL_MODES)[number];
 
 /** The libpq variables that say where to connect: with DATABASE_URL unset, one of them must be set. */
-export const LIBPQ_TARGET_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE'] as const;
+export const LIBPQ_TARGET_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGUSER', 'PGDATABASE', 'PGSERVICE'] as const;
+
+/** Every libpq variable sfdeploy reads: one an unresolved reference left unset is said when the connection fails. */
+export const LIBPQ_VARS = [
+  ...LIBPQ_TARGET_VARS,
+  'PGPASSWORD',
+  'PGPASSFILE',
+  'PGSERVICEFILE',
+  'PGSYSCONFDIR',
+  'PGSSLMODE',
+  'PGSSLROOTCERT',
+  'PGSSLCERT',
+  'PGSSLKEY',
+  'PGCONNECT_TIMEOUT',
+  'PGAPPNAME',
+  'PGOPTIONS',
+] as const;
 
 /** Socket directories libpq is built with: a connection through them counts as `localhost` in the password file. */
 const DEFAULT_SOCKET_DIRS = ['/var/run/postgresql', '/run/postgresql', '/tmp'];
@@ -31,11 +47,20 @@ export interface HomeFile {
   text: string;
 }
 
-/** The files libpq reads on its own: the password file (PGPASSFILE or ~/.pgpass) and ~/.postgresql/root.crt. */
+/**
+ * The files libpq reads on its own: the password file (PGPASSFILE or ~/.pgpass), ~/.postgresql/root.crt and the
+ * client certificate ~/.postgresql/postgresql.crt.
+ */
 export interface HomeFiles {
   pgpass?: HomeFile | undefined;
   /** Path of ~/.postgresql/root.crt when it exists. */
   rootCrt?: string | undefined;
+  /** Path of ~/.postgresql/postgresql.crt when it exists: the client certificate when no sslcert is given. */
+  clientCrt?: string | undefined;
+  /** The connection service files that exist: PGSERVICEFILE or ~/.pg_service.conf first, then PGSYSCONFDIR/pg_service.conf. */
+  services?: { path: string; text: string }[] | undefined;
+  /** The service files looked at (existing or not), for the message when a service is in none. */
+  servicePaths?: string[] | undefined;
 }
 
 /** Where and how to connect, before any file named by the options (sslrootcert, sslcert, sslkey) is read. */
@@ -65,6 +90,8 @@ export interface LibpqOptions {
   display: string;
   /** What libpq would warn about on stderr (a password file ignored for its permissions), said with the item's result. */
   notes: string[];
+  /** The hosts after this one (PGHOST=a,b, a URL with `a:1,b:2`): tried in turn when this one cannot be reached. */
+  others: LibpqOptions[];
 }
 
 /** True for `postgres://`, `postgresql://` and SQLAlchemy-style `postgresql+asyncpg://` / `+psycopg2://` URLs. */
@@ -73,11 +100,24 @@ export function isPostgresUrl(url: string): boolean {
 }
 
 /** The password file and root certificate libpq would look at for this environment. */
-export function homeFilePaths(env: Env): { pgpass: string | undefined; rootCrt: string | undefined } {
+export function homeFilePaths(env: Env): {
+  pgpass: string | undefined;
+  rootCrt: string | undefined;
+  clientCrt: string | undefined;
+  clientKey: string | undefined;
+  services: string[];
+} {
   const home = value(env, 'HOME');
+  const dir = home ? join(home, '.postgresql') : undefined;
   return {
     pgpass: value(env, 'PGPASSFILE') ?? (home ? join(home, '.pgpass') : undefined),
-    rootCrt: home ? join(home, '.postgresql', 'root.crt') : undefined,
+    rootCrt: dir && join(dir, 'root.crt'),
+    clientCrt: dir && join(dir, 'postgresql.crt'),
+    clientKey: dir && join(dir, 'postgresql.key'),
+    services: [
+      value(env, 'PGSERVICEFILE') ?? (home ? join(home, '.pg_service.conf') : undefined),
+      value(env, 'PGSYSCONFDIR') && join(value(env, 'PGSYSCONFDIR')!, 'pg_service.conf'),
+    ].filter((path): path is string => path !== undefined),
   };
 }
 
@@ -97,6 +137,13 @@ export async function readHomeFiles(env: Env): Promise<HomeFiles> {
     }
   }
   if (paths.rootCrt && (await stat(paths.rootCrt).catch(() => undefined))?.isFile()) out.rootCrt = paths.rootCrt;
+  if (paths.clientCrt && (await stat(paths.clientCrt).catch(() => undefined))?.isFile()) out.clientCrt = paths.clientCrt;
+  out.servicePaths = paths.services;
+  out.services = [];
+  for (const path of paths.services) {
+    if (!(await stat(path).catch(() => undefined))?.isFile()) continue;
+    out.services.push({ path, text: String(await readCapped(path, MAX_PGPASS_BYTES)) });
+  }
   return out;
 }
 
@@ -116,7 +163,9 @@ function decode(s: string): string {
 /**
  * Resolves a PostgreSQL URL like libpq: what the URL leaves out comes from PGHOST (a host name or a socket
  * directory), PGHOSTADDR (the address to connect to, PGHOST still naming the server), PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY,
- * PGCONNECT_TIMEOUT, PGAPPNAME and PGOPTIONS; a password given nowhere comes from the password file; for
+ * PGCONNECT_TIMEOUT, PGAPPNAME and PGOPTIONS; between the two, the parameters of the service (`service=` or PGSERVICE)
+ * in the service files; several hosts (PGHOST=a,b, PGPORT=p or p1,p2, `a:1,b:2` in the URL) become `others`; a
+ * password given nowhere comes from the password file; for
  * sslmode verify-ca/verify-full (and require, as libpq does) ~/.postgresql/root.crt is the CA when no sslrootcert
  * is given. An empty URL connects with those alone. SQLAlchemy driver suffixes are stripped. No I/O: the files
  * come in `files` (readHomeFiles).
@@ -124,24 +173,42 @@ function decode(s: string): string {
 export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): LibpqOptions {
   const text = url.trim();
   let parsed: URL | undefined;
+  let urlHosts: { host: string; port: string | undefined }[] | undefined;
   if (text !== '') {
     if (!SCHEME.test(text)) {
       throw new ProbeError(`not a PostgreSQL URL: ${maskUrlPasswords(text)} (expected postgresql://user:password@host:5432/database)`);
     }
+    let normal = text.replace(SCHEME, 'postgresql://');
+    const authority = /^(postgresql:\/\/(?:[^@/?#]*@)?)([^/?#]*)/.exec(normal)!;
+    if (authority[2]!.includes(',')) {
+      urlHosts = authority[2]!.split(',').map((one) => {
+        const m = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(one)!;
+        return { host: decode(m[1]!.replace(/^\[|\]$/g, '')), port: m[2] || undefined };
+      });
+      normal = `${authority[1]}multihost.invalid${normal.slice(authority[0].length)}`;
+    }
     try {
-      parsed = new URL(text.replace(SCHEME, 'postgresql://'));
+      parsed = new URL(normal);
     } catch {
       throw new ProbeError(`not a valid PostgreSQL URL: ${maskUrlPasswords(text)}`);
     }
   }
-  const q = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
+  const fromUrl = (name: string): string | undefined => parsed?.searchParams.get(name) ?? undefined;
+  const service = serviceParameters(fromUrl('service') ?? value(env, 'PGSERVICE'), files);
+  const q = (name: string): string | undefined => fromUrl(name) ?? service?.params.get(name);
   const e = (name: string): string | undefined => value(env, name);
-  const hostname = parsed?.hostname.replace(/^\[|\]$/g, '');
-  const hostaddr = q('hostaddr') ?? e('PGHOSTADDR');
-  const host = (hostname ? decode(hostname) : undefined) ?? q('host') ?? e('PGHOST') ?? hostaddr ?? 'localhost';
-  const portText = (parsed?.port || undefined) ?? q('port') ?? e('PGPORT') ?? '5432';
-  const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
+  const hostname = urlHosts ? undefined : parsed?.hostname.replace(/^\[|\]$/g, '');
+  const hostText = (hostname ? decode(hostname) : undefined) ?? q('host') ?? e('PGHOST');
+  const hosts = urlHosts?.map((h) => h.host) ?? hostText?.split(',');
+  const addrs = (q('hostaddr') ?? e('PGHOSTADDR'))?.split(',');
+  const count = Math.max(hosts?.length ?? 1, addrs?.length ?? 1);
+  if (hosts && addrs && hosts.length !== addrs.length) {
+    throw new ProbeError(`${hosts.length} host${hosts.length === 1 ? '' : 's'} but ${addrs.length} hostaddr values: give one per host`);
+  }
+  const portTexts = ((parsed?.port || undefined) ?? q('port') ?? e('PGPORT'))?.split(',');
+  if (portTexts && portTexts.length !== 1 && portTexts.length !== count) {
+    throw new ProbeError(`${count} hosts but ${portTexts.length} ports: give one port for all, or one per host`);
+  }
   const user = (parsed?.username ? decode(parsed.username) : undefined) ?? q('user') ?? e('PGUSER') ?? e('USER') ?? 'postgres';
   const path = parsed ? decode(parsed.pathname.replace(/^\//, '')) : '';
   const database = (path || undefined) ?? q('dbname') ?? e('PGDATABASE') ?? user;
@@ -149,58 +216,135 @@ export function resolveLibpq(url: string, env: Env, files: HomeFiles = {}): Libp
   if (!(SSL_MODES as readonly string[]).includes(modeText)) {
     throw new ProbeError(`unknown sslmode "${modeText}"; expected one of ${SSL_MODES.join(', ')}`);
   }
-  const socket = host.startsWith('/');
-  const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
-  const address = hostaddr ?? host;
-  const where = socket ? `${host}/.s.PGSQL.${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
-  const display = `postgresql://${encodeURIComponent(user)}@${socket ? `${encodeURIComponent(host)}:${port}` : where}/${encodeURIComponent(database)}`;
-  const notes: string[] = [];
-
-  let password: string | undefined;
-  let passwordFrom: string | undefined;
-  const given = (parsed?.password ? decode(parsed.password) : undefined) ?? q('password');
-  if (given) [password, passwordFrom] = [given, 'URL'];
-  else if (e('PGPASSWORD')) [password, passwordFrom] = [e('PGPASSWORD'), 'PGPASSWORD'];
-  else if (files.pgpass) {
-    const found = passwordFromFile(files.pgpass, {
-      host: socket && DEFAULT_SOCKET_DIRS.includes(host) ? 'localhost' : host,
-      port,
-      database,
-      user,
-    });
-    if (found.note) notes.push(found.note);
-    if (found.password !== undefined) [password, passwordFrom] = [found.password, `${files.pgpass.path}:${found.line}`];
-  }
-
+  const given = (parsed?.password ? decode(parsed.password) : undefined) ?? fromUrl('password');
+  const fromService = service?.params.get('password');
   const explicitRoot = q('sslrootcert') ?? e('PGSSLROOTCERT');
-  const sslRootCert =
-    explicitRoot ?? (sslMode === 'verify-ca' || sslMode === 'verify-full' || sslMode === 'require' ? files.rootCrt : undefined);
-  if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && sslRootCert === undefined) {
-    const home = homeFilePaths(env).rootCrt;
-    throw new ProbeError(
-      `sslmode=${sslMode} needs a root certificate to check ${where} against, and ${home ? `${home} does not exist` : 'HOME is not set'}: ` +
-        'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
-    );
-  }
-  return {
-    host,
-    hostaddr: socket ? undefined : hostaddr,
-    port,
+  const sslCert = q('sslcert') ?? e('PGSSLCERT') ?? files.clientCrt;
+  const shared = {
     user,
-    password,
-    passwordFrom,
     database,
-    sslMode,
-    sslRootCert,
-    sslCert: q('sslcert') ?? e('PGSSLCERT'),
-    sslKey: q('sslkey') ?? e('PGSSLKEY'),
+    sslCert,
+    sslKey: q('sslkey') ?? e('PGSSLKEY') ?? (sslCert === undefined ? undefined : homeFilePaths(env).clientKey),
     applicationName: q('application_name') ?? e('PGAPPNAME') ?? 'sfdeploy',
     options: q('options') ?? e('PGOPTIONS'),
     connectTimeoutMs: connectTimeout(q('connect_timeout') ?? e('PGCONNECT_TIMEOUT')),
-    where,
-    display,
-    notes,
   };
+
+  const one = (i: number): LibpqOptions => {
+    const hostaddr = addrs?.[i] || undefined;
+    const host = hosts?.[i] || hostaddr || 'localhost';
+    const portText = urlHosts?.[i]?.port ?? portTexts?.[portTexts.length === 1 ? 0 : i] ?? '5432';
+    const port = Number(portText);
+    if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw new ProbeError(`invalid PostgreSQL port "${portText}"`);
+    const socket = host.startsWith('/');
+    const sslMode: SslMode = socket ? 'disable' : (modeText as SslMode);
+    const address = hostaddr ?? host;
+    const where = socket ? `${host}/.s.PGSQL.${port}` : `${address.includes(':') ? `[${address}]` : address}:${port}`;
+    const notes: string[] = [];
+    let password: string | undefined;
+    let passwordFrom: string | undefined;
+    if (given) [password, passwordFrom] = [given, 'URL'];
+    else if (fromService) [password, passwordFrom] = [fromService, `service ${service!.name} in ${service!.path}`];
+    else if (e('PGPASSWORD')) [password, passwordFrom] = [e('PGPASSWORD'), 'PGPASSWORD'];
+    else if (files.pgpass) {
+      const found = passwordFromFile(files.pgpass, {
+        host: socket && DEFAULT_SOCKET_DIRS.includes(host) ? 'localhost' : host,
+        port,
+        database,
+        user,
+      });
+      if (found.note) notes.push(found.note);
+      if (found.password !== undefined) [password, passwordFrom] = [found.password, `${files.pgpass.path}:${found.line}`];
+    }
+    const sslRootCert =
+      explicitRoot ?? (sslMode === 'verify-ca' || sslMode === 'verify-full' || sslMode === 'require' ? files.rootCrt : undefined);
+    if ((sslMode === 'verify-ca' || sslMode === 'verify-full') && sslRootCert === undefined) {
+      const home = homeFilePaths(env).rootCrt;
+      throw new ProbeError(
+        `sslmode=${sslMode} needs a root certificate to check ${where} against, and ${home ? `${home} does not exist` : 'HOME is not set'}: ` +
+          'give sslrootcert (or PGSSLROOTCERT), sslrootcert=system for the system CAs, or another sslmode',
+      );
+    }
+    const shown = socket ? `${encodeURIComponent(host)}:${port}` : where;
+    return {
+      ...shared,
+      host,
+      hostaddr: socket ? undefined : hostaddr,
+      port,
+      password,
+      passwordFrom,
+      sslMode,
+      sslRootCert,
+      where,
+      display: shown,
+      notes,
+      others: [],
+    };
+  };
+  const all = Array.from({ length: count }, (_, i) => one(i));
+  const display = `postgresql://${encodeURIComponent(user)}@${all.map((o) => o.display).join(',')}/${encodeURIComponent(database)}`;
+  for (const o of all) o.display = display;
+  const [first, ...others] = all;
+  return { ...first!, notes: [...new Set(all.flatMap((o) => o.notes))], others };
+}
+
+/** Connection parameters a service file may give (the others libpq knows are not used by sfdeploy and are skipped). */
+const SERVICE_KEYS = new Set([
+  'host',
+  'hostaddr',
+  'port',
+  'user',
+  'password',
+  'dbname',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'connect_timeout',
+  'application_name',
+  'options',
+]);
+
+/**
+ * The parameters of a service: its section in the first service file that has it (the user's file wins over
+ * PGSYSCONFDIR's, as in libpq). https://www.postgresql.org/docs/current/libpq-pgservice.html
+ */
+function serviceParameters(
+  name: string | undefined,
+  files: HomeFiles,
+): { name: string; path: string; params: Map<string, string> } | undefined {
+  if (name === undefined || name === '') return undefined;
+  for (const file of files.services ?? []) {
+    const params = serviceSection(file, name);
+    if (params) return { name, path: file.path, params };
+  }
+  const looked = files.servicePaths ?? [];
+  throw new ProbeError(
+    `definition of service "${name}" not found${looked.length ? ` in ${looked.join(' or ')}` : ' (HOME, PGSERVICEFILE and PGSYSCONFDIR are not set)'}`,
+  );
+}
+
+function serviceSection(file: { path: string; text: string }, name: string): Map<string, string> | undefined {
+  let params: Map<string, string> | undefined;
+  let inSection = false;
+  const lines = file.text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    if (line.startsWith('[')) {
+      if (params) return params;
+      inSection = line.endsWith(']') && line.slice(1, -1).trim() === name;
+      if (inSection) params = new Map();
+      continue;
+    }
+    if (!inSection) continue;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new ProbeError(`syntax error in service file ${file.path}, line ${i + 1}: expected name=value`);
+    const key = line.slice(0, eq).trim();
+    if (key === 'service') throw new ProbeError(`nested service specifications not supported in service file ${file.path}, line ${i + 1}`);
+    if (SERVICE_KEYS.has(key) && !params!.has(key)) params!.set(key, line.slice(eq + 1).trim());
+  }
+  return params;
 }
 
 function connectTimeout(text: string | undefined): number | undefined {

@@ -107,7 +107,34 @@ export default defineProbe({
   },
 });
 
+/**
+ * The AWS settings an unresolved `${X}` left unset, each said as "AWS_REGION holds the unresolved reference ${X}":
+ * a setting the item does not name, that no variable read before it (AWS_ENDPOINT_URL_S3, AWS_REGION) sets, and that
+ * the SDK would read (AWS_PROFILE only without both keys).
+ */
+function unresolvedSettings(p: S3Params, ctx: ProbeContext): string[] {
+  const why = ctx.unsetBecause;
+  if (!why) return [];
+  const first = (names: string[]): string | undefined => {
+    for (const name of names) {
+      if (ctx.lookup(name)) return undefined;
+      const reason = why(name);
+      if (reason) return reason;
+    }
+    return undefined;
+  };
+  return [
+    p.endpoint ? undefined : first(['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']),
+    p.region ? undefined : first(['AWS_REGION', 'AWS_DEFAULT_REGION']),
+    ...['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'].map((name) => first([name])),
+    // a profile is read only without both keys
+    ctx.lookup('AWS_ACCESS_KEY_ID') && ctx.lookup('AWS_SECRET_ACCESS_KEY') ? undefined : first(['AWS_PROFILE']),
+  ].filter((reason): reason is string => reason !== undefined);
+}
+
 async function probeBucket(given: S3Params, ctx: ProbeContext) {
+  const unresolved = unresolvedSettings(given, ctx);
+  if (unresolved.length) throw new Error(unresolved.join('; '));
   const p = { ...given, region: given.region || regionFrom(ctx.lookup), endpoint: given.endpoint || s3EndpointFrom(ctx.lookup) };
   const endpoint = parseEndpoint(p.endpoint);
   const where = endpoint ? endpoint.host : `s3.${p.region}.amazonaws.com`;
