@@ -311,6 +311,8 @@ program
   .option('--release <version>', 'release (default: $SFDEPLOY_RELEASE, else git describe --tags)')
   .option('--environment <name>', 'environment (default: $SFDEPLOY_ENVIRONMENT)')
   .addOption(ledgerOption())
+  .addOption(logDirOption('run logs cross-checked against the ledger'))
+  .addOption(logStoreOption())
   .addOption(envFileOption())
   .addOption(varOption())
   .addOption(jsonOption())

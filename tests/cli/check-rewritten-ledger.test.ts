@@ -63,6 +63,24 @@ describe('check with a file ledger rewritten after a run saw it', () => {
     expect(out).toContain('.sfdeploy/signoffs.jsonl');
   });
 
+  it('status does not show the forged sign-off as signed, and names the run that saw the decline', async () => {
+    expect((await sign('Bob <bob@example.com>', 'v1', '--decline', '--reason', 'notes missing')).code).toBe(0);
+    const seen = await check('v1');
+    expect(seen.code).toBe(1);
+    const runId = /runs\/(\S+)\.json/.exec(seen.stdout)![1]!;
+    const head = String(forgeDeclines(ledgerFile())[0]!.hash).slice(0, 12);
+
+    const r = await cli(['status', 'checklist.yaml', '--release', 'v1', '--log-dir', 'runs']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('signed by Bob');
+    expect(r.stdout).toContain('release-notes  pending: ledger .sfdeploy/signoffs.jsonl no longer holds records that 1 earlier run saw');
+    expect(r.stderr).toContain(`warning: run ${runId} recorded ledger head ${head}, which .sfdeploy/signoffs.jsonl no longer contains`);
+    const json = await cli(['status', 'checklist.yaml', '--release', 'v1', '--log-dir', 'runs', '--json']);
+    const parsed = JSON.parse(json.stdout) as { rewritten?: string; items: { status: string }[] };
+    expect(parsed.items.map((i) => i.status)).toEqual(['pending']);
+    expect(parsed.rewritten).toContain('no longer holds records');
+  });
+
   it('still passes with an intact ledger that earlier runs saw grow', async () => {
     expect((await sign('Ana <ana@example.com>', 'v1')).code).toBe(0);
     expect((await check('v1')).code).toBe(0);
