@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_RUN_LOG_BYTES } from '../../src/runlog/read.js';
 import { runCli } from '../support/cli.js';
 import { forgeDeclines, readLedger, signoffScenario } from '../support/signoff.js';
 
@@ -89,5 +90,26 @@ describe('check with a file ledger rewritten after a run saw it', () => {
     const r = await check('v1');
     expect(r.stderr).not.toContain('no longer contains');
     expect(r.code).toBe(0);
+  });
+});
+
+describe('the run history check reads', () => {
+  it('skips a run log file larger than MAX_RUN_LOG_BYTES with a warning instead of reading it whole', async () => {
+    const w = signoffScenario('release-notes');
+    try {
+      const cli = (args: string[]) => runCli(args, { cwd: w.dir });
+      expect((await cli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v1'])).code).toBe(0);
+      const seen = await cli(['check', 'checklist.yaml', '--ci', '--release', 'v1', '--log-dir', 'runs']);
+      expect(seen.code).toBe(0);
+      const file = /(runs\/\S+\.json)/.exec(seen.stdout)![1]!;
+      const big = w.path(file.replace(/-[0-9a-f]+\.json$/, '-ffffff.json'));
+      // a valid run log, padded past the cap: read whole, it would parse
+      writeFileSync(big, readFileSync(w.path(file), 'utf8') + ' '.repeat(MAX_RUN_LOG_BYTES));
+      const r = await cli(['check', 'checklist.yaml', '--ci', '--release', 'v1', '--log-dir', 'runs']);
+      expect(r.stderr).toContain(`${big}: larger than ${MAX_RUN_LOG_BYTES} bytes; skipped`);
+      expect(r.code).toBe(0);
+    } finally {
+      w.remove();
+    }
   });
 });
