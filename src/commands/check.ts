@@ -26,7 +26,7 @@ import type { RunLog } from '../runner/types.js';
 import type { SignoffProvider } from '../runner/run.js';
 import { checkRoleOption } from '../signoff/approvals.js';
 import { resolveSigner } from '../signoff/identity.js';
-import { rewrittenLedger, reusesSignoffs } from '../signoff/cross-check.js';
+import { rewrittenSince, reusesSignoffs } from '../signoff/cross-check.js';
 import { brokenLedgerWarning, type Ledger, type LedgerSnapshot } from '../signoff/ledger.js';
 import { openLedger } from '../signoff/open.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
@@ -371,7 +371,7 @@ async function crossCheckHistory(
     return `run history ${e.unreachable ? 'unreachable' : 'unreadable'}: ${e.reason}: the ledger cannot be cross-checked against it`;
   }
   for (const w of history.warnings) io.stderr.write(`warning: ${w}\n`);
-  const rewritten = rewrittenLedger(ledger, snapshot.records, history.runs, ledger instanceof S3Ledger ? ledger.location : shown);
+  const rewritten = await rewrittenSince(ledger, snapshot.records, history.runs, ledger instanceof S3Ledger ? ledger.location : shown);
   if (!rewritten) return undefined;
   for (const line of rewritten.lines) io.stderr.write(`error: ${line}\n`);
   io.stderr.write(`error: ${rewritten.reason}\n`);

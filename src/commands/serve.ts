@@ -11,7 +11,7 @@ import { roleLabel, rolesFor } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
 import type { RecordDraft } from '../signoff/chain.js';
 import { parseSigner, type Signer } from '../signoff/identity.js';
-import { rewrittenLedger } from '../signoff/cross-check.js';
+import { rewrittenSince } from '../signoff/cross-check.js';
 import { brokenLedgerWarning, type Ledger } from '../signoff/ledger.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { openLedger } from '../signoff/open.js';
@@ -251,7 +251,7 @@ async function record(app: App, signer: Signer, form: URLSearchParams): Promise<
     throw new HttpError(400, `${id} requires evidence: a URL or a note on what you checked`);
   }
   const snapshot = await app.ledger.read();
-  const rewritten = rewrittenLedger(
+  const rewritten = await rewrittenSince(
     app.ledger,
     snapshot.records,
     (await openRunHistory(app.opts, app.env, app.cwd).read()).runs,
@@ -311,7 +311,7 @@ async function renderState(app: App, signer: Signer, done: string | null): Promi
   );
   const warning = brokenLedgerWarning(snapshot, displayPath(app.ledger.location, app.cwd));
   if (warning) out.push(`<p class="error">${escapeHtml(warning.trim())}</p>`);
-  const rewritten = rewrittenLedger(app.ledger, snapshot.records, runs, shownLedger(app));
+  const rewritten = await rewrittenSince(app.ledger, snapshot.records, runs, shownLedger(app));
   if (rewritten) {
     out.push(`<p class="error" role="alert">${escapeHtml(rewritten.reason)}</p>`);
     out.push(`<ul class="error">${rewritten.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);

@@ -3,7 +3,7 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { readGitState } from '../runlog/context.js';
 import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
-import { rewrittenLedger, reusesSignoffs } from '../signoff/cross-check.js';
+import { rewrittenSince, reusesSignoffs } from '../signoff/cross-check.js';
 import { brokenLedgerWarning, type Ledger } from '../signoff/ledger.js';
 import type { SignoffRecord } from '../signoff/chain.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
@@ -181,7 +181,7 @@ async function rewrittenIn(
   if (!reusesSignoffs(records, checklist)) return undefined;
   const { runs, warnings } = await openRunHistory(opts, env, cwd).read();
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
-  const found = rewrittenLedger(ledger, records, runs, ledger instanceof S3Ledger ? ledger.location : shown);
+  const found = await rewrittenSince(ledger, records, runs, ledger instanceof S3Ledger ? ledger.location : shown);
   for (const line of found?.lines ?? []) io.stderr.write(`warning: ${line}\n`);
   return found?.reason;
 }

@@ -113,6 +113,22 @@ export function rewrittenLedger(
   };
 }
 
+/**
+ * `rewrittenLedger`, confirmed against a fresh read of the ledger: a run that started after `records` were read can
+ * have seen a record appended meanwhile, which the ledger does hold.
+ */
+export async function rewrittenSince(
+  ledger: Ledger,
+  records: readonly SignoffRecord[],
+  runs: readonly RunLog[],
+  shown: string,
+): Promise<{ lines: string[]; reason: string } | undefined> {
+  const found = rewrittenLedger(ledger, records, runs, shown);
+  if (!found) return undefined;
+  const fresh = await ledger.read().catch(() => undefined);
+  return fresh ? rewrittenLedger(ledger, fresh.records, runs, shown) : found;
+}
+
 /** Whether `check` would decide anything from these records: a sign-off or waiver for its checklist. */
 export const reusesSignoffs = (records: readonly SignoffRecord[], checklist: string): boolean =>
   records.some((r) => r.checklist === checklist);
