@@ -207,7 +207,11 @@ program
   .option('--signer <"Name <email>">', 'who signs manual items (default: git user.name <user.email>)')
   .option('--role <role>', 'the checklist role you sign as (default: asked when an item allows several)')
   .addOption(ledgerOption())
-  .addOption(logStoreOption('upload the run log to s3://bucket/prefix when the run ends or is interrupted'))
+  .addOption(
+    logStoreOption(
+      'upload the run log to s3://bucket/prefix when the run ends or is interrupted; its run logs are cross-checked against the ledger',
+    ),
+  )
   .option(
     '--signing-key <key>',
     'SSH key that signs sign-offs given at the prompt: key file, public key in ssh-agent, or key::ssh-ed25519 … (default $SFDEPLOY_SIGNING_KEY, else git user.signingkey with gpg.format=ssh)',
@@ -311,6 +315,8 @@ program
   .option('--release <version>', 'release (default: $SFDEPLOY_RELEASE, else git describe --tags)')
   .option('--environment <name>', 'environment (default: $SFDEPLOY_ENVIRONMENT)')
   .addOption(ledgerOption())
+  .addOption(logDirOption('run logs cross-checked against the ledger'))
+  .addOption(logStoreOption())
   .addOption(envFileOption())
   .addOption(varOption())
   .addOption(jsonOption())

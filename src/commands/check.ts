@@ -18,15 +18,18 @@ import type { RunFormatName } from '../reporters/formats.js';
 import type { RunContextInfo, RunListener } from '../runner/types.js';
 import { currentHost, currentUser, readGitState } from '../runlog/context.js';
 import { removeStaleTempFiles } from '../util/atomic-file.js';
-import { resolveLogDir } from '../runlog/history.js';
+import { openRunHistory, resolveLogDir } from '../runlog/history.js';
+import type { RunHistory } from '../runlog/read.js';
 import { resolveLogStore, type RunLogStore } from '../runlog/store.js';
 import { newRunId, RunLogWriteError, RunLogWriter } from '../runlog/write.js';
 import type { RunLog } from '../runner/types.js';
 import type { SignoffProvider } from '../runner/run.js';
 import { checkRoleOption } from '../signoff/approvals.js';
 import { resolveSigner } from '../signoff/identity.js';
-import { brokenLedgerWarning, type LedgerSnapshot } from '../signoff/ledger.js';
+import { rewrittenSince, reusesSignoffs } from '../signoff/cross-check.js';
+import { brokenLedgerWarning, type Ledger, type LedgerSnapshot } from '../signoff/ledger.js';
 import { openLedger } from '../signoff/open.js';
+import { S3Ledger } from '../signoff/s3-ledger.js';
 import { createTerminalQuestions } from '../signoff/prompt.js';
 import { createSignoffProvider } from '../signoff/provider.js';
 import { ledgerContext, noteAppended } from '../signoff/run-context.js';
@@ -148,8 +151,13 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
     ledgerDown = `ledger ${e.unreachable ? 'unreachable' : 'unreadable'}: ${e.reason} (${ledger.location})`;
     io.stderr.write(`warning: ${e.message}; manual items are errors in this run\n`);
   }
-  const warning = snapshot && brokenLedgerWarning(snapshot, displayPath(ledger.location, io.cwd));
+  const shownLedger = displayPath(ledger.location, io.cwd);
+  const warning = snapshot && brokenLedgerWarning(snapshot, shownLedger);
   if (warning) io.stderr.write(warning);
+  if (snapshot && !ledgerDown && reusesSignoffs(snapshot.records, signTarget.checklist)) {
+    ledgerDown = await crossCheckHistory(ledger, snapshot, opts, env, io, shownLedger);
+  }
+  const refused = ledgerDown !== undefined && snapshot !== undefined;
   const signatures = await loadSignatureRules(checklist, snapshot?.records ?? [], env, io.cwd, signTarget);
   const context: RunContextInfo = {
     release,
@@ -338,8 +346,37 @@ export async function check(ref: string, opts: CheckOptions, io: CommandIO, hook
   let code = log.summary.exitCode;
   if (code === EXIT.pending && opts.allowPending) code = EXIT.passed;
   // what could not be recorded never passes, and the probes did run: not a usage error
-  if (notRecorded.length && code !== EXIT.interrupted) return EXIT.failed;
+  if ((notRecorded.length || refused) && code !== EXIT.interrupted) return EXIT.failed;
   return code;
+}
+
+/**
+ * Cross-checks the run history against the ledger before its sign-offs are reused (signoff/cross-check.ts, as
+ * `verify` does): returns why they are not, naming each run that saw records the ledger no longer holds, or a
+ * history that cannot be read; undefined when it holds.
+ */
+async function crossCheckHistory(
+  ledger: Ledger,
+  snapshot: LedgerSnapshot,
+  opts: CheckOptions,
+  env: Env,
+  io: CommandIO,
+  shown: string,
+): Promise<string | undefined> {
+  let history: RunHistory;
+  try {
+    history = await openRunHistory(opts, env, io.cwd).read();
+  } catch (e) {
+    if (!(e instanceof StoreError)) throw e;
+    io.stderr.write(`warning: ${e.message}; manual items are errors in this run\n`);
+    return `run history ${e.unreachable ? 'unreachable' : 'unreadable'}: ${e.reason}: the ledger cannot be cross-checked against it`;
+  }
+  for (const w of history.warnings) io.stderr.write(`warning: ${w}\n`);
+  const rewritten = await rewrittenSince(ledger, snapshot.records, history.runs, ledger instanceof S3Ledger ? ledger.location : shown);
+  if (!rewritten) return undefined;
+  for (const line of rewritten.lines) io.stderr.write(`error: ${line}\n`);
+  io.stderr.write(`error: ${rewritten.reason}\n`);
+  return rewritten.reason;
 }
 
 const errorCode = (e: Error): string => (e as NodeJS.ErrnoException).code ?? e.message;

@@ -11,7 +11,9 @@ import { roleLabel, rolesFor } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
 import type { RecordDraft } from '../signoff/chain.js';
 import { parseSigner, type Signer } from '../signoff/identity.js';
+import { rewrittenSince } from '../signoff/cross-check.js';
 import { brokenLedgerWarning, type Ledger } from '../signoff/ledger.js';
+import { S3Ledger } from '../signoff/s3-ledger.js';
 import { openLedger } from '../signoff/open.js';
 import { loadSignatureRules } from '../signoff/signature.js';
 import { resolveTarget } from '../signoff/target.js';
@@ -249,6 +251,13 @@ async function record(app: App, signer: Signer, form: URLSearchParams): Promise<
     throw new HttpError(400, `${id} requires evidence: a URL or a note on what you checked`);
   }
   const snapshot = await app.ledger.read();
+  const rewritten = await rewrittenSince(
+    app.ledger,
+    snapshot.records,
+    (await openRunHistory(app.opts, app.env, app.cwd).read()).runs,
+    shownLedger(app),
+  );
+  if (rewritten) throw new HttpError(409, `rejected: ${rewritten.reason}`);
   const rules = await loadSignatureRules(checklist, snapshot.records, app.env, app.cwd, target);
   if (rules.requires(role)) {
     throw new HttpError(
@@ -281,6 +290,10 @@ async function record(app: App, signer: Signer, form: URLSearchParams): Promise<
   return id;
 }
 
+/** The ledger as messages name it: its path relative to the working directory, or its S3 location. */
+const shownLedger = (app: App): string =>
+  app.ledger instanceof S3Ledger ? app.ledger.location : displayPath(app.ledger.location, app.cwd);
+
 /** The page: the latest run of this checklist and release, and every manual item as the ledger sees it now. */
 async function renderState(app: App, signer: Signer, done: string | null): Promise<string> {
   const { checklist, target } = app;
@@ -298,6 +311,11 @@ async function renderState(app: App, signer: Signer, done: string | null): Promi
   );
   const warning = brokenLedgerWarning(snapshot, displayPath(app.ledger.location, app.cwd));
   if (warning) out.push(`<p class="error">${escapeHtml(warning.trim())}</p>`);
+  const rewritten = await rewrittenSince(app.ledger, snapshot.records, runs, shownLedger(app));
+  if (rewritten) {
+    out.push(`<p class="error" role="alert">${escapeHtml(rewritten.reason)}</p>`);
+    out.push(`<ul class="error">${rewritten.lines.map((l) => `<li>${escapeHtml(l)}</li>`).join('')}</ul>`);
+  }
   if (done) out.push(`<p class="done" role="status">Recorded your sign-off of ${escapeHtml(done)}.</p>`);
   out.push(renderRun(run));
   const token = tokenFor(app, signer);
@@ -308,7 +326,11 @@ async function renderState(app: App, signer: Signer, done: string | null): Promi
       section = item.section.title;
       out.push(`<h2>${escapeHtml(section)}</h2><ul class="items">`);
     }
-    out.push(renderItem(item, assessor, roles, signer, token, rules.requires.bind(rules), rules.describe.bind(rules)));
+    out.push(
+      rewritten
+        ? `<li class="refused" data-item="${escapeHtml(item.id)}" data-status="pending"><strong>${escapeHtml(item.title)}</strong> <code>${escapeHtml(item.id)}</code> — not decided: this ledger's sign-offs are not reused</li>`
+        : renderItem(item, assessor, roles, signer, token, rules.requires.bind(rules), rules.describe.bind(rules)),
+    );
   }
   if (section) out.push('</ul>');
   return out.join('\n');

@@ -3,7 +3,12 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { readGitState } from '../runlog/context.js';
 import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
-import { brokenLedgerWarning } from '../signoff/ledger.js';
+import { rewrittenSince, reusesSignoffs } from '../signoff/cross-check.js';
+import { brokenLedgerWarning, type Ledger } from '../signoff/ledger.js';
+import type { SignoffRecord } from '../signoff/chain.js';
+import { S3Ledger } from '../signoff/s3-ledger.js';
+import { openRunHistory } from '../runlog/history.js';
+import type { Env } from '../util/env.js';
 import { linkedRecordSchema } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { loadSignatureRules, type SignatureVerdict } from '../signoff/signature.js';
@@ -24,6 +29,9 @@ export interface StatusOptions {
   release?: string | undefined;
   environment?: string | undefined;
   ledger?: string | undefined;
+  /** Run logs cross-checked against the ledger (signoff/cross-check.ts), as `check` does. */
+  logDir?: string | undefined;
+  logStore?: string | undefined;
   json: boolean;
   envFile: string[];
   var: string[];
@@ -66,6 +74,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const shownLedger = displayPath(ledger.location, io.cwd);
   const warning = brokenLedgerWarning(snapshot, shownLedger);
   if (warning) io.stderr.write(warning);
+  const rewritten = await rewrittenIn(ledger, snapshot.records, target.checklist, opts, env, io.cwd, shownLedger, io);
   const outbox = resolveOutbox(io.cwd);
   const queued = (await readOutbox(outbox, linkedRecordSchema)).filter(
     (q) => q.entry?.kind === 'signoff' && q.entry.store === ledger.location && q.entry.record.checklist === target.checklist,
@@ -84,6 +93,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
       const base = { id: item.id, title: item.title, section: item.section.title };
       const empty = { signer: null, role: null, at: null, reason: null, note: null, evidence: null, record: null, signedBy: null };
       if (!item.enabled) return { ...base, ...empty, status: 'not-required', reason: item.whenReason ?? 'when: is false' };
+      if (rewritten) return { ...base, ...empty, status: 'pending', reason: rewritten };
       const a = assessor.assess(item);
       if (a.status === 'pending') return { ...base, ...empty, status: 'pending', reason: a.reason };
       const r = a.record;
@@ -102,14 +112,14 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
     });
 
   const waivers = checklist.items.flatMap((item) => {
-    const found = item.probe ? findWaiver(snapshot.records, item, checklist, target, now) : undefined;
+    const found = item.probe && !rewritten ? findWaiver(snapshot.records, item, checklist, target, now) : undefined;
     return found
       ? [{ id: item.id, title: item.title, section: item.section.title, ...found.waiver, expired: found.status === 'expired' }]
       : [];
   });
   if (opts.json) {
     io.stdout.write(
-      `${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, items: rows, waivers }, null, 2)}\n`,
+      `${JSON.stringify({ checklist: target.checklist, release: target.release, environment: target.environment, ledger: ledger.location, ledgerHead: snapshot.head, ...(rewritten ? { rewritten } : {}), items: rows, waivers }, null, 2)}\n`,
     );
     return 0;
   }
@@ -154,3 +164,25 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
 }
 
 const verdictOf = (v: SignatureVerdict | undefined): string | null => (v?.ok ? v.principal : null);
+
+/**
+ * Why the ledger's sign-offs do not count, when the run history shows it lost records an earlier run saw (as
+ * `check` refuses them); the runs are named on stderr.
+ */
+async function rewrittenIn(
+  ledger: Ledger,
+  records: readonly SignoffRecord[],
+  checklist: string,
+  opts: StatusOptions,
+  env: Env,
+  cwd: string,
+  shown: string,
+  io: CommandIO,
+): Promise<string | undefined> {
+  if (!reusesSignoffs(records, checklist)) return undefined;
+  const { runs, warnings } = await openRunHistory(opts, env, cwd).read();
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+  const found = await rewrittenSince(ledger, records, runs, ledger instanceof S3Ledger ? ledger.location : shown);
+  for (const line of found?.lines ?? []) io.stderr.write(`warning: ${line}\n`);
+  return found?.reason;
+}

@@ -3,7 +3,8 @@ import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
 import { openRunHistory } from '../runlog/history.js';
 import type { Env } from '../util/env.js';
-import { digestOf, recordPath } from '../signoff/linked.js';
+import { crossCheckRuns, goneLines, REWRITTEN_NOTE, stillHolds, decidedBy, type RunCrossCheck } from '../signoff/cross-check.js';
+import { recordPath } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { buildEnv } from './env-files.js';
@@ -59,30 +60,10 @@ export async function verify(opts: VerifyOptions, io: CommandIO): Promise<number
 
   const { runs, warnings } = await history.read();
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
-  const hashes = new Set(snapshot.records.map((r) => r.hash));
-  let rewritten = 0;
-  for (const run of [...runs].reverse()) {
-    if (run.context.ledger) continue;
-    const head = run.context.ledgerHead;
-    const lines: string[] = [];
-    if (head && !hashes.has(head)) lines.push(`recorded ledger head ${head.slice(0, 12)}`);
-    for (const item of run.items) {
-      const record = item.signoff?.record;
-      if (record && !hashes.has(record)) {
-        const what = item.signoff!.decision === 'confirmed' ? 'signed' : 'declined';
-        lines.push(`relied on record ${record.slice(0, 12)} (${item.id}, ${what} by ${item.signoff!.by})`);
-      }
-    }
-    if (!lines.length) continue;
-    rewritten++;
-    for (const line of lines) io.stdout.write(`${c.red('✖')} run ${run.runId} ${line}, which ${shown} no longer contains\n`);
-  }
-  if (!rewritten) return badSignatures ? 1 : 0;
-  io.stdout.write(
-    c.dim(
-      `  ${plural(rewritten, 'run log')} saw records this ledger no longer holds: records were edited and every later hash recomputed, or deleted from its end (or those runs used another ledger file)\n`,
-    ),
-  );
+  const rewritten = crossCheckRuns(snapshot.records, runs);
+  for (const run of rewritten) for (const line of goneLines(run, shown, false)) io.stdout.write(`${c.red('✖')} ${line}\n`);
+  if (!rewritten.length) return badSignatures ? 1 : 0;
+  io.stdout.write(c.dim(`  ${plural(rewritten.length, 'run log')} ${REWRITTEN_NOTE}\n`));
   return 1;
 }
 
@@ -121,47 +102,22 @@ async function verifyLinkedLedger(
     c,
   );
 
-  const present = new Set(snapshot.records.map((r) => r.hash));
   const edited = new Map(problems.flatMap((p) => (p.claimed ? [[p.claimed, p.path] as const] : [])));
   let failed = problems.length > 0 || badSignatures;
-  for (const run of history.runs.filter((r) => r.context.ledger === where).reverse()) {
-    failed = reportRun(run, present, edited, where, io, c) || failed;
-  }
+  for (const run of crossCheckRuns(snapshot.records, history.runs, where)) failed = reportRun(run, edited, where, io, c) || failed;
   return failed ? 1 : 0;
 }
 
 /** Lists what a run relied on; returns true when some of it is gone. */
-function reportRun(
-  run: RunLog,
-  present: ReadonlySet<string>,
-  edited: ReadonlyMap<string, string>,
-  where: string,
-  io: CommandIO,
-  c: ChalkInstance,
-): boolean {
-  const byHash = new Map(run.items.filter((i) => i.signoff?.record).map((i) => [i.signoff!.record!, i]));
-  const relied = [...new Set([...(run.context.ledgerRecords ?? []), ...byHash.keys()])].sort();
-  const missing = relied.filter((h) => !present.has(h));
-  const digestOk =
-    !run.context.ledgerRecords ||
-    (run.context.ledgerRecords.length ? digestOf(run.context.ledgerRecords) : null) === (run.context.ledgerHead ?? null);
-  const used = [...byHash.values()].map(
-    (i) => `${i.id} (${i.signoff!.decision === 'confirmed' ? 'signed' : 'declined'} by ${i.signoff!.by})`,
-  );
-  const summary = `run ${run.runId} relied on ${relied.length ? plural(relied.length, 'record') : 'no records'}${run.context.ledgerHead ? ` (digest ${run.context.ledgerHead.slice(0, 12)})` : ''}${used.length ? `: ${used.join(', ')}` : ''}`;
-  if (!missing.length && digestOk) {
+function reportRun(run: RunCrossCheck, edited: ReadonlyMap<string, string>, where: string, io: CommandIO, c: ChalkInstance): boolean {
+  const { relied, used } = run;
+  const head = run.run.context.ledgerHead;
+  const summary = `run ${run.run.runId} relied on ${relied.length ? plural(relied.length, 'record') : 'no records'}${head ? ` (digest ${head.slice(0, 12)})` : ''}${used.length ? `: ${used.map((i) => `${i.id} (${decidedBy(i)})`).join(', ')}` : ''}`;
+  if (stillHolds(run)) {
     io.stdout.write(`${c.green('✔')} ${summary} — all present\n`);
     return false;
   }
   io.stdout.write(`${c.red('✖')} ${summary}\n`);
-  if (!digestOk)
-    io.stdout.write(`${c.red('✖')} run ${run.runId}: its ledger digest does not match its list of records: the run log was edited\n`);
-  for (const h of missing) {
-    const item = byHash.get(h);
-    const what = item ? ` (${item.id}, ${item.signoff!.decision === 'confirmed' ? 'signed' : 'declined'} by ${item.signoff!.by})` : '';
-    const path = edited.get(h);
-    const how = path ? `which was edited (${path})` : `which is not in ${where} (deleted, or rewritten under another hash)`;
-    io.stdout.write(`${c.red('✖')} run ${run.runId} relied on record ${h.slice(0, 12)}${what}, ${how}\n`);
-  }
+  for (const line of goneLines(run, where, true, edited)) io.stdout.write(`${c.red('✖')} ${line}\n`);
   return true;
 }

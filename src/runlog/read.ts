@@ -1,14 +1,18 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SfdeployError } from '../errors.js';
 import type { RunLog } from '../runner/types.js';
 import { removeStaleTempFiles } from '../util/atomic-file.js';
+import { readCapped } from '../util/read-capped.js';
 
 export interface RunHistory {
   runs: RunLog[];
   /** Files that could not be read as run logs, with the reason. */
   warnings: string[];
 }
+
+/** The most a run log file may hold: a larger one is skipped with a warning, never read whole into memory. */
+export const MAX_RUN_LOG_BYTES = 64 * 1024 * 1024;
 
 /** The file name of a run log: `<run-id>.json`. */
 export const RUN_FILE = /^\d{8}T\d{6}Z-[0-9a-f]+\.json$/;
@@ -44,7 +48,7 @@ export async function readRunHistory(dir: string): Promise<RunHistory> {
   for (const name of names.filter((n) => RUN_FILE.test(n))) {
     const file = join(dir, name);
     try {
-      runs.push(parseRunLog(await readFile(file, 'utf8'), file));
+      runs.push(parseRunLog((await readCapped(file, MAX_RUN_LOG_BYTES)).toString('utf8'), file));
     } catch (e) {
       warnings.push(`${file}: ${(e as Error).message}; skipped`);
     }

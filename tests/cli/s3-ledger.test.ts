@@ -473,3 +473,27 @@ describe('loading', () => {
     expect(loaded).not.toMatch(/\/dist\/chunks\/aws-sdk-[^/]+\.js|@aws-sdk/);
   });
 });
+
+describe('check with a team ledger that lost a record an earlier run relied on', () => {
+  it('does not reuse a confirmation whose later decline was deleted: exit 1, naming the run and the record', async () => {
+    const ledger = 's3://team/cut';
+    const m = machine();
+    expect((await sign(m, ledger, 'approval-cto')).code).toBe(0);
+    expect((await sign(m, ledger, 'approval-cto', ['--decline', '--reason', 'the rollback is untested'])).code).toBe(0);
+    const seen = await ciJson(m, ledger);
+    expect(seen.code).toBe(1);
+    expect(seen.log.items.find((i) => i.id === 'approval-cto')?.status).toBe('fail');
+
+    const all = await Promise.all((await keys('cut/')).map(async (k) => ({ k, r: await record(k), text: await body(k) })));
+    const decline = all.find((x) => x.text.includes('"decision":"declined"'))!;
+    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: decline.k }));
+
+    const r = await ciJson(m, ledger);
+    expect(r.code).toBe(1);
+    expect(r.log.items.find((i) => i.id === 'approval-cto')?.status).toBe('error');
+    expect(r.stderr).toContain(
+      `error: run ${seen.log.runId} relied on record ${decline.r.hash.slice(0, 12)} (approval-cto, declined by Ana <ana@example.com>), which is not in ${ledger} (deleted`,
+    );
+    expect(r.stderr).toContain(`ledger ${ledger} no longer holds records that 1 earlier run saw`);
+  });
+});

@@ -4,7 +4,7 @@ import { runCli, startCli } from '../support/cli.js';
 import { launchBrowser, type Browser } from '../support/cdp.js';
 import { findChromium } from '../support/chromium.js';
 import { startHttpServer } from '../support/http-server.js';
-import { signoffScenario } from '../support/signoff.js';
+import { forgeDeclines, readLedger, signoffScenario } from '../support/signoff.js';
 
 const TARGET = ['--release', 'v1.2.0', '--environment', 'production'];
 
@@ -245,4 +245,50 @@ describe('sfdeploy serve: sign-off in a browser, behind an authenticating proxy'
     const serve = await startServe(['--trusted-proxy', '127.0.0.1']);
     expect(serve.output()).toMatch(/on http:\/\/127\.0\.0\.1:\d+\/ — identity from X-Forwarded-Email set by 127\.0\.0\.1/);
   });
+});
+
+describe('sfdeploy serve with a ledger rewritten after a run saw it', () => {
+  it('shows no sign-off of it as decided, names the run that saw the decline, and takes no sign-off into it', async () => {
+    s = signoffScenario('browser-release');
+    const cli = (args: string[]) => runCli(args, { cwd: s.dir });
+    const declined = await cli([
+      'signoff',
+      'checklist.yaml',
+      'release-notes',
+      '--by',
+      'Bob <bob@example.com>',
+      ...TARGET,
+      '--decline',
+      '--reason',
+      'no notes',
+    ]);
+    expect(declined.code).toBe(0);
+    const seen = await cli(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs', ...TARGET]);
+    expect(seen.code).toBe(1);
+    const runId = /runs\/(\S+)\.json/.exec(seen.stdout)![1]!;
+
+    const serve = await startServe(['--trusted-proxy', '127.0.0.1']);
+    const proxy = await startProxy(serve.port, () => 'ana@example.com');
+    const before = await send(proxy);
+    expect(before.body).toContain('declined by Bob &lt;bob@example.com&gt;');
+    const token = /name="token" value="([0-9a-f]{64})"/.exec(before.body)![1]!;
+
+    const head = String(forgeDeclines(s.path('.sfdeploy/signoffs.jsonl'))[0]!.hash).slice(0, 12);
+    const page = await send(proxy);
+    expect(page.status).toBe(200);
+    expect(page.body).not.toContain('signed by Bob');
+    expect(page.body).toContain('ledger .sfdeploy/signoffs.jsonl no longer holds records that 1 earlier run saw');
+    expect(page.body).toContain(`run ${runId} recorded ledger head ${head}, which .sfdeploy/signoffs.jsonl no longer contains`);
+    expect(page.body).not.toContain('<form method="post"');
+
+    const r = await send(proxy, {
+      method: 'POST',
+      path: '/signoff',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: `http://127.0.0.1:${proxy}` },
+      body: new URLSearchParams({ token, item: 'approval-cto', decision: 'confirm', role: 'cto' }).toString(),
+    });
+    expect(r.status).toBe(409);
+    expect(r.body).toContain('no longer holds records that 1 earlier run saw');
+    expect(readLedger(s.path('.sfdeploy/signoffs.jsonl'))).toHaveLength(1);
+  }, 60_000);
 });

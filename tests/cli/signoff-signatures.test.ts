@@ -393,8 +393,15 @@ describe('signed sign-offs on the S3 team ledger (record format 2)', () => {
     const bad = await run(['verify', '--log-dir', 'runs', '--checklist', 'checklist.yaml'], env);
     expect(bad.stdout).toContain(`s3://team/signed: ${edited} (approval-cto, signed by Ana <ana@example.com> as cto): bad signature`);
     expect(bad.code).toBe(1);
-    const blocked = await run(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs', ...TARGET], env);
+    // without the run that relied on the original record, only the signature tells
+    const blocked = await run(['check', 'checklist.yaml', '--ci', '--log-dir', 'fresh-runs', ...TARGET], env);
     expect(blocked.stdout).toContain("Ana's sign-off does not count: its signature does not match it");
     expect(blocked.code).toBe(3);
+    // with it, check refuses the ledger as verify does: the record that run relied on is gone
+    const refused = await run(['check', 'checklist.yaml', '--ci', '--log-dir', 'runs', ...TARGET], env);
+    expect(refused.stderr).toMatch(
+      /error: run \S+ relied on record [0-9a-f]{12} \(approval-cto, signed by Ana <ana@example\.com>\), which is not in s3:\/\/team\/signed/,
+    );
+    expect(refused.code).toBe(1);
   });
 });

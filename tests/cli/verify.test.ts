@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadChecklistFile } from '../../src/checklist/load.js';
 import { sealRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
 import { FileLedger } from '../../src/signoff/ledger.js';
 import { runCli } from '../support/cli.js';
-import { readLedger, signoffScenario } from '../support/signoff.js';
+import { readLedger, rehash, signoffScenario } from '../support/signoff.js';
 
 let s: ReturnType<typeof signoffScenario>;
 let ledgerPath: string;
@@ -174,13 +173,6 @@ describe('concurrent sign-offs', () => {
     expect(r.stdout).toContain('20 records, chain intact');
   }, 90_000);
 });
-
-/** The documented record format, and nothing else: SHA-256 of the JSON of every other field, keys sorted. */
-function rehash(record: Record<string, unknown>): Record<string, unknown> {
-  const { hash: _hash, ...rest } = record;
-  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { ...record, hash: createHash('sha256').update(JSON.stringify(sorted)).digest('hex') };
-}
 
 describe('an attacker who rewrites the file ledger from its documented format', () => {
   let w: ReturnType<typeof signoffScenario>;
