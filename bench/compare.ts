@@ -66,7 +66,10 @@ function main(): Promise<void> {
   const cases: Record<string, { args: (root: string) => string[]; runs: number }> = {
     'validate (bundled)': { args: (root) => ['validate', ...bundled(root)], runs: o.runs },
     'validate 1,000': { args: () => ['validate', join(scratch, 'generated-1000.yaml')], runs: o.runs },
-    'check 1,000': { args: () => ['check', join(scratch, 'generated-1000.yaml'), '--ci', '--log-dir', join(scratch, 'runs')], runs: o.runs },
+    'check 1,000': {
+      args: () => ['check', join(scratch, 'generated-1000.yaml'), '--ci', '--log-dir', join(scratch, 'runs')],
+      runs: o.runs,
+    },
     'check 10,000': {
       args: () => ['check', join(scratch, 'generated-10000.yaml'), '--ci', '--log-dir', join(scratch, 'runs')],
       runs: o.bigRuns,
