@@ -26,6 +26,7 @@ import { queueSignoff, resolveOutbox } from '../store/outbox.js';
 import { createRedactor } from '../util/redact.js';
 import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
+import { warnIfRewritten } from './rewritten.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
 export interface SignoffOptions {
@@ -139,6 +140,7 @@ export async function signoff(ref: string, itemIds: string[], opts: SignoffOptio
   };
 
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
+  await warnIfRewritten(ledger, target.checklist, env, io);
   const key = await resolveSigningKey(opts.signingKey, env, io.cwd);
   const rules = signaturePolicy(checklist, env, io.cwd)
     ? await loadSignatureRules(checklist, await readForSignatures(ledger), env, io.cwd, target)

@@ -3,12 +3,7 @@ import { loadChecklistFile } from '../checklist/load.js';
 import { readGitState } from '../runlog/context.js';
 import { roleLabel } from '../signoff/approvals.js';
 import { Assessor, type Target } from '../signoff/carry-over.js';
-import { rewrittenSince, reusesSignoffs } from '../signoff/cross-check.js';
-import { brokenLedgerWarning, type Ledger } from '../signoff/ledger.js';
-import type { SignoffRecord } from '../signoff/chain.js';
-import { S3Ledger } from '../signoff/s3-ledger.js';
-import { openRunHistory } from '../runlog/history.js';
-import type { Env } from '../util/env.js';
+import { brokenLedgerWarning } from '../signoff/ledger.js';
 import { linkedRecordSchema } from '../signoff/linked.js';
 import { openLedger } from '../signoff/open.js';
 import { loadSignatureRules, type SignatureVerdict } from '../signoff/signature.js';
@@ -19,6 +14,7 @@ import { formatDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
 import { probeSecretValues } from '../runner/secret-values.js';
 import { buildEnv } from './env-files.js';
+import { rewrittenIn } from './rewritten.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 import { showControls } from '../util/visible.js';
 
@@ -164,25 +160,3 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
 }
 
 const verdictOf = (v: SignatureVerdict | undefined): string | null => (v?.ok ? v.principal : null);
-
-/**
- * Why the ledger's sign-offs do not count, when the run history shows it lost records an earlier run saw (as
- * `check` refuses them); the runs are named on stderr.
- */
-async function rewrittenIn(
-  ledger: Ledger,
-  records: readonly SignoffRecord[],
-  checklist: string,
-  opts: StatusOptions,
-  env: Env,
-  cwd: string,
-  shown: string,
-  io: CommandIO,
-): Promise<string | undefined> {
-  if (!reusesSignoffs(records, checklist)) return undefined;
-  const { runs, warnings } = await openRunHistory(opts, env, cwd).read();
-  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
-  const found = await rewrittenSince(ledger, records, runs, ledger instanceof S3Ledger ? ledger.location : shown);
-  for (const line of found?.lines ?? []) io.stderr.write(`warning: ${line}\n`);
-  return found?.reason;
-}

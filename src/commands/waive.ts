@@ -13,6 +13,7 @@ import { findWaiver, MAX_WAIVER_MS, waiverRole } from '../signoff/waivers.js';
 import { formatDuration, parseDuration } from '../util/duration.js';
 import { createRedactor } from '../util/redact.js';
 import { buildEnv } from './env-files.js';
+import { warnIfRewritten } from './rewritten.js';
 import { displayPath, resolveChecklist, type CommandIO } from './io.js';
 
 export interface WaiveOptions {
@@ -89,6 +90,7 @@ export async function waive(ref: string, itemIds: string[], opts: WaiveOptions, 
       return { ...base, decision: 'withdrawn', withdraws: found.waiver.record };
     });
   const ledger = openLedger(opts.ledger, env, io.cwd, { checklist: target.checklist });
+  await warnIfRewritten(ledger, target.checklist, env, io);
   const written = await ledger.append((current) => drafts(current.records));
   const c = new Chalk({ level: io.color ? 1 : 0 });
   const shown = (v: string | null, none: string) => (v === '*' ? 'any' : (v ?? none));

@@ -64,6 +64,35 @@ describe('check with a file ledger rewritten after a run saw it', () => {
     expect(out).toContain('.sfdeploy/signoffs.jsonl');
   });
 
+  it('signoff warns that check will refuse the rewritten ledger, and still records the sign-off', async () => {
+    expect((await sign('Bob <bob@example.com>', 'v1', '--decline', '--reason', 'notes missing')).code).toBe(0);
+    expect((await check('v1')).code).toBe(1);
+    forgeDeclines(ledgerFile());
+    const env = { SFDEPLOY_LOG_DIR: 'runs' };
+    const signed = await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Cy <cy@example.com>', '--release', 'v2'], {
+      cwd: w.dir,
+      env,
+    });
+    expect(signed.code).toBe(0);
+    expect(signed.stderr).toContain(
+      'warning: ledger .sfdeploy/signoffs.jsonl no longer holds records that 1 earlier run saw (rewritten with recomputed hashes, or cut at its end)',
+    );
+    expect(signed.stderr).toContain('`sfdeploy check` will not count what is signed in it now either');
+    expect(readLedger(ledgerFile()).at(-1)).toMatchObject({ signer: 'Cy <cy@example.com>', release: 'v2' });
+    // an intact ledger: no word
+    const fresh = signoffScenario('release-notes');
+    try {
+      const quiet = await runCli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Cy <cy@example.com>', '--release', 'v2'], {
+        cwd: fresh.dir,
+        env,
+      });
+      expect(quiet.code).toBe(0);
+      expect(quiet.stderr).toBe('');
+    } finally {
+      fresh.remove();
+    }
+  });
+
   it('status does not show the forged sign-off as signed, and names the run that saw the decline', async () => {
     expect((await sign('Bob <bob@example.com>', 'v1', '--decline', '--reason', 'notes missing')).code).toBe(0);
     const seen = await check('v1');
