@@ -25,6 +25,11 @@ export interface ProbeContext {
    * a secret cut in two is no longer recognised. Observations and messages are masked again by the runner.
    */
   redact?: ((text: string) => string) | undefined;
+  /**
+   * Makes a value a secret of the run from now on: a probe that reads a credential the run could not know (a password
+   * from ~/.pgpass or a service file) registers it before anything it says can hold it.
+   */
+  addSecret?: ((value: string) => void) | undefined;
   /** Absolute paths sfdeploy itself writes in this run (run log folder, --output, ledger, outbox): never a change of the user's. */
   ownPaths?: readonly string[] | undefined;
   /** Observation paths the item's `expect:` reads (empty with the built-in check): a probe may fetch them on demand. */

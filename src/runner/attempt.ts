@@ -99,6 +99,7 @@ async function attemptProbe(item: PlannedItem, timeoutMs: number, o: AttemptOpti
         unsetBecause: o.unsetBecause,
         cwd: o.cwd,
         redact: o.redact,
+        addSecret: o.redact.add,
         ownPaths: o.ownPaths,
         wants: plan.conditions?.flatMap(conditionPaths) ?? [],
         shared: o.shared,

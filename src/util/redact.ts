@@ -47,7 +47,10 @@ export function connectionSecrets(value: string): string[] {
 export const maskUrlPasswords = (text: string): string => maskConnectionStrings(text);
 
 /** Replaces every secret in a string. Built once per run from the environment and the checklist's secret names. */
-export type Redactor = (text: string) => string;
+export type Redactor = ((text: string) => string) & {
+  /** Adds a secret found while the run goes on (a password read from a file): it is masked from then on. */
+  add?: (value: string) => void;
+};
 
 /**
  * Builds a redactor that masks connection-string credentials (maskConnectionStrings), bearer/basic credentials,
@@ -70,13 +73,19 @@ export function createRedactor(
     addSecret(values, value);
     for (const password of connectionSecrets(value)) addSecret(values, password);
   }
-  const sorted = [...values].sort((a, b) => b.length - a.length);
-  return (text: string) => {
+  let sorted = [...values].sort((a, b) => b.length - a.length);
+  const redact: Redactor = (text: string) => {
     let out = maskConnectionStrings(text);
     if (mayHoldBearer(out)) out = out.replace(BEARER, `$1 ${MASK}`);
     for (const secret of sorted) if (out.includes(secret)) out = out.split(secret).join(MASK);
     return out;
   };
+  redact.add = (value: string) => {
+    const before = values.size;
+    addSecret(values, value);
+    if (values.size !== before) sorted = [...values].sort((a, b) => b.length - a.length);
+  };
+  return redact;
 }
 
 const NOT_A_SECRET_VALUE = /^(?:-?\d+(?:\.\d+)?|true|false|yes|no|on|off|none|null)$/i;

@@ -143,3 +143,14 @@ describe('control characters', () => {
     );
   });
 });
+
+describe('a secret added while the run goes on', () => {
+  it('is masked from then on, longest first, and a value too short or too plain to be a secret is not', () => {
+    const redact = createRedactor({});
+    expect(redact('pw is Xy7-long-secret')).toBe('pw is Xy7-long-secret');
+    redact.add!('Xy7-long-secret');
+    redact.add!('Xy7-long-secret-and-more');
+    redact.add!('true');
+    expect(redact('pw is Xy7-long-secret, Xy7-long-secret-and-more, true')).toBe('pw is ***, ***, true');
+  });
+});

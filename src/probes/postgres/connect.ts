@@ -22,7 +22,7 @@ export type PgTarget = Omit<LibpqOptions, 'sslRootCert' | 'sslCert' | 'sslKey' |
 };
 
 /** Resolves a URL and the libpq environment and files (see resolveLibpq), and reads the certificate files it names. */
-export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd'>): Promise<PgTarget> {
+export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' | 'cwd' | 'addSecret'>): Promise<PgTarget> {
   const withTls = async (o: LibpqOptions): Promise<PgTarget> => {
     const { sslRootCert, sslCert, sslKey, others: _, ...options } = o;
     const { tls, notes } = await tlsOptions(options.sslMode, options.host, {
@@ -34,6 +34,8 @@ export async function resolveTarget(url: string, ctx: Pick<ProbeContext, 'env' |
     return { ...options, notes: [...options.notes, ...notes], tls, others: [] };
   };
   const resolved = resolveLibpq(url, ctx.env, await readHomeFiles(ctx.env));
+  // a password from the password or service file is a secret the run could not know before
+  for (const o of [resolved, ...resolved.others]) if (o.password) ctx.addSecret?.(o.password);
   const first = await withTls(resolved);
   for (const other of resolved.others) first.others.push(await withTls(other));
   return first;

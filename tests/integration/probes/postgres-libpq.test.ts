@@ -1,5 +1,5 @@
 /** The postgres probe with DATABASE_URL unset: libpq's PG* variables, password file and root.crt, against real clusters. */
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProbeError } from '../../../src/errors.js';
@@ -8,6 +8,7 @@ import type { ProbeContext } from '../../../src/probes/types.js';
 import { clientCertificate, makeTestCertificates, type KeyAndCert, type TestCertificates } from '../../support/certs.js';
 import { startPostgres, type PostgresServer } from '../../support/postgres.js';
 import { closedPort, startSilentServer, type SilentServer } from '../../support/ports.js';
+import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/tmp.js';
 
 const APP_PASSWORD = 'pa:ss\\w0rd-app';
@@ -384,5 +385,52 @@ describe('several hosts (PGHOST=a,b, PGPORT=p1,p2, or a URL with a,b)', () => {
     const error = await failure({ ...app, PGHOST: 'a,b,c', PGPORT: '1,2' });
     expect(error).toBeInstanceOf(ProbeError);
     expect(error.message).toBe('3 hosts but 2 ports: give one port for all, or one per host');
+  });
+});
+
+describe('a password read from the password file is a secret of the run', () => {
+  it('is masked wherever the run shows it: a row that holds it, in the output and the run log', async () => {
+    const h = home({ pgpass: `*:*:*:app:${escaped}\n` });
+    const dir = tempDir({
+      'c.yaml': [
+        'id: pgpass',
+        'title: Password file',
+        'sections:',
+        '  - id: s',
+        '    title: S',
+        '    items:',
+        '      - id: echo',
+        '        title: A row holds the password',
+        '        probe:',
+        '          kind: postgres',
+        '          query: select $1::text as v',
+        '          params: ["${ECHOED}"]',
+        '          expect: [value == "nothing"]',
+        '',
+      ].join('\n'),
+    });
+    homes.push(dir);
+    const env = {
+      HOME: h,
+      PGHOST: '127.0.0.1',
+      PGPORT: String(server.port),
+      PGUSER: 'app',
+      PGDATABASE: 'socialflow',
+      ECHOED: APP_PASSWORD,
+    };
+    // as typed, or as JSON writes it (its backslash escaped)
+    const leaks = (text: string): boolean => text.includes(APP_PASSWORD) || text.includes(JSON.stringify(APP_PASSWORD).slice(1, -1));
+    const pretty = await runCli(['check', 'c.yaml', '--ci', '--log-dir', 'runs'], { cwd: dir.dir, env });
+    const json = await runCli(['check', 'c.yaml', '--ci', '--log-dir', 'runs', '--format', 'json'], { cwd: dir.dir, env });
+    for (const r of [pretty, json]) {
+      expect(r.code).toBe(1);
+      expect(leaks(r.stdout + r.stderr)).toBe(false);
+    }
+    expect(pretty.stdout).toContain('value == "nothing" (got "***")');
+    const log = JSON.parse(json.stdout) as { items: { observations?: { value?: unknown } }[] };
+    expect(log.items[0]!.observations?.value).toBe('***');
+    const logs = readdirSync(dir.path('runs')).filter((f) => f.endsWith('.json'));
+    expect(logs).toHaveLength(2);
+    for (const f of logs) expect(leaks(readFileSync(join(dir.path('runs'), f), 'utf8'))).toBe(false);
   });
 });
