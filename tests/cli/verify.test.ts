@@ -4,7 +4,7 @@ import { loadChecklistFile } from '../../src/checklist/load.js';
 import { sealRecord, type LedgerRecord, type RecordDraft } from '../../src/signoff/chain.js';
 import { FileLedger } from '../../src/signoff/ledger.js';
 import { runCli } from '../support/cli.js';
-import { readLedger, rehash, signoffScenario } from '../support/signoff.js';
+import { forgeDeclines, readLedger, signoffScenario } from '../support/signoff.js';
 
 let s: ReturnType<typeof signoffScenario>;
 let ledgerPath: string;
@@ -202,16 +202,8 @@ describe('an attacker who rewrites the file ledger from its documented format', 
     expect((await check('v1')).code).toBe(1);
     expect((await cli(['signoff', 'checklist.yaml', 'release-notes', '--by', 'Ana <ana@example.com>', '--release', 'v2'])).code).toBe(0);
 
-    const original = readLedger(ledgerFile());
+    const original = forgeDeclines(ledgerFile());
     expect(original.map((r) => r.decision)).toEqual(['confirmed', 'declined', 'confirmed']);
-    const forged: Record<string, unknown>[] = [];
-    for (const record of original) {
-      const edited: Record<string, unknown> =
-        record.decision === 'declined' ? { ...record, decision: 'confirmed', reason: null } : { ...record };
-      if (forged.length) edited.prev = forged.at(-1)!.hash;
-      forged.push(rehash(edited));
-    }
-    writeFileSync(ledgerFile(), forged.map((r) => `${JSON.stringify(r)}\n`).join(''));
 
     // the forgery is a well-formed chain: without run logs, nothing can tell
     const alone = await cli(['verify', '--log-dir', 'no-runs-here']);
