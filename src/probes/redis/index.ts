@@ -90,8 +90,7 @@ export default defineProbe({
         // ("Stream isn't writeable"): once more on a new one; a server's error reply or a timeout is the item's
         const lost = !replyCode(e) && !(e instanceof Error && e.message === 'Command timed out');
         if (reused && attempt === 1 && lost) continue;
-        const message = connection.reads.exceeded()?.message ?? describeRedisError(e, target, connection.socketError, ctx.timeoutMs);
-        throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
+        throw failure(e, connection, target, ctx.timeoutMs);
       } finally {
         release();
       }
@@ -193,11 +192,16 @@ async function openRedis(target: RedisTarget, tls: TlsOptions | undefined, ctx: 
   } catch (e) {
     client.disconnect();
     if (ctx.signal.aborted || e instanceof ProbeError) throw e;
-    const message = connection.reads.exceeded()?.message ?? describeRedisError(e, target, connection.socketError, ctx.timeoutMs);
-    throw new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
+    throw failure(e, connection, target, ctx.timeoutMs);
   } finally {
     ctx.signal.removeEventListener('abort', stop);
   }
+}
+
+/** The item's error for a failed command or connection: the read limit it hit, or the server's answer, the password masked. */
+function failure(e: unknown, connection: RedisConnection, target: RedisTarget, timeoutMs: number): Error {
+  const message = connection.reads.exceeded()?.message ?? describeRedisError(e, target, connection.socketError, timeoutMs);
+  return new Error(target.password && target.password.length >= 4 ? message.split(target.password).join('***') : message);
 }
 
 async function authenticate(connection: RedisConnection, target: RedisTarget): Promise<void> {
