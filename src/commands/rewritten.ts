@@ -1,6 +1,6 @@
 import type { Ledger } from '../signoff/ledger.js';
 import type { SignoffRecord } from '../signoff/chain.js';
-import { rewrittenSince, reusesSignoffs } from '../signoff/cross-check.js';
+import { rewrittenSince, reusesSignoffs, type RewrittenLedger } from '../signoff/cross-check.js';
 import { S3Ledger } from '../signoff/s3-ledger.js';
 import { openRunHistory } from '../runlog/history.js';
 import type { Env } from '../util/env.js';
@@ -8,8 +8,8 @@ import { SfdeployError } from '../errors.js';
 import { displayPath, type CommandIO } from './io.js';
 
 /**
- * Why the ledger's sign-offs do not count, when the run history shows it lost records an earlier run saw (as
- * `check` refuses them); the runs are named on stderr.
+ * Whether the run history shows the ledger lost records an earlier run saw (as `check` refuses its sign-offs then),
+ * with why; the runs are named on stderr.
  */
 export async function rewrittenIn(
   ledger: Ledger,
@@ -20,13 +20,13 @@ export async function rewrittenIn(
   cwd: string,
   shown: string,
   io: CommandIO,
-): Promise<string | undefined> {
+): Promise<RewrittenLedger | undefined> {
   if (!reusesSignoffs(records, checklist)) return undefined;
   const { runs, warnings } = await openRunHistory(opts, env, cwd).read();
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   const found = await rewrittenSince(ledger, records, runs, ledger instanceof S3Ledger ? ledger.location : shown);
   for (const line of found?.lines ?? []) io.stderr.write(`warning: ${line}\n`);
-  return found?.reason;
+  return found;
 }
 
 /**
@@ -38,10 +38,10 @@ export async function warnIfRewritten(ledger: Ledger, checklist: string, env: En
   try {
     const snapshot = await ledger.read();
     const shown = displayPath(ledger.location, io.cwd);
-    const reason = await rewrittenIn(ledger, snapshot.records, checklist, {}, env, io.cwd, shown, io);
-    if (reason) {
+    const found = await rewrittenIn(ledger, snapshot.records, checklist, {}, env, io.cwd, shown, io);
+    if (found) {
       io.stderr.write(
-        `warning: ${reason.replace(/: its sign-offs are not reused.*$/, '')}: \`sfdeploy check\` will not count what is signed in it now either, until the ledger is restored (run \`sfdeploy verify\`)\n`,
+        `warning: ${found.fact}: \`sfdeploy check\` will not count what is signed in it now either, until the ledger is restored (run \`sfdeploy verify\`)\n`,
       );
     }
   } catch (e) {

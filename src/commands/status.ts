@@ -70,7 +70,7 @@ export async function status(ref: string, opts: StatusOptions, io: CommandIO): P
   const shownLedger = displayPath(ledger.location, io.cwd);
   const warning = brokenLedgerWarning(snapshot, shownLedger);
   if (warning) io.stderr.write(warning);
-  const rewritten = await rewrittenIn(ledger, snapshot.records, target.checklist, opts, env, io.cwd, shownLedger, io);
+  const rewritten = (await rewrittenIn(ledger, snapshot.records, target.checklist, opts, env, io.cwd, shownLedger, io))?.reason;
   const outbox = resolveOutbox(io.cwd);
   const queued = (await readOutbox(outbox, linkedRecordSchema)).filter(
     (q) => q.entry?.kind === 'signoff' && q.entry.store === ledger.location && q.entry.record.checklist === target.checklist,

@@ -92,6 +92,15 @@ export function goneLines(c: RunCrossCheck, where: string, linked: boolean, edit
 export const REWRITTEN_NOTE =
   'saw records this ledger no longer holds: records were edited and every later hash recomputed, or deleted from its end (or those runs used another ledger file)';
 
+/** A ledger that lost records earlier runs saw: the lines naming each run, what happened, and what `check` does about it. */
+export interface RewrittenLedger {
+  lines: string[];
+  /** `ledger … no longer holds records that N earlier runs saw (…)`. */
+  fact: string;
+  /** The fact and its consequence: its sign-offs are not reused. */
+  reason: string;
+}
+
 /**
  * What `check` says when the run history shows the ledger lost records its runs saw (the same facts `verify`
  * prints): the lines naming each such run, and the reason its sign-offs are not reused. Undefined when every run's
@@ -102,14 +111,16 @@ export function rewrittenLedger(
   records: readonly SignoffRecord[],
   runs: readonly RunLog[],
   shown: string,
-): { lines: string[]; reason: string } | undefined {
+): RewrittenLedger | undefined {
   const linked = ledger instanceof S3Ledger ? ledger.location : undefined;
   const doubts = crossCheckRuns(records, runs, linked).filter((c) => !stillHolds(c));
   if (!doubts.length) return undefined;
   const n = doubts.length;
+  const fact = `ledger ${shown} no longer holds records that ${n} earlier run${n === 1 ? '' : 's'} saw (rewritten with recomputed hashes, or cut at its end)`;
   return {
     lines: doubts.flatMap((c) => goneLines(c, shown, linked !== undefined)),
-    reason: `ledger ${shown} no longer holds records that ${n} earlier run${n === 1 ? '' : 's'} saw (rewritten with recomputed hashes, or cut at its end): its sign-offs are not reused (run \`sfdeploy verify\`)`,
+    fact,
+    reason: `${fact}: its sign-offs are not reused (run \`sfdeploy verify\`)`,
   };
 }
 
@@ -122,7 +133,7 @@ export async function rewrittenSince(
   records: readonly SignoffRecord[],
   runs: readonly RunLog[],
   shown: string,
-): Promise<{ lines: string[]; reason: string } | undefined> {
+): Promise<RewrittenLedger | undefined> {
   const found = rewrittenLedger(ledger, records, runs, shown);
   if (!found) return undefined;
   const fresh = await ledger.read().catch(() => undefined);
